@@ -1,0 +1,27 @@
+/*
+ * log.h -- one-line logs to stderr: "vantage[pid] LEVEL: message".
+ * Untrusted text must go through log_escape() (or the %s of a string already
+ * escaped) so a hostile peer cannot forge log lines.
+ */
+#ifndef VANTAGE_LOG_H
+#define VANTAGE_LOG_H
+
+#include <stddef.h>
+
+enum log_level { LOG_ERR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
+
+/* Program name shown in every line, and the most verbose level printed
+ * (default LOG_INFO). */
+void log_init(const char *prog, enum log_level max);
+void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_err(...)   log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+/* Copy at most len bytes of src into dst (size dstlen, always terminated),
+ * replacing control characters and non-ASCII bytes by \xNN.  Returns dst. */
+char *log_escape(char *dst, size_t dstlen, const char *src, size_t len);
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * result.h -- what a vantage is asked to do and what it found.
+ *
+ * These plain structs are the common language of the tree: the agent's probes
+ * fill a vt_result, proto/ carries vt_job and vt_result over the wire, and the
+ * verdict and report code in common/ judge and print them.  Every string is a
+ * fixed, NUL-terminated array bounded by limits.h, so a result can be copied
+ * and freed without following pointers -- except `records`, which is owned by
+ * the result and released with vt_result_clear().
+ */
+#ifndef VANTAGE_RESULT_H
+#define VANTAGE_RESULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "limits.h"
+
+/* Challenge methods.  Only HTTP-01 exists in the walking skeleton; the
+ * numbering is part of the wire format, so values never change. */
+enum vt_method {
+	VT_METHOD_NONE = 0,
+	VT_METHOD_HTTP01 = 1,
+	VT_METHOD_TLSALPN01 = 2,
+	VT_METHOD_DNS01 = 3,
+	VT_METHOD_CAA = 4,
+};
+
+/* What a job asks of the probe (wire values). */
+enum vt_mode {
+	VT_MODE_VALIDATE = 1,     /* key authorization known: pass or fail */
+	VT_MODE_REACHABILITY = 2, /* random token: 200/404 is "reachable" */
+};
+
+/* One vantage's outcome for one (domain, method). */
+enum vt_outcome {
+	VT_OUTCOME_PASS = 1,
+	VT_OUTCOME_REACHABLE = 2,
+	VT_OUTCOME_FAIL = 3,
+	VT_OUTCOME_UNAVAILABLE = 4, /* the vantage did not answer in time */
+};
+
+/* ACME problem types as Let's Encrypt reports them (RFC 8555 6.7). */
+enum vt_problem_type {
+	VT_PROB_NONE = 0,
+	VT_PROB_CONNECTION = 1,
+	VT_PROB_DNS = 2,
+	VT_PROB_UNAUTHORIZED = 3,
+	VT_PROB_TLS = 4,
+	VT_PROB_MALFORMED = 5,
+	VT_PROB_CAA = 6,
+	VT_PROB_SERVER_INTERNAL = 7,
+};
+
+/* A job: one probe of one domain by one method, with a time budget the
+ * receiver converts to its own monotonic clock (clocks may be skewed, so no
+ * wall-clock deadline ever crosses the wire). */
+struct vt_job {
+	char id[LIMIT_JOB_ID_LEN + 1]; /* hex, unique per coordinator */
+	enum vt_method method;
+	enum vt_mode mode;
+	uint32_t budget_ms;                            /* JOB_MIN..JOB_MAX_BUDGET_MS */
+	char domain[LIMIT_DOMAIN_LEN + 1];             /* lower case, no trailing dot */
+	char token[LIMIT_TOKEN_LEN + 1];               /* the URL's last segment */
+	char key_authorization[LIMIT_KEYAUTH_LEN + 1]; /* "" in reachability mode */
+};
+
+/* One Let's Encrypt validation record (Boulder core.ValidationRecord). */
+struct vt_record {
+	char url[LIMIT_URL_LEN + 1]; /* "" for non-HTTP methods */
+	char hostname[LIMIT_DOMAIN_LEN + 1];
+	uint16_t port; /* JSON renders it as a string */
+	char addresses_resolved[LIMIT_MAX_ADDRS * 2][LIMIT_ADDR_LEN];
+	size_t n_addresses_resolved; /* IPv6 first, then IPv4 */
+	char address_used[LIMIT_ADDR_LEN];
+	char addresses_tried[HTTP01_MAX_ADDRS_TRIED][LIMIT_ADDR_LEN];
+	size_t n_addresses_tried;
+};
+
+struct vt_problem {
+	enum vt_problem_type type; /* VT_PROB_NONE: no problem */
+	char detail[LIMIT_DETAIL_LEN];
+};
+
+/* Phase timings in milliseconds; 0 when the phase did not happen. */
+struct vt_timings {
+	uint32_t resolve_ms;
+	uint32_t connect_ms;
+	uint32_t total_ms;
+};
+
+/* A vantage's answer to one job. */
+struct vt_result {
+	char job_id[LIMIT_JOB_ID_LEN + 1];
+	enum vt_method method;
+	char domain[LIMIT_DOMAIN_LEN + 1];
+	enum vt_outcome outcome;
+	struct vt_problem problem;
+	uint32_t http_status; /* last HTTP status seen, 0 if none */
+	char warnings[LIMIT_MAX_WARNINGS][LIMIT_WARNING_LEN];
+	size_t n_warnings;
+	struct vt_timings timings;
+	struct vt_record *records; /* owned; n_records of them */
+	size_t n_records;
+};
+
+/* Names used on the command line, in JSON and in logs.  Return a static
+ * string ("unknown" for an out-of-range value). */
+const char *vt_method_name(enum vt_method m);
+const char *vt_outcome_name(enum vt_outcome o);
+const char *vt_problem_type_name(enum vt_problem_type t);
+/* Parse a method name ("http-01"); VT_METHOD_NONE if unknown. */
+enum vt_method vt_method_parse(const char *s);
+
+/* Append a zeroed record to r (at most LIMIT_MAX_RECORDS).  Returns the new
+ * record, or NULL when full or out of memory; r keeps ownership. */
+struct vt_record *vt_result_add_record(struct vt_result *r);
+/* Add a warning (truncated to LIMIT_WARNING_LEN); silently ignored when full. */
+void vt_result_add_warning(struct vt_result *r, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+/* Set outcome FAIL and the problem, printf-style (truncated to fit). */
+void vt_result_fail(struct vt_result *r, enum vt_problem_type type, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+/* Free the records and zero the struct.  Safe on a zeroed result. */
+void vt_result_clear(struct vt_result *r);
+/* Deep copy src into dst (dst must be zeroed or cleared).  0 or -1 (ENOMEM). */
+int vt_result_copy(struct vt_result *dst, const struct vt_result *src);
+
+#endif

@@ -1,0 +1,41 @@
+#!/bin/sh
+# Install every build, test and lab dependency from Debian's packages.
+# Idempotent: does nothing (and needs no network) when all are present.
+set -eu
+
+PKGS="build-essential pkg-config git
+libzmq3-dev libsodium-dev libmsgpack-dev libcurl4-openssl-dev libssl-dev
+libldns-dev libunbound-dev libevent-dev libmicrohttpd-dev libjansson-dev
+libconfig-dev libcriterion-dev
+clang clang-format clang-tidy cppcheck libclang-rt-14-dev
+iproute2 nftables nginx-light knot knot-dnsutils ldnsutils
+prometheus-blackbox-exporter curl jq valgrind procps psmisc"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+if [ -z "$missing" ]; then
+	echo "deps: all Debian packages present"
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages:$missing" >&2
+	echo "deps: run 'make deps' as root (or: sudo apt-get install$missing)" >&2
+	exit 2
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
+# Debian starts these services on install where an init system runs; the
+# lab starts its own instances, so keep the packaged ones out of the way.
+for s in nginx knot prometheus-blackbox-exporter; do
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		systemctl disable --now "$s" >/dev/null 2>&1 || true
+	fi
+done
+echo "deps: done"
