@@ -36,6 +36,8 @@ struct probe_cfg {
 	struct addr_filter public_prefixes; /* --treat-as-public */
 	char user_agent[256];               /* LE_USER_AGENT by default */
 	uint32_t dial_timeout_ms;           /* HTTP01_DIAL_TIMEOUT_MS by default */
+	bool ipv6;                          /* false: this vantage has no IPv6 path, so
+	                                       it never dials IPv6 and says IPv6 was not judged */
 };
 
 typedef void (*probe_done_fn)(struct probe *p, void *arg);
