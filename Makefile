@@ -35,7 +35,7 @@ help:
 	@echo "make deps         install build, test and lab dependencies (Debian, idempotent)"
 	@echo "make              build bin/vantage and bin/vantage-agent"
 	@echo "make demo         run a multi-region check against the built-in lab"
-	@echo "make test         lint, unit tests, asan, lab integration tests, demo"
+	@echo "make test         lint, unit tests, asan, fuzz, lab integration tests, demo"
 	@echo "make unit|lint|asan|integration|fuzz|bench"
 
 deps:
@@ -99,6 +99,7 @@ test: deps
 	$(MAKE) asan
 	$(MAKE) FUZZ_SECONDS=20 fuzz
 	$(MAKE) integration
+	deploy/lab/demo.sh
 
 bench: deps all
 	@bench/run.sh
