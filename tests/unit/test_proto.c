@@ -1,0 +1,744 @@
+/*
+ * test_proto.c -- the wire format: round trips of every message type and the
+ * decoder's refusal of hostile frames (truncated, oversized, wrong types,
+ * huge declared counts, deep nesting, trailing bytes, random bytes).
+ *
+ * Hostile frames are built byte by byte with the small builder below, so the
+ * tests do not depend on msgpack-c (only proto/ knows it).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "proto/proto.h"
+#include "proto/proto_limits.h"
+
+#define TB_CAP        8192 /* bytes in one hand-built frame */
+#define RANDOM_FRAMES 4000 /* random byte strings decoded */
+#define RANDOM_MAXLEN 96   /* their longest length */
+#define MUTATIONS     3000 /* mutated valid frames decoded */
+#define ERRLEN        256
+
+/* ---- a tiny msgpack writer for hand-built frames ---- */
+
+struct tb {
+	uint8_t b[TB_CAP];
+	size_t n;
+};
+
+static void tb_raw(struct tb *t, const void *p, size_t n)
+{
+	if (p == NULL || n == 0)
+		return;
+	cr_assert(t->n + n <= sizeof(t->b), "test frame too big");
+	memcpy(t->b + t->n, p, n);
+	t->n += n;
+}
+
+static void tb_u8(struct tb *t, uint8_t v)
+{
+	tb_raw(t, &v, 1);
+}
+
+static void tb_map(struct tb *t, unsigned n)
+{
+	cr_assert(n < 16);
+	tb_u8(t, (uint8_t)(0x80 | n));
+}
+
+static void tb_strn(struct tb *t, const char *s, size_t n)
+{
+	if (n < 32) {
+		tb_u8(t, (uint8_t)(0xa0 | n));
+	} else {
+		tb_u8(t, 0xda);
+		tb_u8(t, (uint8_t)(n >> 8));
+		tb_u8(t, (uint8_t)n);
+	}
+	tb_raw(t, s, n);
+}
+
+static void tb_str(struct tb *t, const char *s)
+{
+	tb_strn(t, s, strlen(s));
+}
+
+static void tb_uint(struct tb *t, uint32_t v)
+{
+	if (v < 128) {
+		tb_u8(t, (uint8_t)v);
+		return;
+	}
+	tb_u8(t, 0xce);
+	for (int i = 3; i >= 0; i--)
+		tb_u8(t, (uint8_t)(v >> (8 * i)));
+}
+
+/*
+ * A JOB frame built by hand.  `omit` leaves one key out; `swap_key` replaces
+ * that key's value with raw bytes; `extra` appends one more raw key/value
+ * pair (already encoded).  NULLs for none.
+ */
+static void s_job_frame(struct tb *t, const char *omit, const char *swap_key, const void *swap,
+                        size_t swaplen, const void *extra, size_t extralen)
+{
+	static const char *keys[] = {"v", "t", "id", "m", "mode", "b", "d", "tok", "ka"};
+	size_t nkeys = sizeof(keys) / sizeof(keys[0]);
+
+	t->n = 0;
+	tb_map(t, (unsigned)(nkeys - (omit ? 1 : 0) + (extra ? 1 : 0)));
+	for (size_t i = 0; i < nkeys; i++) {
+		const char *k = keys[i];
+
+		if (omit && strcmp(omit, k) == 0)
+			continue;
+		tb_str(t, k);
+		if (swap_key && strcmp(swap_key, k) == 0) {
+			tb_raw(t, swap, swaplen);
+			continue;
+		}
+		if (strcmp(k, "v") == 0)
+			tb_uint(t, PROTO_VERSION);
+		else if (strcmp(k, "t") == 0)
+			tb_uint(t, PROTO_JOB);
+		else if (strcmp(k, "id") == 0)
+			tb_str(t, "0123abcd");
+		else if (strcmp(k, "m") == 0)
+			tb_uint(t, VT_METHOD_HTTP01);
+		else if (strcmp(k, "mode") == 0)
+			tb_uint(t, VT_MODE_VALIDATE);
+		else if (strcmp(k, "b") == 0)
+			tb_uint(t, JOB_DEFAULT_BUDGET_MS);
+		else if (strcmp(k, "d") == 0)
+			tb_str(t, "example.com");
+		else if (strcmp(k, "tok") == 0)
+			tb_str(t, "tok123");
+		else
+			tb_str(t, "tok123.thumb");
+	}
+	if (extra)
+		tb_raw(t, extra, extralen);
+}
+
+/* Decode and require refusal with `want` in the error text. */
+static void s_refused(const void *data, size_t len, const char *want)
+{
+	struct proto_msg m;
+	char err[ERRLEN];
+	int rc;
+
+	memset(&m, 0xa5, sizeof(m));
+	rc = proto_decode(data, len, &m, err, sizeof(err));
+	cr_assert_eq(rc, -1, "accepted a frame that should fail with \"%s\"", want);
+	cr_assert(strstr(err, want) != NULL, "error \"%s\" lacks \"%s\"", err, want);
+	cr_assert_eq(m.type, 0, "message not cleared on failure");
+	cr_assert_null(m.u.result.records);
+}
+
+/* ---- sample messages ---- */
+
+static void s_sample_job(struct proto_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = PROTO_JOB;
+	snprintf(m->u.job.id, sizeof(m->u.job.id), "%s", "00112233445566778899aabbccddeeff");
+	m->u.job.method = VT_METHOD_HTTP01;
+	m->u.job.mode = VT_MODE_REACHABILITY;
+	m->u.job.budget_ms = 15000;
+	snprintf(m->u.job.domain, sizeof(m->u.job.domain), "%s", "www.example.org");
+	snprintf(m->u.job.token, sizeof(m->u.job.token), "%s",
+	         "LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0");
+	snprintf(m->u.job.key_authorization, sizeof(m->u.job.key_authorization), "%s",
+	         "LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0.9jg46WB3rR_AHD-"
+	         "EBXdN7cBkH1WOu0tA3M9fm21mqTI");
+}
+
+static void s_sample_result(struct proto_msg *m)
+{
+	struct vt_result *r = &m->u.result;
+
+	memset(m, 0, sizeof(*m));
+	m->type = PROTO_RESULT;
+	snprintf(r->job_id, sizeof(r->job_id), "%s", "deadbeef");
+	r->method = VT_METHOD_HTTP01;
+	snprintf(r->domain, sizeof(r->domain), "%s", "www.example.org");
+	r->http_status = 404;
+	vt_result_fail(r, VT_PROB_UNAUTHORIZED,
+	               "Invalid response from http://www.example.org/.well-known/"
+	               "acme-challenge/x: 404");
+	vt_result_add_warning(r, "%s", "IPv6 address failed, fell back to IPv4");
+	vt_result_add_warning(r, "%s", "redirect to port 8080 refused");
+	r->timings.resolve_ms = 12;
+	r->timings.connect_ms = 34;
+	r->timings.total_ms = 5678;
+	for (int i = 0; i < 3; i++) {
+		struct vt_record *rec = vt_result_add_record(r);
+
+		cr_assert_not_null(rec);
+		snprintf(rec->url, sizeof(rec->url), "http://host%d.example.org/.well-known/x", i);
+		snprintf(rec->hostname, sizeof(rec->hostname), "host%d.example.org", i);
+		rec->port = i == 1 ? 4660 : 80;
+		snprintf(rec->addresses_resolved[0], LIMIT_ADDR_LEN, "2001:db8::%d", i + 1);
+		snprintf(rec->addresses_resolved[1], LIMIT_ADDR_LEN, "192.0.2.%d", i + 1);
+		rec->n_addresses_resolved = 2;
+		snprintf(rec->address_used, sizeof(rec->address_used), "192.0.2.%d", i + 1);
+		snprintf(rec->addresses_tried[0], LIMIT_ADDR_LEN, "2001:db8::%d", i + 1);
+		rec->n_addresses_tried = i == 2 ? 0 : 1;
+	}
+}
+
+static void s_encode_ok(const struct proto_msg *m, uint8_t **buf, size_t *len)
+{
+	char err[ERRLEN];
+
+	cr_assert_eq(proto_encode(m, buf, len, err, sizeof(err)), 0, "encode: %s", err);
+	cr_assert_not_null(*buf);
+	cr_assert_gt(*len, 0);
+}
+
+static void s_roundtrip(const struct proto_msg *in, struct proto_msg *out)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char err[ERRLEN];
+
+	s_encode_ok(in, &buf, &len);
+	cr_assert_eq(proto_decode(buf, len, out, err, sizeof(err)), 0, "decode: %s", err);
+	cr_assert_eq(out->type, in->type);
+	free(buf);
+}
+
+/* ---- round trips ---- */
+
+Test(proto, roundtrip_hello)
+{
+	struct proto_msg in = {.type = PROTO_HELLO}, out;
+
+	snprintf(in.u.hello.agent_version, sizeof(in.u.hello.agent_version), "%s", VANTAGE_VERSION);
+	in.u.hello.ipv4 = true;
+	in.u.hello.ipv6 = false;
+	in.u.hello.max_inflight = 500;
+	in.u.hello.methods = 1u << VT_METHOD_HTTP01 | 1u << VT_METHOD_DNS01;
+	s_roundtrip(&in, &out);
+	cr_assert_str_eq(out.u.hello.agent_version, VANTAGE_VERSION);
+	cr_assert(out.u.hello.ipv4);
+	cr_assert(!out.u.hello.ipv6);
+	cr_assert_eq(out.u.hello.max_inflight, 500);
+	cr_assert_eq(out.u.hello.methods, in.u.hello.methods);
+	proto_msg_clear(&out);
+}
+
+Test(proto, roundtrip_welcome_heartbeat_bye)
+{
+	struct proto_msg in = {.type = PROTO_WELCOME}, out;
+
+	in.u.welcome.heartbeat_ivl_ms = 1500;
+	in.u.welcome.liveness = 4;
+	s_roundtrip(&in, &out);
+	cr_assert_eq(out.u.welcome.heartbeat_ivl_ms, 1500);
+	cr_assert_eq(out.u.welcome.liveness, 4);
+
+	memset(&in, 0, sizeof(in));
+	in.type = PROTO_HEARTBEAT;
+	in.u.heartbeat.inflight = 4000000000u;
+	s_roundtrip(&in, &out);
+	cr_assert_eq(out.u.heartbeat.inflight, 4000000000u);
+
+	memset(&in, 0, sizeof(in));
+	in.type = PROTO_BYE;
+	snprintf(in.u.bye.reason, sizeof(in.u.bye.reason), "%s", "shutting down");
+	s_roundtrip(&in, &out);
+	cr_assert_str_eq(out.u.bye.reason, "shutting down");
+
+	memset(&in, 0, sizeof(in));
+	in.type = PROTO_BYE; /* empty reason is fine */
+	s_roundtrip(&in, &out);
+	cr_assert_str_eq(out.u.bye.reason, "");
+}
+
+Test(proto, roundtrip_job)
+{
+	struct proto_msg in, out;
+
+	s_sample_job(&in);
+	s_roundtrip(&in, &out);
+	cr_assert_str_eq(out.u.job.id, in.u.job.id);
+	cr_assert_eq(out.u.job.method, VT_METHOD_HTTP01);
+	cr_assert_eq(out.u.job.mode, VT_MODE_REACHABILITY);
+	cr_assert_eq(out.u.job.budget_ms, 15000);
+	cr_assert_str_eq(out.u.job.domain, in.u.job.domain);
+	cr_assert_str_eq(out.u.job.token, in.u.job.token);
+	cr_assert_str_eq(out.u.job.key_authorization, in.u.job.key_authorization);
+}
+
+Test(proto, roundtrip_result)
+{
+	struct proto_msg in, out;
+	const struct vt_result *a = &in.u.result, *b = &out.u.result;
+
+	s_sample_result(&in);
+	s_roundtrip(&in, &out);
+	cr_assert_str_eq(b->job_id, a->job_id);
+	cr_assert_eq(b->method, a->method);
+	cr_assert_str_eq(b->domain, a->domain);
+	cr_assert_eq(b->outcome, VT_OUTCOME_FAIL);
+	cr_assert_eq(b->problem.type, VT_PROB_UNAUTHORIZED);
+	cr_assert_str_eq(b->problem.detail, a->problem.detail);
+	cr_assert_eq(b->http_status, 404);
+	cr_assert_eq(b->n_warnings, 2);
+	for (size_t i = 0; i < a->n_warnings; i++)
+		cr_assert_str_eq(b->warnings[i], a->warnings[i]);
+	cr_assert_eq(b->timings.resolve_ms, 12);
+	cr_assert_eq(b->timings.connect_ms, 34);
+	cr_assert_eq(b->timings.total_ms, 5678);
+	cr_assert_eq(b->n_records, 3);
+	for (size_t i = 0; i < a->n_records; i++) {
+		const struct vt_record *x = &a->records[i], *y = &b->records[i];
+
+		cr_assert_str_eq(y->url, x->url);
+		cr_assert_str_eq(y->hostname, x->hostname);
+		cr_assert_eq(y->port, x->port);
+		cr_assert_eq(y->n_addresses_resolved, x->n_addresses_resolved);
+		for (size_t j = 0; j < x->n_addresses_resolved; j++)
+			cr_assert_str_eq(y->addresses_resolved[j], x->addresses_resolved[j]);
+		cr_assert_str_eq(y->address_used, x->address_used);
+		cr_assert_eq(y->n_addresses_tried, x->n_addresses_tried);
+		for (size_t j = 0; j < x->n_addresses_tried; j++)
+			cr_assert_str_eq(y->addresses_tried[j], x->addresses_tried[j]);
+	}
+	proto_msg_clear(&out);
+	cr_assert_null(out.u.result.records);
+	proto_msg_clear(&out); /* twice is safe */
+	proto_msg_clear(&in);
+}
+
+Test(proto, roundtrip_result_at_limits)
+{
+	struct proto_msg in, out;
+	struct vt_result *r = &in.u.result;
+
+	memset(&in, 0, sizeof(in));
+	in.type = PROTO_RESULT;
+	r->method = VT_METHOD_CAA;
+	r->outcome = VT_OUTCOME_PASS;
+	memset(r->domain, 'd', LIMIT_DOMAIN_LEN);
+	memset(r->problem.detail, 'x', sizeof(r->problem.detail) - 1);
+	for (int i = 0; i < LIMIT_MAX_WARNINGS; i++)
+		vt_result_add_warning(r, "w%d", i);
+	for (int i = 0; i < LIMIT_MAX_RECORDS; i++) {
+		struct vt_record *rec = vt_result_add_record(r);
+
+		cr_assert_not_null(rec);
+		memset(rec->url, 'u', LIMIT_URL_LEN);
+		rec->port = UINT16_MAX;
+		rec->n_addresses_resolved = LIMIT_MAX_ADDRS * 2;
+		for (size_t j = 0; j < rec->n_addresses_resolved; j++)
+			memset(rec->addresses_resolved[j], 'a', LIMIT_ADDR_LEN - 1);
+		rec->n_addresses_tried = HTTP01_MAX_ADDRS_TRIED;
+	}
+	s_roundtrip(&in, &out);
+	cr_assert_eq(out.u.result.n_records, LIMIT_MAX_RECORDS);
+	cr_assert_eq(strlen(out.u.result.domain), LIMIT_DOMAIN_LEN);
+	cr_assert_eq(strlen(out.u.result.records[25].url), LIMIT_URL_LEN);
+	cr_assert_eq(out.u.result.records[25].port, UINT16_MAX);
+	cr_assert_eq(strlen(out.u.result.records[25].addresses_resolved[15]), LIMIT_ADDR_LEN - 1);
+	cr_assert_eq(out.u.result.n_warnings, LIMIT_MAX_WARNINGS);
+	proto_msg_clear(&out);
+	proto_msg_clear(&in);
+}
+
+Test(proto, unknown_keys_ignored)
+{
+	struct tb t;
+	struct proto_msg m;
+	char err[ERRLEN];
+	/* "zz": [[[[[1]]]]] -- five arrays under the top map: depth 6, allowed */
+	static const uint8_t extra[] = {0xa2, 'z', 'z', 0x91, 0x91, 0x91, 0x91, 0x91, 0x01};
+
+	s_job_frame(&t, NULL, NULL, NULL, 0, extra, sizeof(extra));
+	cr_assert_eq(proto_decode(t.b, t.n, &m, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(m.u.job.domain, "example.com");
+	cr_assert_eq(m.u.job.budget_ms, JOB_DEFAULT_BUDGET_MS);
+}
+
+Test(proto, type_names)
+{
+	cr_assert_str_eq(proto_type_name(PROTO_HELLO), "HELLO");
+	cr_assert_str_eq(proto_type_name(PROTO_RESULT), "RESULT");
+	cr_assert_str_eq(proto_type_name(PROTO_BYE), "BYE");
+	cr_assert_str_eq(proto_type_name((enum proto_type)42), "UNKNOWN");
+}
+
+/* ---- refusals ---- */
+
+static void s_every_prefix_refused(const struct proto_msg *msg)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	struct proto_msg m;
+	char err[ERRLEN];
+
+	s_encode_ok(msg, &buf, &len);
+	for (size_t n = 0; n < len; n++) {
+		err[0] = '\0';
+		cr_assert_eq(proto_decode(buf, n, &m, err, sizeof(err)), -1,
+		             "prefix of %zu/%zu bytes accepted", n, len);
+		cr_assert_neq(err[0], '\0', "prefix of %zu bytes: no error text", n);
+		cr_assert_eq(m.type, 0);
+	}
+	/* A cut inside the last string is reported as truncation. */
+	cr_assert_eq(proto_decode(buf, len - 1, &m, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "truncated frame") != NULL, "%s", err);
+	free(buf);
+}
+
+Test(proto, truncated_job_prefixes)
+{
+	struct proto_msg m;
+
+	s_sample_job(&m);
+	s_every_prefix_refused(&m);
+	s_refused("", 0, "truncated frame: 0 bytes");
+}
+
+Test(proto, truncated_result_prefixes)
+{
+	struct proto_msg m;
+
+	s_sample_result(&m);
+	s_every_prefix_refused(&m);
+	proto_msg_clear(&m);
+}
+
+Test(proto, oversized_frame)
+{
+	size_t len = PROTO_MAX_MSG_BYTES + 1;
+	uint8_t *buf = calloc(1, len);
+
+	cr_assert_not_null(buf);
+	buf[0] = 0x80;
+	s_refused(buf, len, "exceeds PROTO_MAX_MSG_BYTES");
+	free(buf);
+}
+
+Test(proto, wrong_typed_field)
+{
+	struct tb t;
+	static const uint8_t num[] = {0x7b};
+	static const uint8_t str[] = {0xa2, '2', '0'};
+	static const uint8_t flt[] = {0xcb, 0, 0, 0, 0, 0, 0, 0, 0};
+
+	s_job_frame(&t, NULL, "d", num, sizeof(num), NULL, 0);
+	s_refused(t.b, t.n, "field \"d\" (domain): expected string, got integer");
+	s_job_frame(&t, NULL, "b", str, sizeof(str), NULL, 0);
+	s_refused(t.b, t.n, "field \"b\" (budget): expected integer, got string");
+	s_job_frame(&t, NULL, "b", flt, sizeof(flt), NULL, 0);
+	s_refused(t.b, t.n, "field \"b\" (budget): expected integer, got float");
+	s_job_frame(&t, NULL, "v", str, sizeof(str), NULL, 0);
+	s_refused(t.b, t.n, "field \"v\" (protocol version): expected integer, got string");
+}
+
+Test(proto, wrong_typed_nested_field)
+{
+	struct proto_msg in;
+	uint8_t *buf = NULL, *mod;
+	size_t len = 0;
+	static const uint8_t port[] = {0xa4, 'p', 'o', 'r', 't', 0xcd, 0x12, 0x34};
+	uint8_t *at = NULL;
+
+	s_sample_result(&in);
+	s_encode_ok(&in, &buf, &len);
+	proto_msg_clear(&in);
+	for (size_t i = 0; i + sizeof(port) <= len && at == NULL; i++)
+		if (memcmp(buf + i, port, sizeof(port)) == 0)
+			at = buf + i;
+	cr_assert_not_null(at, "record 1's port not found in the encoding");
+	/* replace uint16 0x1234 (3 bytes) by the string "abc" (4 bytes) */
+	mod = malloc(len + 1);
+	cr_assert_not_null(mod);
+	size_t head = (size_t)(at - buf) + 5;
+	memcpy(mod, buf, head);
+	memcpy(mod + head,
+	       "\xa3"
+	       "abc",
+	       4);
+	memcpy(mod + head + 4, buf + head + 3, len - head - 3);
+	s_refused(mod, len + 1, "field \"rec[1].port\" (port): expected integer, got string");
+	free(mod);
+	free(buf);
+}
+
+Test(proto, unknown_version_and_type)
+{
+	struct tb t;
+	static const uint8_t nine[] = {0x09};
+	static const uint8_t zero[] = {0x00};
+
+	s_job_frame(&t, NULL, "v", nine, sizeof(nine), NULL, 0);
+	s_refused(t.b, t.n, "unsupported protocol version 9");
+	s_job_frame(&t, NULL, "t", nine, sizeof(nine), NULL, 0);
+	s_refused(t.b, t.n, "unknown message type 9");
+	s_job_frame(&t, NULL, "t", zero, sizeof(zero), NULL, 0);
+	s_refused(t.b, t.n, "unknown message type 0");
+}
+
+Test(proto, missing_required_field)
+{
+	struct tb t;
+
+	s_job_frame(&t, "tok", NULL, NULL, 0, NULL, 0);
+	s_refused(t.b, t.n, "field \"tok\" (token): missing required field");
+	s_job_frame(&t, "v", NULL, NULL, 0, NULL, 0);
+	s_refused(t.b, t.n, "field \"v\" (protocol version): missing required field");
+	s_job_frame(&t, "t", NULL, NULL, 0, NULL, 0);
+	s_refused(t.b, t.n, "field \"t\" (message type): missing required field");
+}
+
+Test(proto, duplicate_and_non_string_keys)
+{
+	struct tb t;
+	static const uint8_t dup[] = {0xa1, 'd', 0xa1, 'x'};
+	static const uint8_t intkey[] = {0x01, 0x02};
+
+	s_job_frame(&t, NULL, NULL, NULL, 0, dup, sizeof(dup));
+	s_refused(t.b, t.n, "field \"d\" (domain): duplicate key");
+	s_job_frame(&t, NULL, NULL, NULL, 0, intkey, sizeof(intkey));
+	s_refused(t.b, t.n, "expected string, got integer");
+}
+
+Test(proto, huge_declared_counts)
+{
+	struct tb t;
+	static const uint8_t arr[] = {0xdd, 0xff, 0xff, 0xff, 0xff};
+	static const uint8_t map[] = {0xdf, 0xff, 0xff, 0xff, 0xff};
+	static const uint8_t arr16[] = {0xdc, 0x00, 0x41, 0xc0};
+
+	s_refused(arr, sizeof(arr), "declared array count 4294967295 exceeds remaining 0 bytes");
+	s_refused(map, sizeof(map), "declared map count 4294967295 exceeds remaining 0 bytes");
+	/* nested inside an otherwise valid map */
+	s_job_frame(&t, NULL, "tok", arr, sizeof(arr), NULL, 0);
+	s_refused(t.b, t.n, "declared array count 4294967295 exceeds remaining");
+	s_job_frame(&t, NULL, "tok", map, sizeof(map), NULL, 0);
+	s_refused(t.b, t.n, "declared map count 4294967295 exceeds remaining");
+	/* 65 elements, with enough bytes behind them, still over PROTO_MAX_ARRAY */
+	t.n = 0;
+	tb_u8(&t, 0xdc);
+	tb_u8(&t, 0);
+	tb_u8(&t, PROTO_MAX_ARRAY + 1);
+	for (int i = 0; i <= PROTO_MAX_ARRAY; i++)
+		tb_u8(&t, 0xc0);
+	s_refused(t.b, t.n, "exceeds PROTO_MAX_ARRAY");
+	s_refused(arr16, sizeof(arr16), "declared array count 65 exceeds remaining 1 bytes");
+}
+
+Test(proto, huge_count_in_result)
+{
+	struct proto_msg in;
+	uint8_t *buf = NULL, *mod;
+	size_t len = 0, at = 0;
+	static const uint8_t w[] = {0xa1, 'w', 0x92};
+
+	s_sample_result(&in);
+	s_encode_ok(&in, &buf, &len);
+	proto_msg_clear(&in);
+	for (size_t i = 0; i + sizeof(w) <= len && at == 0; i++)
+		if (memcmp(buf + i, w, sizeof(w)) == 0)
+			at = i + 2;
+	cr_assert_gt(at, 0, "warnings array not found");
+	mod = malloc(len + 4);
+	cr_assert_not_null(mod);
+	memcpy(mod, buf, at);
+	memcpy(mod + at, "\xdd\xff\xff\xff\xff", 5);
+	memcpy(mod + at + 5, buf + at + 1, len - at - 1);
+	s_refused(mod, len + 4, "declared array count 4294967295 exceeds remaining");
+	free(mod);
+	free(buf);
+}
+
+Test(proto, string_too_long)
+{
+	struct tb t;
+	char big[PROTO_MAX_STR + 2];
+	struct tb v;
+
+	memset(big, 'a', sizeof(big));
+	v.n = 0;
+	tb_strn(&v, big, LIMIT_DOMAIN_LEN + 1);
+	s_job_frame(&t, NULL, "d", v.b, v.n, NULL, 0);
+	s_refused(t.b, t.n, "field \"d\" (domain): string of 254 bytes does not fit (at most 253)");
+
+	v.n = 0;
+	tb_strn(&v, big, PROTO_MAX_STR + 1);
+	s_job_frame(&t, NULL, "ka", v.b, v.n, NULL, 0);
+	s_refused(t.b, t.n, "string of 4097 bytes at offset");
+	cr_assert(t.n > 0);
+
+	v.n = 0;
+	tb_strn(&v, "ab\0cd", 5);
+	s_job_frame(&t, NULL, "d", v.b, v.n, NULL, 0);
+	s_refused(t.b, t.n, "field \"d\" (domain): string contains a NUL byte");
+
+	/* a declared length past the end of the frame */
+	static const uint8_t cut[] = {0x81, 0xa1, 'v', 0xdb, 0x00, 0x00, 0x01, 0x00, 'x'};
+	s_refused(cut, sizeof(cut), "truncated frame: string of 256 bytes");
+}
+
+Test(proto, nesting_too_deep)
+{
+	struct tb t;
+	static const uint8_t extra[] = {0xa2, 'z', 'z', 0x91, 0x91, 0x91, 0x91, 0x91, 0x91, 0x01};
+	static const uint8_t maps[] = {0x81, 0xa1, 'a',  0x81, 0xa1, 'a',  0x81, 0xa1,
+	                               'a',  0x81, 0xa1, 'a',  0x81, 0xa1, 'a',  0x81,
+	                               0xa1, 'a',  0x81, 0xa1, 'a',  0x01};
+
+	s_job_frame(&t, NULL, NULL, NULL, 0, extra, sizeof(extra));
+	s_refused(t.b, t.n, "nesting deeper than PROTO_MAX_DEPTH (6)");
+	s_refused(maps, sizeof(maps), "nesting deeper than PROTO_MAX_DEPTH (6)");
+}
+
+Test(proto, trailing_garbage_and_not_a_map)
+{
+	struct tb t;
+	static const uint8_t arr[] = {0x91, 0x01};
+	static const uint8_t ext[] = {0x81, 0xa1, 'x', 0xd4, 0x01, 0x02};
+
+	s_job_frame(&t, NULL, NULL, NULL, 0, NULL, 0);
+	tb_u8(&t, 0xc0);
+	s_refused(t.b, t.n, "1 trailing bytes after the message");
+	s_refused(arr, sizeof(arr), "frame is not a map");
+	s_refused(ext, sizeof(ext), "ext type (format byte 0xd4)");
+	s_refused("\xc1", 1, "reserved format byte 0xc1");
+}
+
+Test(proto, enum_and_range_checks)
+{
+	struct tb t;
+	static const uint8_t nine[] = {0x09};
+	static const uint8_t neg[] = {0xff};
+	static const uint8_t small[] = {0x05};
+
+	s_job_frame(&t, NULL, "m", nine, sizeof(nine), NULL, 0);
+	s_refused(t.b, t.n, "field \"m\" (method): value 9 out of range 1..4");
+	s_job_frame(&t, NULL, "mode", nine, sizeof(nine), NULL, 0);
+	s_refused(t.b, t.n, "field \"mode\" (mode): value 9 out of range 1..2");
+	s_job_frame(&t, NULL, "b", small, sizeof(small), NULL, 0);
+	s_refused(t.b, t.n, "field \"b\" (budget): value 5 out of range");
+	s_job_frame(&t, NULL, "b", neg, sizeof(neg), NULL, 0);
+	s_refused(t.b, t.n, "field \"b\" (budget): negative value -1");
+}
+
+Test(proto, encoder_refuses)
+{
+	struct proto_msg m;
+	uint8_t *buf = (uint8_t *)"sentinel";
+	size_t len = 7;
+	char err[ERRLEN];
+
+	s_sample_job(&m);
+	memset(m.u.job.domain, 'a', sizeof(m.u.job.domain));
+	cr_assert_eq(proto_encode(&m, &buf, &len, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "field \"d\" (domain): not NUL-terminated") != NULL, "%s", err);
+	cr_assert_null(buf);
+	cr_assert_eq(len, 0);
+
+	s_sample_job(&m);
+	m.u.job.method = (enum vt_method)7;
+	cr_assert_eq(proto_encode(&m, &buf, &len, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "field \"m\" (method): value 7 out of range") != NULL, "%s", err);
+
+	s_sample_result(&m);
+	m.u.result.records[2].n_addresses_resolved = LIMIT_MAX_ADDRS * 2 + 1;
+	cr_assert_eq(proto_encode(&m, &buf, &len, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "field \"rec[2].ar\" (addressesResolved): 17 elements exceed the "
+	                      "limit of 16") != NULL,
+	          "%s", err);
+	m.u.result.records[2].n_addresses_resolved = 0;
+	m.u.result.n_warnings = LIMIT_MAX_WARNINGS + 1;
+	cr_assert_eq(proto_encode(&m, &buf, &len, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "field \"w\" (warnings): 5 elements exceed") != NULL, "%s", err);
+	proto_msg_clear(&m);
+
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_RESULT;
+	m.u.result.method = VT_METHOD_HTTP01;
+	m.u.result.outcome = VT_OUTCOME_PASS;
+	m.u.result.n_records = LIMIT_MAX_RECORDS + 1;
+	cr_assert_eq(proto_encode(&m, &buf, &len, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "27 records exceed the limit of 26") != NULL, "%s", err);
+
+	memset(&m, 0, sizeof(m));
+	m.type = (enum proto_type)99;
+	cr_assert_eq(proto_encode(&m, &buf, &len, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "unknown message type 99") != NULL, "%s", err);
+
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_HELLO;
+	m.u.hello.max_inflight = 1;
+	m.u.hello.methods = 1u; /* bit 0 is VT_METHOD_NONE */
+	cr_assert_eq(proto_encode(&m, &buf, &len, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "field \"ms\" (methods): unknown bits in 0x1") != NULL, "%s", err);
+}
+
+/* ---- random input ---- */
+
+Test(proto, random_bytes_never_crash)
+{
+	uint8_t buf[RANDOM_MAXLEN];
+	struct proto_msg m;
+	char err[ERRLEN];
+	unsigned seed = 12345;
+
+	for (int i = 0; i < RANDOM_FRAMES; i++) {
+		size_t len = (size_t)rand_r(&seed) % (RANDOM_MAXLEN + 1);
+
+		for (size_t j = 0; j < len; j++)
+			buf[j] = (uint8_t)rand_r(&seed);
+		if (len > 0 && i % 2 == 0)
+			buf[0] = (uint8_t)(0x80 | (buf[0] & 0x0f)); /* start with a fixmap */
+		err[0] = '\0';
+		if (proto_decode(buf, len, &m, err, sizeof(err)) == 0)
+			proto_msg_clear(&m);
+		else
+			cr_assert_neq(err[0], '\0', "refusal without a reason");
+	}
+}
+
+Test(proto, mutated_frames_never_crash)
+{
+	struct proto_msg in, m;
+	uint8_t *orig = NULL, *re = NULL;
+	size_t len = 0, relen = 0;
+	char err[ERRLEN];
+	unsigned seed = 777;
+	int accepted = 0;
+
+	s_sample_result(&in);
+	s_encode_ok(&in, &orig, &len);
+	proto_msg_clear(&in);
+	uint8_t *buf = malloc(len);
+	cr_assert_not_null(buf);
+	for (int i = 0; i < MUTATIONS; i++) {
+		int flips = 1 + rand_r(&seed) % 4;
+
+		memcpy(buf, orig, len);
+		for (int k = 0; k < flips; k++)
+			buf[(size_t)rand_r(&seed) % len] = (uint8_t)rand_r(&seed);
+		err[0] = '\0';
+		if (proto_decode(buf, len, &m, err, sizeof(err)) != 0) {
+			cr_assert_neq(err[0], '\0');
+			continue;
+		}
+		/* whatever the decoder accepts, the encoder must accept too */
+		accepted++;
+		cr_assert_eq(proto_encode(&m, &re, &relen, err, sizeof(err)), 0, "re-encode: %s",
+		             err);
+		free(re);
+		re = NULL;
+		proto_msg_clear(&m);
+	}
+	cr_assert_gt(accepted, 0, "no mutation survived; the test checks nothing");
+	free(buf);
+	free(orig);
+}
