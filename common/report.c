@@ -1,0 +1,566 @@
+/*
+ * report.c -- the `--json` document (docs/json-schema.md) and the human
+ * table printed from it.
+ *
+ * report_json() is the only producer of the document; report_print() reads
+ * nothing but the document, so the CLI (which gets it over HTTP) and the
+ * coordinator print the same thing.  jansson builds and reads the JSON: it
+ * escapes strings correctly, which hand-made snprintf JSON does not.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "report.h"
+#include "verdict_ext.h"
+
+#define REPORT_SCHEMA_VERSION 1
+#define REPORT_EXIT_USAGE     2  /* malformed document, like a usage error */
+#define REPORT_DETAIL_COL     60 /* widest DETAIL column; longer texts go below */
+#define REPORT_COL_MAX        40 /* widest other column */
+#define REPORT_LE_PREFIX_LEN  64 /* room for "During secondary validation: " */
+#define REPORT_ESC_LEN        ((LIMIT_DETAIL_LEN + REPORT_LE_PREFIX_LEN) * 4 + 1) /* escaped */
+#define REPORT_CELL_LEN       256          /* one escaped table cell */
+#define REPORT_MAX_ROWS       LIMIT_AGENTS /* rows printed per check */
+
+static const char s_replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+
+/* ---- building ---- */
+
+/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
+static size_t s_utf8_seq(const unsigned char *s)
+{
+	size_t n;
+	unsigned long cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * A JSON string for untrusted text: invalid UTF-8 becomes U+FFFD (as
+ * Boulder's utf8filter does), since jansson refuses invalid UTF-8.  NULL on
+ * ENOMEM.
+ */
+static json_t *s_str(const char *s)
+{
+	json_t *j = NULL;
+	char *buf = NULL;
+	size_t len, o = 0;
+
+	if (s == NULL)
+		s = "";
+	j = json_string(s);
+	if (j != NULL)
+		goto out;
+	len = strlen(s);
+	buf = malloc(len * 3 + 1);
+	if (buf == NULL)
+		goto out;
+	for (size_t i = 0; i < len;) {
+		size_t n = s_utf8_seq((const unsigned char *)s + i);
+		if (n == 0) {
+			memcpy(buf + o, s_replacement, 3);
+			o += 3;
+			i++;
+		} else {
+			memcpy(buf + o, s + i, n);
+			o += n;
+			i += n;
+		}
+	}
+	buf[o] = '\0';
+	j = json_string(buf);
+out:
+	free(buf);
+	return j;
+}
+
+/* Set key to val (stolen).  -1 if val is NULL (ENOMEM) or setting failed. */
+static int s_set(json_t *obj, const char *key, json_t *val)
+{
+	if (val == NULL)
+		return -1;
+	return json_object_set_new(obj, key, val) == 0 ? 0 : -1;
+}
+
+static int s_push(json_t *arr, json_t *val)
+{
+	if (val == NULL)
+		return -1;
+	return json_array_append_new(arr, val) == 0 ? 0 : -1;
+}
+
+static json_t *s_record(const struct vt_record *r)
+{
+	json_t *o = json_object(), *res = json_array(), *tried = NULL;
+	char port[8];
+	int rc = 0;
+
+	if (o == NULL || res == NULL)
+		goto fail;
+	snprintf(port, sizeof(port), "%u", (unsigned)r->port);
+	rc |= s_set(o, "url", s_str(r->url));
+	rc |= s_set(o, "hostname", s_str(r->hostname));
+	rc |= s_set(o, "port", json_string(port));
+	for (size_t i = 0; i < r->n_addresses_resolved && i < LIMIT_MAX_ADDRS * 2; i++)
+		rc |= s_push(res, s_str(r->addresses_resolved[i]));
+	rc |= s_set(o, "addressesResolved", res);
+	res = NULL;
+	rc |= s_set(o, "addressUsed", s_str(r->address_used));
+	if (r->n_addresses_tried > 0) {
+		tried = json_array();
+		if (tried == NULL)
+			goto fail;
+		for (size_t i = 0; i < r->n_addresses_tried && i < HTTP01_MAX_ADDRS_TRIED; i++)
+			rc |= s_push(tried, s_str(r->addresses_tried[i]));
+		rc |= s_set(o, "addressesTried", tried);
+	}
+	if (rc != 0)
+		goto fail;
+	return o;
+fail:
+	json_decref(res);
+	json_decref(o);
+	return NULL;
+}
+
+/* The address that finally answered: the last record's addressUsed. */
+static const char *s_address_used(const struct vt_result *r)
+{
+	for (size_t i = r->n_records; i > 0 && r->records != NULL; i--)
+		if (r->records[i - 1].address_used[0] != '\0')
+			return r->records[i - 1].address_used;
+	return NULL;
+}
+
+static json_t *s_result(const struct vt_entry *e)
+{
+	const struct vt_result *r = &e->result;
+	json_t *o = json_object(), *warn = json_array(), *recs = json_array(), *t = json_object();
+	json_t *prob = NULL;
+	const char *used = s_address_used(r);
+	bool answered = r->outcome == VT_OUTCOME_PASS || r->outcome == VT_OUTCOME_REACHABLE ||
+	                r->outcome == VT_OUTCOME_FAIL;
+	int rc = 0;
+
+	if (o == NULL || warn == NULL || recs == NULL || t == NULL)
+		goto fail;
+	rc |= s_set(o, "agent", s_str(e->vantage.agent));
+	rc |= s_set(o, "region", s_str(e->vantage.region));
+	rc |= s_set(o, "rir", s_str(e->vantage.rir));
+	rc |= s_set(o, "primary", json_boolean(e->vantage.primary));
+	rc |= s_set(o, "ipv6", json_boolean(e->vantage.ipv6));
+	rc |= s_set(o, "outcome",
+	            json_string(answered ? vt_outcome_name(r->outcome) : "unavailable"));
+	rc |= s_set(o, "judged", json_boolean(verdict_entry_judged(e)));
+	rc |= s_set(o, "address_used", used != NULL && answered ? s_str(used) : json_null());
+	rc |= s_set(o, "duration_ms", answered ? json_integer(r->timings.total_ms) : json_null());
+	rc |= s_set(o, "http_status",
+	            r->http_status != 0 && answered ? json_integer(r->http_status) : json_null());
+	if (r->outcome == VT_OUTCOME_FAIL) {
+		char summary[VERDICT_SUMMARY_LEN];
+		prob = json_object();
+		if (prob == NULL)
+			goto fail;
+		verdict_problem_summary(r->problem.detail, summary, sizeof(summary));
+		rc |= s_set(prob, "type", json_string(vt_problem_type_name(r->problem.type)));
+		rc |= s_set(prob, "detail", s_str(r->problem.detail));
+		rc |= s_set(prob, "summary", s_str(summary));
+		rc |= s_set(o, "problem", prob);
+		prob = NULL;
+	} else {
+		rc |= s_set(o, "problem", json_null());
+	}
+	/* Why a vantage did not answer (the coordinator's words), else null. */
+	rc |= s_set(o, "unavailable_reason",
+	            !answered && r->problem.detail[0] != '\0' ? s_str(r->problem.detail)
+	                                                      : json_null());
+	for (size_t i = 0; i < r->n_warnings && i < LIMIT_MAX_WARNINGS; i++)
+		rc |= s_push(warn, s_str(r->warnings[i]));
+	rc |= s_set(o, "warnings", warn);
+	warn = NULL;
+	rc |= s_set(t, "resolve_ms", json_integer(r->timings.resolve_ms));
+	rc |= s_set(t, "connect_ms", json_integer(r->timings.connect_ms));
+	rc |= s_set(t, "total_ms", json_integer(r->timings.total_ms));
+	rc |= s_set(o, "timings", t);
+	t = NULL;
+	for (size_t i = 0; i < r->n_records && i < LIMIT_MAX_RECORDS && r->records != NULL; i++)
+		rc |= s_push(recs, s_record(&r->records[i]));
+	rc |= s_set(o, "records", recs);
+	recs = NULL;
+	if (rc != 0)
+		goto fail;
+	return o;
+fail:
+	json_decref(warn);
+	json_decref(recs);
+	json_decref(t);
+	json_decref(prob);
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *s_mpic(const struct vt_check *c)
+{
+	const struct vt_mpic *m = &c->mpic;
+	json_t *o = json_object();
+	char problem[LIMIT_DETAIL_LEN + REPORT_LE_PREFIX_LEN];
+	int rc = 0;
+
+	if (o == NULL)
+		return NULL;
+	rc |= s_set(o, "accepted", m->accepted < 0 ? json_null() : json_boolean(m->accepted == 1));
+	rc |= s_set(o, "primary_passed",
+	            m->has_primary ? json_boolean(m->primary_passed) : json_null());
+	rc |= s_set(o, "remotes_total", json_integer(m->remotes_total));
+	rc |= s_set(o, "remotes_passed", json_integer(m->remotes_passed));
+	rc |= s_set(o, "remotes_required", json_integer(m->remotes_required));
+	rc |= s_set(o, "remotes_unavailable", json_integer(m->remotes_unavailable));
+	rc |= s_set(o, "rirs_passed", json_integer(m->rirs_passed));
+	rc |= s_set(o, "reason", s_str(m->reason));
+	if (verdict_le_problem(c, problem, sizeof(problem)) == 0)
+		rc |= s_set(o, "le_problem", s_str(problem));
+	else
+		rc |= s_set(o, "le_problem", json_null());
+	if (rc != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *s_check(const struct vt_check *c)
+{
+	json_t *o = json_object(), *diag = json_array(), *res = json_array();
+	int rc = 0;
+
+	if (o == NULL || diag == NULL || res == NULL)
+		goto fail;
+	rc |= s_set(o, "domain", s_str(c->domain));
+	rc |= s_set(o, "method", json_string(vt_method_name(c->method)));
+	rc |= s_set(o, "mode",
+	            json_string(c->mode == VT_MODE_REACHABILITY ? "reachability" : "validate"));
+	rc |= s_set(o, "verdict", json_string(vt_verdict_name(c->verdict)));
+	for (size_t i = 0; i < c->n_diagnosis && i < VERDICT_MAX_DIAGNOSIS; i++)
+		rc |= s_push(diag, s_str(c->diagnosis[i]));
+	rc |= s_set(o, "diagnosis", diag);
+	diag = NULL;
+	rc |= s_set(o, "le_multi_perspective", s_mpic(c));
+	for (size_t i = 0; i < c->n_entries; i++)
+		rc |= s_push(res, s_result(&c->entries[i]));
+	rc |= s_set(o, "results", res);
+	res = NULL;
+	if (rc != 0)
+		goto fail;
+	return o;
+fail:
+	json_decref(diag);
+	json_decref(res);
+	json_decref(o);
+	return NULL;
+}
+
+json_t *report_json(const struct vt_check *checks, size_t n)
+{
+	json_t *doc = json_object(), *arr = json_array();
+	enum vt_verdict worst = n > 0 ? VT_VERDICT_PASS : VT_VERDICT_UNKNOWN;
+	int rc = 0;
+
+	if (doc == NULL || arr == NULL)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		worst = verdict_worst(worst, checks[i].verdict);
+		rc |= s_push(arr, s_check(&checks[i]));
+	}
+	rc |= s_set(doc, "version", json_integer(REPORT_SCHEMA_VERSION));
+	rc |= s_set(doc, "tool", json_string("vantage"));
+	rc |= s_set(doc, "vantage_version", json_string(VANTAGE_VERSION));
+	rc |= s_set(doc, "verdict", json_string(vt_verdict_name(worst)));
+	rc |= s_set(doc, "exit_code", json_integer((json_int_t)worst));
+	rc |= s_set(doc, "checks", arr);
+	arr = NULL;
+	if (rc != 0)
+		goto fail;
+	return doc;
+fail:
+	json_decref(arr);
+	json_decref(doc);
+	return NULL;
+}
+
+int report_exit_code(const json_t *doc)
+{
+	const char *v;
+
+	if (!json_is_object(doc))
+		return REPORT_EXIT_USAGE;
+	v = json_string_value(json_object_get(doc, "verdict"));
+	if (v == NULL)
+		return REPORT_EXIT_USAGE;
+	if (strcmp(v, "pass") == 0)
+		return VT_VERDICT_PASS;
+	if (strcmp(v, "fail") == 0)
+		return VT_VERDICT_FAIL;
+	if (strcmp(v, "unknown") == 0)
+		return VT_VERDICT_UNKNOWN;
+	return REPORT_EXIT_USAGE;
+}
+
+/* ---- printing ---- */
+
+#define S_RED    "\033[31m"
+#define S_GREEN  "\033[32m"
+#define S_YELLOW "\033[33m"
+#define S_BOLD   "\033[1m"
+#define S_RESET  "\033[0m"
+
+enum s_col { C_AGENT, C_REGION, C_ADDR, C_OUTCOME, C_PROBLEM, C_DETAIL, C_MS, C_NCOLS };
+
+static const char *const s_heads[C_NCOLS] = {"AGENT",   "REGION", "ADDRESS", "OUTCOME",
+                                             "PROBLEM", "DETAIL", "MS"};
+
+/* A string member of o, or "" (the document may come from elsewhere). */
+static const char *s_get(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s != NULL ? s : "";
+}
+
+/* Escape untrusted text for the terminal into buf (always terminated). */
+static const char *s_esc(const char *s, char *buf, size_t len)
+{
+	return log_escape(buf, len, s, strlen(s));
+}
+
+static const char *s_color_for(const char *word, bool color)
+{
+	if (!color)
+		return "";
+	if (strcmp(word, "pass") == 0 || strcmp(word, "reachable") == 0)
+		return S_GREEN;
+	if (strcmp(word, "fail") == 0)
+		return S_RED;
+	return S_YELLOW;
+}
+
+/* One row's cells, escaped and cut to their column's width. */
+struct s_row {
+	char cell[C_NCOLS][REPORT_CELL_LEN];
+	bool cut; /* the DETAIL cell was cut; the full text is printed below */
+};
+
+static void s_fill_row(const json_t *r, struct s_row *row)
+{
+	const json_t *prob = json_object_get(r, "problem");
+	const json_t *ms = json_object_get(r, "duration_ms");
+	const char *addr = json_string_value(json_object_get(r, "address_used"));
+	char tmp[32];
+
+	s_esc(s_get(r, "agent"), row->cell[C_AGENT], REPORT_CELL_LEN);
+	s_esc(s_get(r, "region"), row->cell[C_REGION], REPORT_CELL_LEN);
+	s_esc(addr != NULL ? addr : "-", row->cell[C_ADDR], REPORT_CELL_LEN);
+	s_esc(s_get(r, "outcome"), row->cell[C_OUTCOME], REPORT_CELL_LEN);
+	if (json_is_object(prob)) {
+		const char *sum = s_get(prob, "summary");
+		s_esc(s_get(prob, "type"), row->cell[C_PROBLEM], REPORT_CELL_LEN);
+		s_esc(sum[0] != '\0' ? sum : s_get(prob, "detail"), row->cell[C_DETAIL],
+		      REPORT_CELL_LEN);
+	} else {
+		const char *why = json_string_value(json_object_get(r, "unavailable_reason"));
+		snprintf(row->cell[C_PROBLEM], REPORT_CELL_LEN, "-");
+		s_esc(why != NULL ? why : "-", row->cell[C_DETAIL], REPORT_CELL_LEN);
+	}
+	row->cut = false;
+	if (strlen(row->cell[C_DETAIL]) > REPORT_DETAIL_COL) {
+		/* Cut the cell, say so, and print the whole detail below. */
+		snprintf(row->cell[C_DETAIL] + REPORT_DETAIL_COL - 5, 6, " ...*");
+		row->cut = true;
+	}
+	if (json_is_integer(ms))
+		snprintf(tmp, sizeof(tmp), "%lld", (long long)json_integer_value(ms));
+	else
+		snprintf(tmp, sizeof(tmp), "-");
+	snprintf(row->cell[C_MS], REPORT_CELL_LEN, "%s", tmp);
+	for (int c = 0; c < C_NCOLS; c++)
+		if (c != C_DETAIL && strlen(row->cell[c]) > REPORT_COL_MAX)
+			row->cell[c][REPORT_COL_MAX] = '\0';
+}
+
+static void s_print_cell(FILE *out, const char *text, size_t width, const char *color, bool last)
+{
+	size_t n = strlen(text);
+
+	fprintf(out, "%s%s%s", color, text, color[0] != '\0' ? S_RESET : "");
+	if (!last)
+		for (size_t i = n; i < width + 2; i++)
+			fputc(' ', out);
+}
+
+static void s_print_table(const json_t *results, FILE *out, bool color)
+{
+	size_t n = json_array_size(results), width[C_NCOLS];
+	char detail[REPORT_ESC_LEN];
+	struct s_row *rows;
+
+	if (n > REPORT_MAX_ROWS)
+		n = REPORT_MAX_ROWS;
+	rows = calloc(n > 0 ? n : 1, sizeof(*rows));
+	if (rows == NULL) {
+		fprintf(out, "  (out of memory printing the table)\n");
+		return;
+	}
+	for (int c = 0; c < C_NCOLS; c++)
+		width[c] = strlen(s_heads[c]);
+	for (size_t i = 0; i < n; i++) {
+		s_fill_row(json_array_get(results, i), &rows[i]);
+		for (int c = 0; c < C_NCOLS; c++)
+			if (strlen(rows[i].cell[c]) > width[c])
+				width[c] = strlen(rows[i].cell[c]);
+	}
+	fputs("  ", out);
+	for (int c = 0; c < C_NCOLS; c++)
+		s_print_cell(out, s_heads[c], width[c], color ? S_BOLD : "", c == C_NCOLS - 1);
+	fputc('\n', out);
+	for (size_t i = 0; i < n; i++) {
+		fputs("  ", out);
+		for (int c = 0; c < C_NCOLS; c++)
+			s_print_cell(out, rows[i].cell[c], width[c],
+			             c == C_OUTCOME ? s_color_for(rows[i].cell[c], color) : "",
+			             c == C_NCOLS - 1);
+		fputc('\n', out);
+	}
+	/* Full details of failures, and of any cut cell: the end of an LE
+	 * detail carries the reason. */
+	for (size_t i = 0, k = 0; i < n; i++) {
+		const json_t *r = json_array_get(results, i);
+		const json_t *prob = json_object_get(r, "problem");
+		const char *text;
+		if (json_is_object(prob))
+			text = s_get(prob, "detail");
+		else if (rows[i].cut)
+			text = s_get(r, "unavailable_reason");
+		else
+			continue;
+		if (k++ == 0)
+			fputs("Details, as Let's Encrypt words them:\n", out);
+		s_esc(text, detail, sizeof(detail));
+		fprintf(out, "  %s%s: %s\n", rows[i].cell[C_AGENT], rows[i].cut ? "*" : "", detail);
+	}
+	free(rows);
+}
+
+/* "a3 (eu-west), a4 (us-west)" for results whose outcome is want. */
+static void s_print_agents(const json_t *results, const char *want, FILE *out)
+{
+	char a[REPORT_ESC_LEN], r[REPORT_ESC_LEN];
+	size_t k = 0, n = json_array_size(results);
+
+	for (size_t i = 0; i < n && i < REPORT_MAX_ROWS; i++) {
+		const json_t *res = json_array_get(results, i);
+		if (strcmp(s_get(res, "outcome"), want) != 0 ||
+		    json_is_false(json_object_get(res, "judged")))
+			continue;
+		s_esc(s_get(res, "agent"), a, sizeof(a));
+		s_esc(s_get(res, "region"), r, sizeof(r));
+		fprintf(out, "%s%s%s%s%s", k > 0 ? ", " : "", a, r[0] ? " (" : "", r,
+		        r[0] ? ")" : "");
+		k++;
+	}
+	if (k == 0)
+		fputs("none", out);
+}
+
+static void s_print_le(const json_t *le, FILE *out, bool color)
+{
+	char buf[REPORT_ESC_LEN];
+	const json_t *acc = json_object_get(le, "accepted");
+	const char *what, *col;
+
+	if (json_is_true(acc)) {
+		what = "would accept";
+		col = color ? S_GREEN : "";
+	} else if (json_is_false(acc)) {
+		what = "would refuse";
+		col = color ? S_RED : "";
+	} else {
+		what = "cannot tell";
+		col = color ? S_YELLOW : "";
+	}
+	fprintf(out, "Let's Encrypt: %s%s%s", col, what, col[0] ? S_RESET : "");
+	s_esc(s_get(le, "reason"), buf, sizeof(buf));
+	if (buf[0] != '\0')
+		fprintf(out, ": %s", buf);
+	fputc('\n', out);
+	if (json_is_string(json_object_get(le, "le_problem"))) {
+		s_esc(s_get(le, "le_problem"), buf, sizeof(buf));
+		fprintf(out, "  it would report: %s\n", buf);
+	}
+}
+
+void report_print(const json_t *doc, FILE *out, bool color)
+{
+	const json_t *checks = json_object_get(doc, "checks");
+	char buf[REPORT_ESC_LEN], buf2[REPORT_ESC_LEN];
+	const char *verdict;
+	size_t n = json_array_size(checks);
+
+	if (!json_is_object(doc) || !json_is_array(checks)) {
+		fprintf(out, "malformed report: no \"checks\" list\n");
+		return;
+	}
+	for (size_t i = 0; i < n && i < LIMIT_DOMAINS_PER_CHECK; i++) {
+		const json_t *c = json_array_get(checks, i);
+		const json_t *results = json_object_get(c, "results");
+		const json_t *diag = json_object_get(c, "diagnosis");
+		const char *v = s_get(c, "verdict");
+
+		s_esc(s_get(c, "domain"), buf, sizeof(buf));
+		s_esc(s_get(c, "method"), buf2, sizeof(buf2));
+		fprintf(out, "%s%s %s%s", color ? S_BOLD : "", buf, buf2, color ? S_RESET : "");
+		s_esc(s_get(c, "mode"), buf, sizeof(buf));
+		fprintf(out, " (%s)\n", buf[0] != '\0' ? buf : "?");
+		s_print_table(results, out, color);
+		fputs("Failing vantages: ", out);
+		s_print_agents(results, "fail", out);
+		fputc('\n', out);
+		fputs("Did not answer: ", out);
+		s_print_agents(results, "unavailable", out);
+		fputc('\n', out);
+		fputs("Diagnosis:\n", out);
+		for (size_t d = 0; d < json_array_size(diag) && d < VERDICT_MAX_DIAGNOSIS; d++) {
+			const char *line = json_string_value(json_array_get(diag, d));
+			s_esc(line != NULL ? line : "", buf, sizeof(buf));
+			fprintf(out, "  - %s\n", buf);
+		}
+		s_print_le(json_object_get(c, "le_multi_perspective"), out, color);
+		s_esc(v, buf, sizeof(buf));
+		fprintf(out, "Check verdict: %s%s%s\n\n", s_color_for(v, color), buf,
+		        color ? S_RESET : "");
+	}
+	verdict = s_get(doc, "verdict");
+	s_esc(verdict, buf, sizeof(buf));
+	fprintf(out, "Verdict: %s%s%s\n", s_color_for(verdict, color), buf, color ? S_RESET : "");
+}
