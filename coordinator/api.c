@@ -1,0 +1,699 @@
+/*
+ * api.c -- HTTP API on libmicrohttpd in external-select (epoll) mode (see
+ * api.h).  libmicrohttpd was chosen for its suspend/resume support, which lets
+ * a synchronous POST /v1/checks wait for agents inside the coordinator's one
+ * poll loop; jansson parses and builds the JSON.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+
+#include "api.h"
+#include "../common/log.h"
+
+enum api_route { ROUTE_NONE, ROUTE_CHECKS, ROUTE_AGENTS, ROUTE_HEALTH };
+
+struct api {
+	const struct coord_config *cfg;
+	struct agents *agents;
+	struct checks *checks;
+	struct MHD_Daemon *d;
+	char token[API_TOKEN_FILE_MAX + 1];
+	size_t token_len;
+	char *tls_cert, *tls_key; /* owned; MHD keeps pointers */
+	unsigned port;
+};
+
+/* Per-connection state, freed by the completion callback. */
+struct api_conn {
+	struct api *api;
+	struct MHD_Connection *conn;
+	char *body;
+	size_t len;
+	bool too_large;
+	struct check *check; /* running, connection suspended */
+	bool done;           /* the check finished; doc holds the report */
+	json_t *doc;
+};
+
+/* Queue doc (consumed) with status.  Returns MHD's verdict. */
+static enum MHD_Result s_reply(struct MHD_Connection *conn, unsigned status, json_t *doc)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+
+	json_decref(doc);
+	if (text == NULL) {
+		static char oom[] = "{\"error\":\"out of memory\"}";
+		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		resp = MHD_create_response_from_buffer(strlen(oom), oom, MHD_RESPMEM_PERSISTENT);
+	} else {
+		resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+		if (resp == NULL)
+			free(text);
+	}
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result s_error(struct MHD_Connection *conn, unsigned status, const char *msg)
+{
+	return s_reply(conn, status, json_pack("{s:s}", "error", msg));
+}
+
+static bool s_authorized(const struct api *a, struct MHD_Connection *conn)
+{
+	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	const char *prefix = "Bearer ";
+	size_t pl = strlen(prefix), n;
+
+	if (h == NULL || strncasecmp(h, prefix, pl) != 0)
+		return false;
+	h += pl;
+	n = strnlen(h, API_TOKEN_FILE_MAX + 1);
+	if (n != a->token_len)
+		return false;
+	return CRYPTO_memcmp(h, a->token, n) == 0;
+}
+
+/* Copy a JSON string member into dst; absent is fine.  -1 with err. */
+static int s_json_str(json_t *o, const char *key, char *dst, size_t dstlen, char *err,
+                      size_t errlen)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_string(v)) {
+		snprintf(err, errlen, "%s must be a string", key);
+		return -1;
+	}
+	if (json_string_length(v) >= dstlen || json_string_length(v) == 0) {
+		snprintf(err, errlen, "%s must be 1..%zu characters", key, dstlen - 1);
+		return -1;
+	}
+	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+	return 0;
+}
+
+static int s_json_uint(json_t *o, const char *key, uint32_t lo, uint32_t hi, uint32_t *dst,
+                       char *err, size_t errlen)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < (json_int_t)lo ||
+	    json_integer_value(v) > (json_int_t)hi) {
+		snprintf(err, errlen, "%s must be an integer in %u..%u", key, lo, hi);
+		return -1;
+	}
+	*dst = (uint32_t)json_integer_value(v);
+	return 0;
+}
+
+/* Token and key authorization characters: base64url. */
+static bool s_b64url(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* Parse a POST /v1/checks body into req.  0, or -1 with a precise reason. */
+static int s_parse_check(const char *body, size_t len, struct check_request *req, char *err,
+                         size_t errlen)
+{
+	json_error_t je;
+	json_t *o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je), *v;
+	char method[32] = "http-01", mode[32] = "reachability", sub[256];
+	int rc = -1;
+
+	memset(req, 0, sizeof(*req));
+	if (o == NULL) {
+		snprintf(err, errlen, "invalid JSON at line %d column %d: %s", je.line, je.column,
+		         je.text);
+		goto out;
+	}
+	if (!json_is_object(o)) {
+		snprintf(err, errlen, "the body must be a JSON object");
+		goto out;
+	}
+	v = json_object_get(o, "domains");
+	if (!json_is_array(v) || json_array_size(v) == 0 ||
+	    json_array_size(v) > LIMIT_DOMAINS_PER_CHECK) {
+		snprintf(err, errlen, "domains must be an array of 1..%d names",
+		         LIMIT_DOMAINS_PER_CHECK);
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		json_t *d = json_array_get(v, i);
+		if (!json_is_string(d)) {
+			snprintf(err, errlen, "domains[%zu] must be a string", i);
+			goto out;
+		}
+		if (checks_parse_domain(json_string_value(d), req->domains[i], sub, sizeof(sub)) !=
+		    0) {
+			snprintf(err, errlen, "domains[%zu]: %s", i, sub);
+			goto out;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(req->domains[j], req->domains[i]) == 0) {
+				snprintf(err, errlen, "domains[%zu] repeats domains[%zu]", i, j);
+				goto out;
+			}
+		}
+		req->n_domains++;
+	}
+	if (s_json_str(o, "method", method, sizeof(method), err, errlen) != 0 ||
+	    s_json_str(o, "mode", mode, sizeof(mode), err, errlen) != 0 ||
+	    s_json_str(o, "token", req->token, sizeof(req->token), err, errlen) != 0 ||
+	    s_json_str(o, "key_authorization", req->key_authorization,
+	               sizeof(req->key_authorization), err, errlen) != 0 ||
+	    s_json_uint(o, "budget_ms", JOB_MIN_BUDGET_MS, JOB_MAX_BUDGET_MS, &req->budget_ms, err,
+	                errlen) != 0 ||
+	    s_json_uint(o, "min_answers", 1, LIMIT_AGENTS, &req->min_answers, err, errlen) != 0)
+		goto out;
+	req->method = vt_method_parse(method);
+	if (req->method != VT_METHOD_HTTP01) {
+		snprintf(err, errlen, "method must be \"http-01\"");
+		goto out;
+	}
+	if (strcmp(mode, "reachability") == 0) {
+		req->mode = VT_MODE_REACHABILITY;
+		if (req->key_authorization[0] != '\0') {
+			snprintf(err, errlen, "key_authorization needs mode \"validate\"");
+			goto out;
+		}
+		if (!s_b64url(req->token, strlen(req->token))) {
+			snprintf(err, errlen, "token must be base64url characters");
+			goto out;
+		}
+	} else if (strcmp(mode, "validate") == 0) {
+		const char *dot = strchr(req->key_authorization, '.');
+		req->mode = VT_MODE_VALIDATE;
+		if (dot == NULL || dot == req->key_authorization || dot[1] == '\0' ||
+		    !s_b64url(req->key_authorization, (size_t)(dot - req->key_authorization)) ||
+		    !s_b64url(dot + 1, strlen(dot + 1))) {
+			snprintf(err, errlen,
+			         "mode \"validate\" needs key_authorization "
+			         "\"TOKEN.THUMBPRINT\" (base64url)");
+			goto out;
+		}
+		if (req->token[0] != '\0') {
+			snprintf(err, errlen,
+			         "token is taken from key_authorization in validate mode");
+			goto out;
+		}
+	} else {
+		snprintf(err, errlen, "mode must be \"reachability\" or \"validate\"");
+		goto out;
+	}
+	v = json_object_get(o, "regions");
+	if (v != NULL) {
+		if (!json_is_array(v) || json_array_size(v) == 0 ||
+		    json_array_size(v) > CHECKS_MAX_REGIONS) {
+			snprintf(err, errlen, "regions must be an array of 1..%d names",
+			         CHECKS_MAX_REGIONS);
+			goto out;
+		}
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			json_t *r = json_array_get(v, i);
+			if (!json_is_string(r) || json_string_length(r) == 0 ||
+			    json_string_length(r) > LIMIT_REGION_LEN) {
+				snprintf(err, errlen,
+				         "regions[%zu] must be a string of 1..%d characters", i,
+				         LIMIT_REGION_LEN);
+				goto out;
+			}
+			memcpy(req->regions[i], json_string_value(r), json_string_length(r) + 1);
+			req->n_regions++;
+		}
+	}
+	rc = 0;
+out:
+	json_decref(o);
+	return rc;
+}
+
+/* Called by the check manager when the check finished. */
+static void s_check_done(json_t *doc, void *arg)
+{
+	struct api_conn *ac = arg;
+
+	ac->doc = doc;
+	ac->done = true;
+	ac->check = NULL;
+	MHD_resume_connection(ac->conn);
+}
+
+static enum MHD_Result s_post_checks(struct api_conn *ac, struct MHD_Connection *conn)
+{
+	struct check_request req;
+	char err[512];
+	int status = 400;
+
+	if (ac->done) {
+		json_t *doc = ac->doc;
+		ac->doc = NULL;
+		if (doc == NULL)
+			return s_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			               "cannot build the report");
+		return s_reply(conn, MHD_HTTP_OK, doc);
+	}
+	if (ac->too_large) {
+		snprintf(err, sizeof(err), "body larger than %d bytes", API_MAX_BODY);
+		return s_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, err);
+	}
+	if (s_parse_check(ac->body ? ac->body : "", ac->len, &req, err, sizeof(err)) != 0)
+		return s_error(conn, MHD_HTTP_BAD_REQUEST, err);
+	ac->check = checks_start(ac->api->checks, &req, s_check_done, ac, checks_now_ms(), &status,
+	                         err, sizeof(err));
+	if (ac->check == NULL)
+		return s_error(conn, (unsigned)status, err);
+	MHD_suspend_connection(conn);
+	return MHD_YES;
+}
+
+static enum MHD_Result s_health(struct api *a, struct MHD_Connection *conn)
+{
+	return s_reply(conn, MHD_HTTP_OK,
+	               json_pack("{s:s, s:I, s:I}", "status", "ok", "agents_up",
+	                         (json_int_t)agents_count_up(a->agents), "agents_configured",
+	                         (json_int_t)a->agents->n));
+}
+
+static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version, const char *upload,
+                                 size_t *upload_size, void **con_cls)
+{
+	struct api *a = cls;
+	struct api_conn *ac = *con_cls;
+	bool is_post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+	bool is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
+	enum api_route route = ROUTE_NONE;
+
+	if (strcmp(url, "/v1/checks") == 0)
+		route = ROUTE_CHECKS;
+	else if (strcmp(url, "/v1/agents") == 0)
+		route = ROUTE_AGENTS;
+	else if (strcmp(url, "/v1/health") == 0)
+		route = ROUTE_HEALTH;
+
+	if (ac == NULL) {
+		const char *cl;
+		ac = calloc(1, sizeof(*ac));
+		if (ac == NULL)
+			return MHD_NO;
+		ac->api = a;
+		ac->conn = conn;
+		*con_cls = ac;
+		if (!s_authorized(a, conn))
+			return s_error(conn, MHD_HTTP_UNAUTHORIZED,
+			               "missing or invalid bearer token");
+		if (route == ROUTE_NONE)
+			return s_error(conn, MHD_HTTP_NOT_FOUND, "no such endpoint");
+		if ((route == ROUTE_CHECKS && !is_post) || (route != ROUTE_CHECKS && !is_get))
+			return s_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+		if (route == ROUTE_AGENTS)
+			return s_reply(conn, MHD_HTTP_OK, agents_json(a->agents, checks_now_ms()));
+		if (route == ROUTE_HEALTH)
+			return s_health(a, conn);
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL) {
+			char *end;
+			unsigned long long v;
+			errno = 0;
+			v = strtoull(cl, &end, 10);
+			if (errno != 0 || end == cl || v > API_MAX_BODY) {
+				char err[128];
+				snprintf(err, sizeof(err), "body larger than %d bytes",
+				         API_MAX_BODY);
+				return s_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, err);
+			}
+		}
+		return MHD_YES; /* wait for the body */
+	}
+	if (*upload_size != 0) {
+		size_t n = *upload_size;
+		*upload_size = 0;
+		if (ac->too_large || ac->len + n > API_MAX_BODY) {
+			ac->too_large = true;
+			return MHD_YES;
+		}
+		if (ac->body == NULL) {
+			ac->body = malloc(API_MAX_BODY + 1);
+			if (ac->body == NULL)
+				return MHD_NO;
+		}
+		memcpy(ac->body + ac->len, upload, n);
+		ac->len += n;
+		ac->body[ac->len] = '\0';
+		return MHD_YES;
+	}
+	if (ac->check != NULL) /* still running; should not be called while suspended */
+		return MHD_YES;
+	return s_post_checks(ac, conn);
+}
+
+static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                        enum MHD_RequestTerminationCode toe)
+{
+	struct api *a = cls;
+	struct api_conn *ac = *con_cls;
+
+	if (ac == NULL)
+		return;
+	if (ac->check != NULL)
+		checks_detach(a->checks, ac->check);
+	json_decref(ac->doc);
+	free(ac->body);
+	free(ac);
+	*con_cls = NULL;
+}
+
+static void s_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512], esc[1024];
+	size_t n;
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	log_debug("api: %s", log_escape(esc, sizeof(esc), line, n));
+}
+
+int api_is_loopback(const char *addr)
+{
+	struct in_addr v4;
+	struct in6_addr v6;
+
+	if (inet_pton(AF_INET, addr, &v4) == 1)
+		return (ntohl(v4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, addr, &v6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&v6) ||
+		       (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+	return 0;
+}
+
+/* Split "ADDR:PORT" / "[V6]:PORT" into a socket address.  0 or -1. */
+static int s_parse_listen(const char *listen, struct sockaddr_storage *ss, char *host,
+                          size_t hostlen, unsigned *port, char *err, size_t errlen)
+{
+	const char *colon, *h = listen;
+	size_t hl;
+	char *end;
+	unsigned long p;
+	struct addrinfo hints, *res = NULL;
+	int rc = -1, g;
+
+	if (listen[0] == '[') {
+		const char *close = strchr(listen, ']');
+		if (close == NULL || close[1] != ':')
+			goto bad;
+		h = listen + 1;
+		hl = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(listen, ':');
+		if (colon == NULL)
+			goto bad;
+		hl = (size_t)(colon - listen);
+	}
+	if (hl == 0 || hl >= hostlen)
+		goto bad;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || end == colon + 1 || *end != '\0' || p > 65535)
+		goto bad;
+	*port = (unsigned)p;
+	if (strcmp(host, "localhost") == 0)
+		snprintf(host, hostlen, "127.0.0.1");
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	hints.ai_socktype = SOCK_STREAM;
+	g = getaddrinfo(host, colon + 1, &hints, &res);
+	if (g != 0 || res == NULL || res->ai_addrlen > sizeof(*ss)) {
+		snprintf(err, errlen, "api_listen \"%s\": %s", listen,
+		         g != 0 ? gai_strerror(g) : "no address");
+		goto out;
+	}
+	memset(ss, 0, sizeof(*ss));
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	rc = 0;
+	goto out;
+bad:
+	snprintf(err, errlen, "api_listen \"%s\" must be ADDR:PORT or [IPV6]:PORT (numeric)",
+	         listen);
+out:
+	if (res != NULL)
+		freeaddrinfo(res);
+	return rc;
+}
+
+/* Read a whole file (at most API_TLS_MAX_FILE bytes) into a NUL-terminated
+ * buffer the caller frees.  NULL with err. */
+static char *s_slurp(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = malloc(API_TLS_MAX_FILE + 1);
+	if (buf == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	n = fread(buf, 1, API_TLS_MAX_FILE + 1, f);
+	if (ferror(f) || n == 0 || n > API_TLS_MAX_FILE) {
+		snprintf(err, errlen, "%s: unreadable, empty or larger than %d bytes", path,
+		         API_TLS_MAX_FILE);
+		free(buf);
+		buf = NULL;
+		goto out;
+	}
+	buf[n] = '\0';
+out:
+	fclose(f);
+	return buf;
+}
+
+int api_token_load(const char *path, char token[API_TOKEN_FILE_MAX + 1], char *err, size_t errlen)
+{
+	struct stat st;
+	char buf[API_TOKEN_FILE_MAX + 1];
+	ssize_t n;
+	size_t len;
+	int fd, rc = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT) {
+		char line[API_TOKEN_LEN + 2];
+		if (checks_random_hex(line, API_TOKEN_LEN) != 0) {
+			snprintf(err, errlen, "cannot get random bytes for the token");
+			return -1;
+		}
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			snprintf(err, errlen, "cannot create token file %s: %s", path,
+			         strerror(errno));
+			return -1;
+		}
+		memcpy(token, line, API_TOKEN_LEN + 1);
+		line[API_TOKEN_LEN] = '\n';
+		if (fchmod(fd, 0600) != 0 ||
+		    write(fd, line, API_TOKEN_LEN + 1) != API_TOKEN_LEN + 1) {
+			snprintf(err, errlen, "cannot write token file %s: %s", path,
+			         strerror(errno));
+			close(fd);
+			unlink(path);
+			return -1;
+		}
+		close(fd);
+		log_info("created API token file %s", path);
+		return 0;
+	}
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open token file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "token file %s is not a regular file", path);
+		goto out;
+	}
+	if ((st.st_mode & 0077) != 0) {
+		snprintf(err, errlen,
+		         "token file %s is accessible by group or others; chmod 600 it", path);
+		goto out;
+	}
+	n = read(fd, buf, API_TOKEN_FILE_MAX);
+	if (n < 0) {
+		snprintf(err, errlen, "cannot read token file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	len = (size_t)n;
+	buf[len] = '\0';
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
+		buf[--len] = '\0';
+	if (len < API_TOKEN_MIN_LEN || strpbrk(buf, " \t\r\n") != NULL) {
+		snprintf(err, errlen, "token file %s must hold one token of at least %d characters",
+		         path, API_TOKEN_MIN_LEN);
+		goto out;
+	}
+	memcpy(token, buf, len + 1);
+	rc = 0;
+out:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return rc;
+}
+
+struct api *api_new(const struct coord_config *cfg, struct agents *agents, struct checks *checks,
+                    char *err, size_t errlen)
+{
+	struct api *a = calloc(1, sizeof(*a));
+	struct sockaddr_storage ss;
+	char host[CONFIG_ENDPOINT_LEN];
+	unsigned port = 0;
+	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	const union MHD_DaemonInfo *info;
+	bool tls = cfg->api_tls_cert[0] != '\0';
+
+	if (a == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	a->cfg = cfg;
+	a->agents = agents;
+	a->checks = checks;
+	if (s_parse_listen(cfg->api_listen, &ss, host, sizeof(host), &port, err, errlen) != 0)
+		goto fail;
+	if (!api_is_loopback(host) && !tls) {
+		snprintf(
+		        err, errlen,
+		        "api_listen %s is not a loopback address: set api_tls_cert and api_tls_key "
+		        "(the bearer token must not cross a network in clear text)",
+		        cfg->api_listen);
+		goto fail;
+	}
+	if (tls) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			snprintf(err, errlen, "this libmicrohttpd has no TLS support");
+			goto fail;
+		}
+		a->tls_cert = s_slurp(cfg->api_tls_cert, err, errlen);
+		if (a->tls_cert == NULL)
+			goto fail;
+		a->tls_key = s_slurp(cfg->api_tls_key, err, errlen);
+		if (a->tls_key == NULL)
+			goto fail;
+		flags |= MHD_USE_TLS;
+	}
+	if (api_token_load(cfg->api_token_file, a->token, err, errlen) != 0)
+		goto fail;
+	a->token_len = strlen(a->token);
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (tls)
+		a->d = MHD_start_daemon(
+		        flags, (uint16_t)port, NULL, NULL, s_handler, a, MHD_OPTION_SOCK_ADDR,
+		        (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+		        (unsigned)API_MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		        (unsigned)API_PER_IP_CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+		        (unsigned)API_CONN_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, s_completed, a,
+		        MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, a, MHD_OPTION_HTTPS_MEM_CERT,
+		        a->tls_cert, MHD_OPTION_HTTPS_MEM_KEY, a->tls_key, MHD_OPTION_END);
+	else
+		a->d = MHD_start_daemon(
+		        flags, (uint16_t)port, NULL, NULL, s_handler, a, MHD_OPTION_SOCK_ADDR,
+		        (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+		        (unsigned)API_MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		        (unsigned)API_PER_IP_CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+		        (unsigned)API_CONN_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, s_completed, a,
+		        MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, a, MHD_OPTION_END);
+	if (a->d == NULL) {
+		snprintf(err, errlen, "cannot start the HTTP API on %s (address in use?)",
+		         cfg->api_listen);
+		goto fail;
+	}
+	info = MHD_get_daemon_info(a->d, MHD_DAEMON_INFO_BIND_PORT);
+	a->port = info != NULL ? info->port : port;
+	log_info("HTTP API listening on %s port %u%s", host, a->port, tls ? " (TLS)" : "");
+	return a;
+fail:
+	api_destroy(&a);
+	return NULL;
+}
+
+void api_destroy(struct api **ap)
+{
+	struct api *a;
+
+	if (ap == NULL || *ap == NULL)
+		return;
+	a = *ap;
+	if (a->d != NULL)
+		MHD_stop_daemon(a->d);
+	free(a->tls_cert);
+	if (a->tls_key != NULL) {
+		explicit_bzero(a->tls_key, strlen(a->tls_key));
+		free(a->tls_key);
+	}
+	explicit_bzero(a->token, sizeof(a->token));
+	free(a);
+	*ap = NULL;
+}
+
+int api_epoll_fd(const struct api *a)
+{
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(a->d, MHD_DAEMON_INFO_EPOLL_FD);
+	return info != NULL ? info->epoll_fd : -1;
+}
+
+int64_t api_timeout_ms(const struct api *a)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	if (MHD_get_timeout(a->d, &ms) != MHD_YES)
+		return -1;
+	return ms > INT64_MAX ? INT64_MAX : (int64_t)ms;
+}
+
+int api_run(struct api *a)
+{
+	return MHD_run(a->d) == MHD_YES ? 0 : -1;
+}
+
+unsigned api_port(const struct api *a)
+{
+	return a->port;
+}

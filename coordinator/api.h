@@ -1,0 +1,58 @@
+/*
+ * api.h -- the coordinator's HTTP API (docs/api.md) on libmicrohttpd.
+ *
+ * MHD runs in external-select mode with epoll: the coordinator adds
+ * api_epoll_fd() to its zmq_poll items, calls api_run() when it is readable
+ * or api_timeout_ms() expired, and never blocks inside MHD.  A POST /v1/checks
+ * suspends its connection until the check finishes (checks_tick), then
+ * resumes it and answers with the report.
+ */
+#ifndef VANTAGE_COORD_API_H
+#define VANTAGE_COORD_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agents.h"
+#include "checks.h"
+#include "config.h"
+
+#define API_CONN_TIMEOUT_S    30      /* idle connection timeout (not while suspended) */
+#define API_TLS_MAX_FILE      1048576 /* bytes of a TLS certificate or key file */
+#define API_TOKEN_MIN_LEN     16      /* a token file's token, at least */
+#define API_TOKEN_FILE_MAX    512     /* bytes read from the token file */
+#define API_PER_IP_CONN_LIMIT 16
+
+struct api;
+
+/*
+ * Start the API on cfg->api_listen ("ADDR:PORT", "[V6]:PORT"; port 0 picks
+ * one).  A non-loopback address requires cfg->api_tls_cert and api_tls_key.
+ * The bearer token is read from (or created in) cfg->api_token_file.  cfg,
+ * agents and checks are borrowed.  NULL with a reason in err.
+ */
+struct api *api_new(const struct coord_config *cfg, struct agents *agents, struct checks *checks,
+                    char *err, size_t errlen);
+/* Stop the daemon (closing connections) and free; nulls *ap. */
+void api_destroy(struct api **ap);
+
+/* The epoll fd to poll for readability. */
+int api_epoll_fd(const struct api *a);
+/* Milliseconds until MHD needs api_run() even without I/O, or -1. */
+int64_t api_timeout_ms(const struct api *a);
+/* Let MHD do whatever is ready, without blocking.  0 or -1. */
+int api_run(struct api *a);
+/* The TCP port the API listens on. */
+unsigned api_port(const struct api *a);
+
+/*
+ * Read the bearer token from path, or create the file (mode 0600,
+ * API_TOKEN_LEN random hex characters) if it does not exist.  Refuses a file
+ * group or others can read.  token gets the token (NUL-terminated).  0 or -1.
+ */
+int api_token_load(const char *path, char token[API_TOKEN_FILE_MAX + 1], char *err, size_t errlen);
+
+/* Is addr (numeric IPv4/IPv6 text) a loopback address? */
+int api_is_loopback(const char *addr);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * checks.h -- running checks: fan a request out as jobs (domains x method x
+ * eligible agents), collect RESULTs, expire what did not answer, then judge
+ * each domain (verdict_judge) and build the report (report_json).
+ *
+ * Single-threaded: called only from the coordinator's poll loop.  A check
+ * never finishes inside checks_start(); it finishes in checks_tick() once
+ * every job answered or its deadline (budget + JOB_GRACE_MS on the
+ * coordinator's monotonic clock) passed, so callers can always suspend first.
+ */
+#ifndef VANTAGE_COORD_CHECKS_H
+#define VANTAGE_COORD_CHECKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "agents.h"
+#include "config.h"
+#include "../common/result.h"
+
+#define CHECKS_MAX_ACTIVE  64 /* checks running at once */
+#define CHECKS_MAX_REGIONS 32 /* regions named in one request */
+#define CHECKS_TOKEN_BYTES 32 /* random bytes of a reachability token (43 base64url) */
+
+struct check_request {
+	char domains[LIMIT_DOMAINS_PER_CHECK][LIMIT_DOMAIN_LEN + 1];
+	size_t n_domains;
+	enum vt_method method;
+	enum vt_mode mode;
+	char token[LIMIT_TOKEN_LEN + 1]; /* "" = random (reachability) */
+	char key_authorization[LIMIT_KEYAUTH_LEN + 1];
+	char regions[CHECKS_MAX_REGIONS][LIMIT_REGION_LEN + 1];
+	size_t n_regions;     /* 0 = every region */
+	uint32_t budget_ms;   /* 0 = configured default */
+	uint32_t min_answers; /* 0 = configured default */
+};
+
+struct check;
+struct checks;
+
+/* Send job to agent a without blocking.  0, or -1 when the agent cannot be
+ * reached (the callee sets a->unreachable; the loop then marks it down). */
+typedef int (*checks_send_fn)(void *ctx, struct agent *a, const struct vt_job *job);
+/* A check finished: doc is the report document (callee owns it; NULL on
+ * ENOMEM). */
+typedef void (*check_done_fn)(json_t *doc, void *arg);
+
+/* Create the manager (cfg and agents borrowed).  NULL on ENOMEM. */
+struct checks *checks_new(const struct coord_config *cfg, struct agents *agents,
+                          checks_send_fn send, void *send_ctx);
+/* Free every check without calling its callback; nulls *mp. */
+void checks_destroy(struct checks **mp);
+
+/*
+ * Start a check for req at now_ms.  Returns the check (owned by the manager),
+ * or NULL with *http_status (400 bad request, 503 no agents / too busy, 500)
+ * and a reason in err.  done(doc, arg) is called exactly once, later, from
+ * checks_tick() or checks_finish_all(), unless checks_detach() is called first.
+ */
+struct check *checks_start(struct checks *m, const struct check_request *req, check_done_fn done,
+                           void *arg, uint64_t now_ms, int *http_status, char *err, size_t errlen);
+/* The requester went away: the check runs on but calls nobody. */
+void checks_detach(struct checks *m, struct check *c);
+
+/* A RESULT from agent a (identity from ZAP).  Moves r's records into the
+ * check (r is cleared) and returns 0, or returns -1 (unknown or expired job id,
+ * wrong agent, duplicate) with r untouched. */
+int checks_on_result(struct checks *m, struct agent *a, struct vt_result *r);
+/* Agent a went down: its pending jobs end as unavailable. */
+void checks_agent_down(struct checks *m, struct agent *a);
+/* Finish every check that is complete or past its deadline.  Returns how many
+ * finished. */
+size_t checks_tick(struct checks *m, uint64_t now_ms);
+/* Milliseconds until checks_tick() has something to do (0 = now), or -1. */
+int64_t checks_next_ms(const struct checks *m, uint64_t now_ms);
+/* Finish all checks now (shutdown): pending jobs end as unavailable. */
+void checks_finish_all(struct checks *m);
+/* Checks running. */
+size_t checks_active(const struct checks *m);
+
+/* Normalise a domain name (lower case, no trailing dot, LDH labels of 1..63,
+ * at most LIMIT_DOMAIN_LEN).  0, or -1 with a reason. */
+int checks_parse_domain(const char *in, char out[LIMIT_DOMAIN_LEN + 1], char *err, size_t errlen);
+/* The coordinator's monotonic clock in milliseconds. */
+uint64_t checks_now_ms(void);
+/* Fill out with n random lower-case hex characters and a NUL.  0 or -1. */
+int checks_random_hex(char *out, size_t n);
+/* Fill out with a random 43-character base64url token.  0 or -1. */
+int checks_random_token(char out[LIMIT_TOKEN_LEN + 1]);
+
+#endif

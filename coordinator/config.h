@@ -1,0 +1,60 @@
+/*
+ * config.h -- the coordinator's configuration (libconfig syntax, see
+ * deploy/config/coordinator.conf.example and vantage.conf(5)).
+ *
+ * The configuration is the only source of an agent's region, RIR and
+ * primary flag; the order of `agents` is the order of rows in every report.
+ */
+#ifndef VANTAGE_COORD_CONFIG_H
+#define VANTAGE_COORD_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/limits.h"
+
+#define CONFIG_ENDPOINT_LEN 256 /* ZeroMQ endpoint / api_listen text */
+#define CONFIG_PATH_LEN     PATH_MAX
+#define CONFIG_MAX_HB_MS    30000 /* heartbeat interval accepted, upper bound */
+#define CONFIG_MIN_HB_MS    10    /* ... lower bound */
+#define CONFIG_MAX_LIVENESS 10
+
+struct coord_agent_cfg {
+	char name[LIMIT_AGENT_NAME_LEN + 1];
+	char region[LIMIT_REGION_LEN + 1];
+	char rir[LIMIT_REGION_LEN + 1];
+	bool primary;
+};
+
+struct coord_config {
+	char agent_endpoint[CONFIG_ENDPOINT_LEN];
+	char key_file[CONFIG_PATH_LEN];
+	char allowlist_dir[CONFIG_PATH_LEN];
+	char api_listen[CONFIG_ENDPOINT_LEN];
+	char api_token_file[CONFIG_PATH_LEN];
+	char api_tls_cert[CONFIG_PATH_LEN]; /* "" = no TLS */
+	char api_tls_key[CONFIG_PATH_LEN];
+	uint32_t heartbeat_ivl_ms;
+	uint32_t liveness;
+	uint32_t job_budget_ms;
+	uint32_t min_answers;
+	struct coord_agent_cfg agents[LIMIT_AGENTS];
+	size_t n_agents;
+};
+
+/*
+ * Parse the configuration file at path (coord_config_load) or the text itself
+ * (coord_config_parse, for tests) into *c, which is zeroed first and gets the
+ * defaults of limits.h for the optional keys.  Returns 0, or -1 with a reason
+ * in err that names the file, line and problem (libconfig's syntax errors,
+ * missing keys, invalid or duplicate agent names, more than one primary).
+ */
+int coord_config_load(const char *path, struct coord_config *c, char *err, size_t errlen);
+int coord_config_parse(const char *text, struct coord_config *c, char *err, size_t errlen);
+
+/* Index of the configured agent called name, or -1. */
+int coord_config_find_agent(const struct coord_config *c, const char *name);
+
+#endif

@@ -1,0 +1,538 @@
+/*
+ * serve.c -- the coordinator's loop (see serve.h).
+ *
+ * Everything happens on one thread: ZAP requests, agent messages, the HTTP
+ * API (libmicrohttpd in external epoll mode), heartbeats, liveness and check
+ * deadlines.  Sends never block (ZMQ_DONTWAIT with ZMQ_ROUTER_MANDATORY): an
+ * agent we cannot send to is marked down.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "serve.h"
+#include "agents.h"
+#include "api.h"
+#include "checks.h"
+#include "zap.h"
+#include "../common/keys.h"
+#include "../common/log.h"
+#include "../proto/proto.h"
+
+#ifndef ZMQ_ZAP_ENFORCE_DOMAIN
+#define ZMQ_ZAP_ENFORCE_DOMAIN 93 /* DRAFT in zmq.h 4.3.4, honoured by the library */
+#endif
+
+struct serve {
+	struct coord_config *cfg; /* owned copy */
+	void *ctx;
+	void *zap;
+	void *router;
+	struct agents *agents;
+	struct checks *checks;
+	struct api *api;
+	char endpoint[CONFIG_ENDPOINT_LEN];
+	uint64_t next_hb_ms;
+	atomic_int stop;
+};
+
+static volatile sig_atomic_t s_signalled;
+
+static void s_on_signal(int sig)
+{
+	(void)sig;
+	s_signalled = 1;
+}
+
+/* Send m to routing id rid without blocking.  0, or -1 (errno from zmq). */
+static int s_send_rid(struct serve *s, const uint8_t *rid, size_t rid_len,
+                      const struct proto_msg *m)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char err[256];
+	int rc = -1;
+
+	if (proto_encode(m, &buf, &len, err, sizeof(err)) != 0) {
+		log_err("cannot encode %s: %s", proto_type_name(m->type), err);
+		goto out;
+	}
+	if (zmq_send(s->router, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+		goto out;
+	if (zmq_send(s->router, buf, len, ZMQ_DONTWAIT) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+/* Send m to agent a; on failure flag it unreachable (the loop marks it down). */
+static int s_send_agent(struct serve *s, struct agent *a, const struct proto_msg *m)
+{
+	if (a->state != AGENT_UP || a->unreachable)
+		return -1;
+	if (s_send_rid(s, a->rid, a->rid_len, m) == 0)
+		return 0;
+	log_debug("send %s to %s: %s", proto_type_name(m->type), a->cfg->name,
+	          zmq_strerror(zmq_errno()));
+	a->unreachable = true;
+	return -1;
+}
+
+/* checks_send_fn */
+static int s_send_job(void *ctx, struct agent *a, const struct vt_job *job)
+{
+	struct proto_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_JOB;
+	m.u.job = *job;
+	return s_send_agent(ctx, a, &m);
+}
+
+static void s_agent_down(struct serve *s, struct agent *a, const char *why)
+{
+	if (agents_mark_down(a))
+		log_info("agent %s down (%s)", a->cfg->name, why);
+	checks_agent_down(s->checks, a);
+}
+
+static void s_send_bye(struct serve *s, const uint8_t *rid, size_t rid_len, const char *reason)
+{
+	struct proto_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_BYE;
+	snprintf(m.u.bye.reason, sizeof(m.u.bye.reason), "%s", reason);
+	if (s_send_rid(s, rid, rid_len, &m) != 0)
+		log_debug("send BYE: %s", zmq_strerror(zmq_errno()));
+}
+
+static void s_on_hello(struct serve *s, struct agent *a, const uint8_t *rid, size_t rid_len,
+                       const struct proto_msg *m, const char *peer, uint64_t now)
+{
+	struct proto_msg w;
+	char ver[sizeof(m->u.hello.agent_version) * 4];
+	bool replaced = a->state == AGENT_UP &&
+	                (a->rid_len != rid_len || memcmp(a->rid, rid, rid_len) != 0);
+	int came_up;
+
+	a->unreachable = false;
+	came_up = agents_hello(a, rid, rid_len, &m->u.hello, now);
+	log_escape(ver, sizeof(ver), m->u.hello.agent_version, sizeof(m->u.hello.agent_version));
+	if (came_up || replaced)
+		log_info("agent %s up from %s (version %s, ipv4 %s, ipv6 %s, max_inflight %u)%s",
+		         a->cfg->name, peer, ver, m->u.hello.ipv4 ? "yes" : "no",
+		         m->u.hello.ipv6 ? "yes" : "no", m->u.hello.max_inflight,
+		         replaced ? " replacing its previous connection" : "");
+	memset(&w, 0, sizeof(w));
+	w.type = PROTO_WELCOME;
+	w.u.welcome.heartbeat_ivl_ms = s->cfg->heartbeat_ivl_ms;
+	w.u.welcome.liveness = s->cfg->liveness;
+	s_send_agent(s, a, &w);
+}
+
+/* Handle one decoded message from agent a (ZAP User-Id) at routing id rid. */
+static void s_dispatch(struct serve *s, struct agent *a, const uint8_t *rid, size_t rid_len,
+                       struct proto_msg *m, const char *peer, uint64_t now)
+{
+	char esc[sizeof(m->u.bye.reason) * 4];
+
+	if (m->type == PROTO_HELLO) {
+		s_on_hello(s, a, rid, rid_len, m, peer, now);
+		return;
+	}
+	if (!agents_is_registered(a, rid, rid_len)) {
+		log_debug("%s from %s before HELLO: answering BYE", proto_type_name(m->type),
+		          a->cfg->name);
+		s_send_bye(s, rid, rid_len, "not registered: send HELLO");
+		return;
+	}
+	a->last_seen_ms = now;
+	switch (m->type) {
+	case PROTO_HEARTBEAT:
+		break;
+	case PROTO_RESULT:
+		checks_on_result(s->checks, a, &m->u.result);
+		break;
+	case PROTO_BYE:
+		log_escape(esc, sizeof(esc), m->u.bye.reason, sizeof(m->u.bye.reason));
+		s_agent_down(s, a, esc[0] ? esc : "said BYE");
+		break;
+	default:
+		log_debug("unexpected %s from %s: dropped", proto_type_name(m->type), a->cfg->name);
+		break;
+	}
+}
+
+/* Receive and handle one message from the ROUTER.  1 handled, 0 none, -1 error. */
+static int s_router_one(struct serve *s, uint64_t now)
+{
+	zmq_msg_t rid, body;
+	struct proto_msg m;
+	char err[512], esc[1024], peer[64] = "?";
+	const char *uid, *pa;
+	struct agent *a;
+	int more = 0, rc = 0;
+	size_t sz = sizeof(more), extra = 0;
+
+	zmq_msg_init(&rid);
+	zmq_msg_init(&body);
+	memset(&m, 0, sizeof(m));
+	if (zmq_msg_recv(&rid, s->router, ZMQ_DONTWAIT) < 0) {
+		rc = zmq_errno() == EAGAIN || zmq_errno() == EINTR ? 0 : -1;
+		goto out;
+	}
+	rc = 1;
+	if (zmq_getsockopt(s->router, ZMQ_RCVMORE, &more, &sz) != 0 || !more)
+		goto out; /* a bare routing id: nothing to do */
+	if (zmq_msg_recv(&body, s->router, 0) < 0)
+		goto out;
+	/* A message has one body frame; drain (bounded) and refuse any more. */
+	while (zmq_getsockopt(s->router, ZMQ_RCVMORE, &more, &sz) == 0 && more &&
+	       extra < PROTO_MAX_ARRAY) {
+		zmq_msg_t junk;
+		zmq_msg_init(&junk);
+		zmq_msg_recv(&junk, s->router, 0);
+		zmq_msg_close(&junk);
+		extra++;
+	}
+	uid = zmq_msg_gets(&body, "User-Id");
+	pa = zmq_msg_gets(&body, "Peer-Address");
+	if (pa != NULL)
+		log_escape(peer, sizeof(peer), pa, strlen(pa));
+	a = uid != NULL ? agents_find(s->agents, uid) : NULL;
+	if (a == NULL) {
+		log_warn("message from %s without a configured User-Id: dropped", peer);
+		goto out;
+	}
+	if (extra > 0) {
+		log_warn("malformed message from %s: %zu extra frames", a->cfg->name, extra);
+		goto out;
+	}
+	if (proto_decode(zmq_msg_data(&body), zmq_msg_size(&body), &m, err, sizeof(err)) != 0) {
+		log_warn("malformed frame from %s: %s", a->cfg->name,
+		         log_escape(esc, sizeof(esc), err, strlen(err)));
+		goto out;
+	}
+	s_dispatch(s, a, zmq_msg_data(&rid), zmq_msg_size(&rid), &m, peer, now);
+out:
+	proto_msg_clear(&m);
+	zmq_msg_close(&rid);
+	zmq_msg_close(&body);
+	return rc;
+}
+
+/* Heartbeats, liveness, unreachable agents. */
+static void s_timers(struct serve *s, uint64_t now)
+{
+	struct agent *a;
+	size_t bound = s->agents->n;
+
+	if (now >= s->next_hb_ms) {
+		for (size_t i = 0; i < s->agents->n; i++) {
+			struct proto_msg hb;
+			a = &s->agents->v[i];
+			if (a->state != AGENT_UP)
+				continue;
+			memset(&hb, 0, sizeof(hb));
+			hb.type = PROTO_HEARTBEAT;
+			hb.u.heartbeat.inflight = a->inflight;
+			s_send_agent(s, a, &hb);
+		}
+		s->next_hb_ms = now + s->cfg->heartbeat_ivl_ms;
+	}
+	while (bound-- > 0 && (a = agents_next_expired(s->agents, now)) != NULL) {
+		log_info("agent %s down (silent for %u heartbeats)", a->cfg->name,
+		         s->cfg->liveness);
+		checks_agent_down(s->checks, a);
+	}
+	for (size_t i = 0; i < s->agents->n; i++) {
+		a = &s->agents->v[i];
+		if (a->state == AGENT_UP && a->unreachable)
+			s_agent_down(s, a, "unreachable");
+	}
+}
+
+int serve_run_once(struct serve *s, int max_wait_ms, char *err, size_t errlen)
+{
+	zmq_pollitem_t items[3];
+	uint64_t now = checks_now_ms();
+	int64_t t = (int64_t)max_wait_ms, c, api_t;
+	int n;
+
+	memset(items, 0, sizeof(items));
+	items[0].socket = s->zap;
+	items[0].events = ZMQ_POLLIN;
+	items[1].socket = s->router;
+	items[1].events = ZMQ_POLLIN;
+	items[2].fd = api_epoll_fd(s->api);
+	items[2].events = ZMQ_POLLIN;
+
+	if (t < 0 || t > s->cfg->heartbeat_ivl_ms)
+		t = s->cfg->heartbeat_ivl_ms;
+	if (s->next_hb_ms > now && (int64_t)(s->next_hb_ms - now) < t)
+		t = (int64_t)(s->next_hb_ms - now);
+	else if (s->next_hb_ms <= now)
+		t = 0;
+	c = checks_next_ms(s->checks, now);
+	if (c >= 0 && c < t)
+		t = c;
+	api_t = api_timeout_ms(s->api);
+	if (api_t >= 0 && api_t < t)
+		t = api_t;
+
+	n = zmq_poll(items, 3, (long)t);
+	if (n < 0) {
+		if (zmq_errno() == EINTR)
+			return 0;
+		snprintf(err, errlen, "zmq_poll: %s", zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	for (int i = 0; i < SERVE_MAX_BATCH && (items[0].revents & ZMQ_POLLIN); i++) {
+		int r = zap_handle(s->zap, s->cfg->allowlist_dir, s->cfg);
+		if (r < 0) {
+			snprintf(err, errlen, "ZAP handler failed");
+			return -1;
+		}
+		if (r == 0)
+			break;
+	}
+	now = checks_now_ms();
+	for (int i = 0; i < SERVE_MAX_BATCH && (items[1].revents & ZMQ_POLLIN); i++) {
+		int r = s_router_one(s, now);
+		if (r < 0) {
+			snprintf(err, errlen, "agents socket: %s", zmq_strerror(zmq_errno()));
+			return -1;
+		}
+		if (r == 0)
+			break;
+	}
+	api_run(s->api);
+	now = checks_now_ms();
+	s_timers(s, now);
+	if (checks_tick(s->checks, now) > 0)
+		api_run(s->api); /* answer the resumed connections now */
+	return 0;
+}
+
+int serve_run(struct serve *s, char *err, size_t errlen)
+{
+	while (!atomic_load(&s->stop) && !s_signalled) {
+		if (serve_run_once(s, (int)s->cfg->heartbeat_ivl_ms, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+void serve_stop(struct serve *s)
+{
+	atomic_store(&s->stop, 1);
+}
+
+/* Set an int socket option, with a message naming it. */
+static int s_opt_int(void *sock, int opt, int v, const char *name, char *err, size_t errlen)
+{
+	if (zmq_setsockopt(sock, opt, &v, sizeof(v)) == 0)
+		return 0;
+	snprintf(err, errlen, "zmq_setsockopt(%s): %s", name, zmq_strerror(zmq_errno()));
+	return -1;
+}
+
+struct serve *serve_new(const struct coord_config *cfg, char *err, size_t errlen)
+{
+	struct serve *s = calloc(1, sizeof(*s));
+	char secret[KEY_Z85_LEN + 1], public_[KEY_Z85_LEN + 1];
+	int64_t maxmsg = PROTO_MAX_MSG_BYTES;
+	size_t eplen;
+
+	if (s == NULL || (s->cfg = malloc(sizeof(*s->cfg))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	memcpy(s->cfg, cfg, sizeof(*cfg));
+	atomic_init(&s->stop, 0);
+	if (!zmq_has("curve")) {
+		snprintf(err, errlen, "this libzmq has no CURVE support");
+		goto fail;
+	}
+	if (keys_read_secret(cfg->key_file, secret, public_, err, errlen) != 0)
+		goto fail;
+	s->ctx = zmq_ctx_new();
+	if (s->ctx == NULL) {
+		snprintf(err, errlen, "zmq_ctx_new: %s", zmq_strerror(zmq_errno()));
+		goto fail;
+	}
+	/* The ZAP handler first: a CURVE server without one accepts anybody. */
+	s->zap = zmq_socket(s->ctx, ZMQ_REP);
+	if (s->zap == NULL || s_opt_int(s->zap, ZMQ_LINGER, 0, "ZMQ_LINGER", err, errlen) != 0)
+		goto fail;
+	if (zmq_bind(s->zap, ZAP_ENDPOINT) != 0) {
+		snprintf(err, errlen, "bind %s: %s", ZAP_ENDPOINT, zmq_strerror(zmq_errno()));
+		goto fail;
+	}
+	s->router = zmq_socket(s->ctx, ZMQ_ROUTER);
+	if (s->router == NULL) {
+		snprintf(err, errlen, "zmq_socket: %s", zmq_strerror(zmq_errno()));
+		goto fail;
+	}
+	if (s_opt_int(s->router, ZMQ_CURVE_SERVER, 1, "ZMQ_CURVE_SERVER", err, errlen) != 0)
+		goto fail;
+	if (zmq_setsockopt(s->router, ZMQ_CURVE_SECRETKEY, secret, KEY_Z85_LEN + 1) != 0 ||
+	    zmq_setsockopt(s->router, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN, strlen(ZAP_DOMAIN)) != 0 ||
+	    zmq_setsockopt(s->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) != 0) {
+		snprintf(err, errlen, "zmq_setsockopt: %s", zmq_strerror(zmq_errno()));
+		goto fail;
+	}
+	if (s_opt_int(s->router, ZMQ_ZAP_ENFORCE_DOMAIN, 1, "ZMQ_ZAP_ENFORCE_DOMAIN", err,
+	              errlen) != 0 ||
+	    s_opt_int(s->router, ZMQ_ROUTER_MANDATORY, 1, "ZMQ_ROUTER_MANDATORY", err, errlen) !=
+	            0 ||
+	    s_opt_int(s->router, ZMQ_ROUTER_HANDOVER, 1, "ZMQ_ROUTER_HANDOVER", err, errlen) != 0 ||
+	    s_opt_int(s->router, ZMQ_SNDHWM, ZMQ_HWM, "ZMQ_SNDHWM", err, errlen) != 0 ||
+	    s_opt_int(s->router, ZMQ_RCVHWM, ZMQ_HWM, "ZMQ_RCVHWM", err, errlen) != 0 ||
+	    s_opt_int(s->router, ZMQ_HANDSHAKE_IVL, ZMQ_HANDSHAKE_MS, "ZMQ_HANDSHAKE_IVL", err,
+	              errlen) != 0 ||
+	    s_opt_int(s->router, ZMQ_LINGER, ZMQ_LINGER_MS, "ZMQ_LINGER", err, errlen) != 0)
+		goto fail;
+	if (zmq_bind(s->router, cfg->agent_endpoint) != 0) {
+		snprintf(err, errlen, "bind %s: %s", cfg->agent_endpoint,
+		         zmq_strerror(zmq_errno()));
+		goto fail;
+	}
+	eplen = sizeof(s->endpoint);
+	if (zmq_getsockopt(s->router, ZMQ_LAST_ENDPOINT, s->endpoint, &eplen) != 0)
+		snprintf(s->endpoint, sizeof(s->endpoint), "%s", cfg->agent_endpoint);
+	s->agents = agents_new(s->cfg);
+	s->checks = s->agents ? checks_new(s->cfg, s->agents, s_send_job, s) : NULL;
+	if (s->checks == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	s->api = api_new(s->cfg, s->agents, s->checks, err, errlen);
+	if (s->api == NULL)
+		goto fail;
+	s->next_hb_ms = checks_now_ms() + s->cfg->heartbeat_ivl_ms;
+	log_info("agents endpoint %s (CURVE, public key %s), %zu agents configured", s->endpoint,
+	         public_, s->cfg->n_agents);
+	explicit_bzero(secret, sizeof(secret));
+	return s;
+fail:
+	explicit_bzero(secret, sizeof(secret));
+	serve_destroy(&s);
+	return NULL;
+}
+
+void serve_destroy(struct serve **sp)
+{
+	struct serve *s;
+
+	if (sp == NULL || *sp == NULL)
+		return;
+	s = *sp;
+	if (s->agents != NULL && s->router != NULL) {
+		for (size_t i = 0; i < s->agents->n; i++) {
+			struct agent *a = &s->agents->v[i];
+			if (a->state == AGENT_UP && !a->unreachable)
+				s_send_bye(s, a->rid, a->rid_len, "coordinator shutting down");
+		}
+	}
+	if (s->checks != NULL)
+		checks_finish_all(s->checks);
+	for (int i = 0; s->api != NULL && i < SERVE_SHUTDOWN_PASSES; i++)
+		api_run(s->api);
+	api_destroy(&s->api);
+	checks_destroy(&s->checks);
+	agents_destroy(&s->agents);
+	if (s->router != NULL)
+		zmq_close(s->router);
+	if (s->zap != NULL)
+		zmq_close(s->zap);
+	if (s->ctx != NULL)
+		zmq_ctx_term(s->ctx);
+	free(s->cfg);
+	free(s);
+	*sp = NULL;
+}
+
+const char *serve_agent_endpoint(const struct serve *s)
+{
+	return s->endpoint;
+}
+
+unsigned serve_api_port(const struct serve *s)
+{
+	return api_port(s->api);
+}
+
+static void s_usage(void)
+{
+	fprintf(stderr, "usage: vantage serve --config FILE [--verbose]\n");
+}
+
+int serve_main(int argc, char **argv)
+{
+	const char *path = NULL;
+	bool verbose = false;
+	struct coord_config *cfg = NULL;
+	struct serve *s = NULL;
+	struct sigaction sa;
+	char err[1024];
+	int rc = 2;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			path = argv[++i];
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			path = argv[i] + 9;
+		} else if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) {
+			verbose = true;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			s_usage();
+			return 0;
+		} else {
+			fprintf(stderr, "vantage serve: unknown argument \"%s\"\n", argv[i]);
+			s_usage();
+			return 2;
+		}
+	}
+	if (path == NULL) {
+		s_usage();
+		return 2;
+	}
+	log_init("vantage", verbose ? LOG_DEBUG : LOG_INFO);
+	cfg = malloc(sizeof(*cfg));
+	if (cfg == NULL) {
+		fprintf(stderr, "vantage serve: out of memory\n");
+		return 1;
+	}
+	if (coord_config_load(path, cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vantage serve: %s\n", err);
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = s_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	s = serve_new(cfg, err, sizeof(err));
+	if (s == NULL) {
+		log_err("%s", err);
+		rc = 1;
+		goto out;
+	}
+	rc = serve_run(s, err, sizeof(err)) == 0 ? 0 : 1;
+	if (rc != 0)
+		log_err("%s", err);
+	log_info("shutting down");
+out:
+	serve_destroy(&s);
+	free(cfg);
+	return rc;
+}

@@ -1,0 +1,50 @@
+/*
+ * serve.h -- the coordinator daemon: one single-threaded zmq_poll loop over
+ * the agents' ROUTER (CURVE), the ZAP handler's REP socket and the HTTP API's
+ * epoll fd.  `vantage serve --config FILE` is serve_main(); tests drive the
+ * same loop through serve_new / serve_run_once / serve_stop.
+ */
+#ifndef VANTAGE_COORD_SERVE_H
+#define VANTAGE_COORD_SERVE_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+#define SERVE_MAX_BATCH       256 /* messages handled per socket per loop pass */
+#define SERVE_SHUTDOWN_PASSES 8   /* API passes to flush answers at shutdown */
+
+struct serve;
+
+/*
+ * Build the coordinator from cfg (copied): read the key, bind the ZAP handler,
+ * then the ROUTER on cfg->agent_endpoint, then start the API.  NULL with a
+ * reason in err.  Caller owns the result; free with serve_destroy.
+ */
+struct serve *serve_new(const struct coord_config *cfg, char *err, size_t errlen);
+
+/* One loop pass: poll (at most max_wait_ms, and never longer than the next
+ * heartbeat, deadline or API timeout), then handle what is ready.  0, or -1
+ * with err on a fatal socket error. */
+int serve_run_once(struct serve *s, int max_wait_ms, char *err, size_t errlen);
+
+/* Loop until serve_stop() (from any thread) or SIGINT/SIGTERM.  0 or -1. */
+int serve_run(struct serve *s, char *err, size_t errlen);
+
+/* Ask serve_run to return (async-signal and thread safe). */
+void serve_stop(struct serve *s);
+
+/* Send BYE to every agent up, answer pending checks, close everything with a
+ * bounded linger; nulls *sp. */
+void serve_destroy(struct serve **sp);
+
+/* The endpoint the ROUTER is bound to (resolved, e.g. "tcp://127.0.0.1:41234"). */
+const char *serve_agent_endpoint(const struct serve *s);
+/* The HTTP API's port. */
+unsigned serve_api_port(const struct serve *s);
+
+/* `vantage serve --config FILE [--verbose]`; argv[0] is "serve".  Exit status:
+ * 0 clean shutdown, 1 runtime error, 2 usage or configuration error. */
+int serve_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,519 @@
+/*
+ * test_coordinator.c -- coordinator config parsing, checks helpers and a
+ * loopback end-to-end run of the real serve loop: CURVE + ZAP allowlist,
+ * HELLO/WELCOME, BYE before HELLO, the HTTP API and one check.  Traffic goes
+ * to 127.0.0.1 only.
+ */
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "common/keys.h"
+#include "coordinator/api.h"
+#include "coordinator/checks.h"
+#include "coordinator/config.h"
+#include "coordinator/serve.h"
+#include "proto/proto.h"
+
+#define T_WAIT_MS  3000 /* longest a test waits for an answer */
+#define T_QUIET_MS 800  /* how long "no answer" is watched */
+
+/* ---- configuration ---- */
+
+static const char *s_good = "coordinator: {\n"
+                            "  agent_endpoint = \"tcp://127.0.0.1:8751\";\n"
+                            "  key_file = \"/k\"; allowlist_dir = \"/d\";\n"
+                            "  api_token_file = \"/t\";\n"
+                            "  heartbeat_ivl_ms = 250; min_answers = 2;\n"
+                            "};\n"
+                            "agents = (\n"
+                            "  { name = \"use1\"; region = \"us-east\"; rir = \"ARIN\"; "
+                            "primary = true; },\n"
+                            "  { name = \"euw1\"; region = \"eu-west\"; rir = \"RIPE\"; }\n"
+                            ");\n";
+
+static void s_expect_error(const char *text, const char *needle)
+{
+	static struct coord_config c;
+	char err[512] = "";
+
+	cr_assert_eq(coord_config_parse(text, &c, err, sizeof(err)), -1, "accepted: %s", text);
+	cr_assert_not_null(strstr(err, needle), "error \"%s\" lacks \"%s\"", err, needle);
+}
+
+Test(coordinator, config_parses_and_defaults)
+{
+	static struct coord_config c;
+	char err[512] = "";
+
+	cr_assert_eq(coord_config_parse(s_good, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c.n_agents, 2);
+	cr_assert_str_eq(c.agents[0].name, "use1");
+	cr_assert(c.agents[0].primary);
+	cr_assert_not(c.agents[1].primary);
+	cr_assert_str_eq(c.agents[1].rir, "RIPE");
+	cr_assert_eq(c.heartbeat_ivl_ms, 250);
+	cr_assert_eq(c.min_answers, 2);
+	cr_assert_eq(c.liveness, HEARTBEAT_LIVENESS);
+	cr_assert_eq(c.job_budget_ms, JOB_DEFAULT_BUDGET_MS);
+	cr_assert_str_eq(c.api_listen, "127.0.0.1:8750");
+	cr_assert_eq(coord_config_find_agent(&c, "euw1"), 1);
+	cr_assert_eq(coord_config_find_agent(&c, "nope"), -1);
+}
+
+Test(coordinator, config_errors_are_precise)
+{
+	s_expect_error("coordinator: {\n agent_endpoint = \"x\";\n key_file = ; };\n", ":3:");
+	s_expect_error("coordinator: {\n agent_endpoint = \"x\";\n key_file = 3; };\n",
+	               "line 3: coordinator.key_file must be a string");
+	s_expect_error("coordinator: { agent_endpoint = \"x\"; allowlist_dir = \"/d\"; "
+	               "api_token_file = \"/t\"; };\nagents = ();\n",
+	               "key_file");
+	s_expect_error("coordinator: { agent_endpoint = \"x\"; key_file = \"/k\"; "
+	               "allowlist_dir = \"/d\"; api_token_file = \"/t\"; };\n",
+	               "agents");
+	s_expect_error("coordinator: { agent_endpoint = \"x\"; key_file = \"/k\"; "
+	               "allowlist_dir = \"/d\"; api_token_file = \"/t\"; };\n"
+	               "agents = ( { name = \"a\"; region = \"r\"; rir = \"ARIN\"; },\n"
+	               " { name = \"a\"; region = \"r\"; rir = \"ARIN\"; } );\n",
+	               "duplicate agent name \"a\"");
+	s_expect_error("coordinator: { agent_endpoint = \"x\"; key_file = \"/k\"; "
+	               "allowlist_dir = \"/d\"; api_token_file = \"/t\"; };\n"
+	               "agents = ( { name = \"../x\"; region = \"r\"; rir = \"ARIN\"; } );\n",
+	               "invalid agent name");
+	s_expect_error(
+	        "coordinator: { agent_endpoint = \"x\"; key_file = \"/k\"; "
+	        "allowlist_dir = \"/d\"; api_token_file = \"/t\"; };\n"
+	        "agents = ( { name = \"a\"; region = \"r\"; rir = \"ARIN\"; primary = true; "
+	        "},\n { name = \"b\"; region = \"r\"; rir = \"ARIN\"; primary = true; } );\n",
+	        "more than one primary");
+	s_expect_error("coordinator: { agent_endpoint = \"x\"; key_file = \"/k\"; "
+	               "allowlist_dir = \"/d\"; api_token_file = \"/t\"; "
+	               "api_listen = \"0.0.0.0:8750\"; };\nagents = ();\n",
+	               "requires api_tls_cert");
+	s_expect_error("coordinator: { agent_endpoint = \"x\"; key_file = \"/k\"; "
+	               "allowlist_dir = \"/d\"; api_token_file = \"/t\"; liveness = 0; };\n"
+	               "agents = ();\n",
+	               "liveness");
+	s_expect_error("coordinator: { agent_endpoint = \"x\"; key_file = \"/k\"; "
+	               "allowlist_dir = \"/d\"; api_token_file = \"/t\"; };\n"
+	               "agents = ( { name = \"a\"; rir = \"ARIN\"; } );\n",
+	               "region");
+}
+
+Test(coordinator, config_file_errors_name_the_file)
+{
+	static struct coord_config c;
+	char err[512] = "";
+
+	cr_assert_eq(coord_config_load("/nonexistent/vantage.conf", &c, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "/nonexistent/vantage.conf"), "%s", err);
+}
+
+Test(coordinator, domains_tokens_and_ids)
+{
+	char d[LIMIT_DOMAIN_LEN + 1], err[256], tok[LIMIT_TOKEN_LEN + 1], tok2[LIMIT_TOKEN_LEN + 1],
+	        id[LIMIT_JOB_ID_LEN + 1];
+
+	cr_assert_eq(checks_parse_domain("WWW.Example.COM.", d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(d, "www.example.com");
+	cr_assert_eq(checks_parse_domain("bad domain.com", d, err, sizeof(err)), -1);
+	cr_assert_eq(checks_parse_domain("a..b", d, err, sizeof(err)), -1);
+	cr_assert_eq(checks_parse_domain("-a.com", d, err, sizeof(err)), -1);
+	cr_assert_eq(checks_parse_domain("localhost", d, err, sizeof(err)), -1);
+	cr_assert_eq(checks_random_token(tok), 0);
+	cr_assert_eq(checks_random_token(tok2), 0);
+	cr_assert_eq(strlen(tok), 43);
+	cr_assert_str_neq(tok, tok2);
+	cr_assert_eq(
+	        strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+	        43);
+	cr_assert_eq(checks_random_hex(id, LIMIT_JOB_ID_LEN), 0);
+	cr_assert_eq(strspn(id, "0123456789abcdef"), LIMIT_JOB_ID_LEN);
+	cr_assert(api_is_loopback("127.0.0.1"));
+	cr_assert(api_is_loopback("127.8.0.1"));
+	cr_assert(api_is_loopback("::1"));
+	cr_assert_not(api_is_loopback("0.0.0.0"));
+	cr_assert_not(api_is_loopback("10.1.2.3"));
+}
+
+/* ---- end to end ---- */
+
+static char s_dir[64];
+static struct serve *s_srv;
+static pthread_t s_thread;
+static char s_token[API_TOKEN_FILE_MAX + 1];
+static char s_coord_pub[KEY_Z85_LEN + 1];
+static void *s_ctx;
+
+static int s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void *s_loop(void *arg)
+{
+	char err[256];
+	(void)arg;
+	serve_run(s_srv, err, sizeof(err));
+	return NULL;
+}
+
+static void s_e2e_setup(void)
+{
+	static struct coord_config cfg;
+	char err[512] = "", conf[4096], path[256], sec[KEY_Z85_LEN + 1], allow[128], other[128];
+
+	snprintf(s_dir, sizeof(s_dir), "/tmp/vt-coord-XXXXXX");
+	cr_assert_not_null(mkdtemp(s_dir));
+	snprintf(allow, sizeof(allow), "%s/agents.d", s_dir);
+	snprintf(other, sizeof(other), "%s/other", s_dir);
+	cr_assert_eq(mkdir(allow, 0700), 0);
+	cr_assert_eq(mkdir(other, 0700), 0);
+	cr_assert_eq(keys_generate(s_dir, "coordinator", err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(keys_generate(allow, "a1", err, sizeof(err)), 0, "%s", err);
+	/* a2 is configured, but its key is not on the allowlist */
+	cr_assert_eq(keys_generate(other, "a2", err, sizeof(err)), 0, "%s", err);
+	snprintf(conf, sizeof(conf),
+	         "coordinator: {\n"
+	         "  agent_endpoint = \"tcp://127.0.0.1:*\";\n"
+	         "  key_file = \"%s/coordinator.key\";\n"
+	         "  allowlist_dir = \"%s\";\n"
+	         "  api_listen = \"127.0.0.1:0\";\n"
+	         "  api_token_file = \"%s/api.token\";\n"
+	         "  heartbeat_ivl_ms = 200; liveness = 3; job_budget_ms = 2000;\n"
+	         "};\n"
+	         "agents = ( { name = \"a1\"; region = \"us-east\"; rir = \"ARIN\"; primary = "
+	         "true; },\n"
+	         "  { name = \"a2\"; region = \"eu-west\"; rir = \"RIPE\"; } );\n",
+	         s_dir, allow, s_dir);
+	cr_assert_eq(coord_config_parse(conf, &cfg, err, sizeof(err)), 0, "%s", err);
+	s_srv = serve_new(&cfg, err, sizeof(err));
+	cr_assert_not_null(s_srv, "%s", err);
+	snprintf(path, sizeof(path), "%s/coordinator.key", s_dir);
+	cr_assert_eq(keys_read_secret(path, sec, s_coord_pub, err, sizeof(err)), 0, "%s", err);
+	snprintf(path, sizeof(path), "%s/api.token", s_dir);
+	cr_assert_eq(api_token_load(path, s_token, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(strlen(s_token), API_TOKEN_LEN);
+	{
+		struct stat st;
+		cr_assert_eq(stat(path, &st), 0);
+		cr_assert_eq(st.st_mode & 0777, 0600);
+	}
+	cr_assert_eq(pthread_create(&s_thread, NULL, s_loop, NULL), 0);
+	s_ctx = zmq_ctx_new();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static void s_e2e_teardown(void)
+{
+	serve_stop(s_srv);
+	pthread_join(s_thread, NULL);
+	serve_destroy(&s_srv);
+	zmq_ctx_term(s_ctx);
+	nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A DEALER connected to the coordinator; key_name NULL = plain (no CURVE);
+ * dir is where NAME.key lives. */
+static void *s_dealer(const char *dir, const char *key_name)
+{
+	void *d = zmq_socket(s_ctx, ZMQ_DEALER);
+	int linger = 0;
+
+	cr_assert_not_null(d);
+	zmq_setsockopt(d, ZMQ_LINGER, &linger, sizeof(linger));
+	if (key_name != NULL) {
+		char path[256], sec[KEY_Z85_LEN + 1], pub[KEY_Z85_LEN + 1], err[256] = "";
+		snprintf(path, sizeof(path), "%s/%s.key", dir, key_name);
+		cr_assert_eq(keys_read_secret(path, sec, pub, err, sizeof(err)), 0, "%s", err);
+		cr_assert_eq(zmq_setsockopt(d, ZMQ_CURVE_SERVERKEY, s_coord_pub, KEY_Z85_LEN + 1),
+		             0);
+		cr_assert_eq(zmq_setsockopt(d, ZMQ_CURVE_PUBLICKEY, pub, KEY_Z85_LEN + 1), 0);
+		cr_assert_eq(zmq_setsockopt(d, ZMQ_CURVE_SECRETKEY, sec, KEY_Z85_LEN + 1), 0);
+	}
+	cr_assert_eq(zmq_connect(d, serve_agent_endpoint(s_srv)), 0);
+	return d;
+}
+
+static void s_send(void *d, const struct proto_msg *m)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char err[256] = "";
+
+	cr_assert_eq(proto_encode(m, &buf, &len, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(zmq_send(d, buf, len, 0), (int)len);
+	free(buf);
+}
+
+static void s_send_hello(void *d)
+{
+	struct proto_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_HELLO;
+	snprintf(m.u.hello.agent_version, sizeof(m.u.hello.agent_version), "%s", VANTAGE_VERSION);
+	m.u.hello.ipv4 = true;
+	m.u.hello.ipv6 = true;
+	m.u.hello.max_inflight = 10;
+	m.u.hello.methods = 1u << VT_METHOD_HTTP01;
+	s_send(d, &m);
+}
+
+/* Wait up to ms for a message of type want (skipping heartbeats).  0 got it. */
+static int s_recv(void *d, enum proto_type want, int ms, struct proto_msg *out)
+{
+	for (int waited = 0; waited < ms;) {
+		zmq_pollitem_t it = {d, 0, ZMQ_POLLIN, 0};
+		uint8_t buf[PROTO_MAX_MSG_BYTES];
+		char err[256];
+		int n;
+
+		if (zmq_poll(&it, 1, 50) > 0) {
+			n = zmq_recv(d, buf, sizeof(buf), 0);
+			if (n > 0 && proto_decode(buf, (size_t)n, out, err, sizeof(err)) == 0) {
+				if (out->type == want)
+					return 0;
+				proto_msg_clear(out);
+			}
+		}
+		waited += 50;
+	}
+	return -1;
+}
+
+struct t_buf {
+	char data[65536];
+	size_t len;
+};
+
+static size_t s_write(char *p, size_t sz, size_t n, void *arg)
+{
+	struct t_buf *b = arg;
+	size_t len = sz * n;
+
+	if (b->len + len >= sizeof(b->data))
+		return 0;
+	memcpy(b->data + b->len, p, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return len;
+}
+
+/* HTTP to the coordinator's API on 127.0.0.1.  Returns the status; body in b. */
+static long s_http(const char *method, const char *path, const char *body, const char *token,
+                   struct t_buf *b)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	char url[256], auth[API_TOKEN_FILE_MAX + 32];
+	long code = 0;
+
+	cr_assert_not_null(c);
+	memset(b, 0, sizeof(*b));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", serve_api_port(s_srv), path);
+	if (token != NULL) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		h = curl_slist_append(h, auth);
+	}
+	h = curl_slist_append(h, "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 15000L);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	if (strcmp(method, "POST") == 0)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	cr_assert_eq(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return code;
+}
+
+/* state of agent name in GET /v1/agents */
+static const char *s_state(const char *name)
+{
+	static char state[16];
+	struct t_buf b;
+	json_t *doc, *arr;
+	size_t i;
+
+	cr_assert_eq(s_http("GET", "/v1/agents", NULL, s_token, &b), 200, "%s", b.data);
+	doc = json_loads(b.data, 0, NULL);
+	cr_assert_not_null(doc, "%s", b.data);
+	arr = json_object_get(doc, "agents");
+	cr_assert(json_is_array(arr));
+	state[0] = '\0';
+	for (i = 0; i < json_array_size(arr); i++) {
+		json_t *a = json_array_get(arr, i);
+		if (strcmp(json_string_value(json_object_get(a, "name")), name) == 0)
+			snprintf(state, sizeof(state), "%s",
+			         json_string_value(json_object_get(a, "state")));
+	}
+	json_decref(doc);
+	return state;
+}
+
+#define E2E .init = s_e2e_setup, .fini = s_e2e_teardown, .timeout = 60
+
+Test(coordinator, allowlisted_agent_gets_welcome_and_is_listed_up, E2E)
+{
+	char allow[128];
+	struct proto_msg m;
+	void *d;
+
+	snprintf(allow, sizeof(allow), "%s/agents.d", s_dir);
+	cr_assert_str_eq(s_state("a1"), "never");
+	d = s_dealer(allow, "a1");
+	s_send_hello(d);
+	cr_assert_eq(s_recv(d, PROTO_WELCOME, T_WAIT_MS, &m), 0, "no WELCOME");
+	cr_assert_eq(m.u.welcome.heartbeat_ivl_ms, 200);
+	cr_assert_eq(m.u.welcome.liveness, 3);
+	cr_assert_str_eq(s_state("a1"), "up");
+	/* the coordinator heartbeats an up agent */
+	cr_assert_eq(s_recv(d, PROTO_HEARTBEAT, T_WAIT_MS, &m), 0, "no HEARTBEAT");
+	/* silent for liveness intervals: down */
+	usleep(1200 * 1000);
+	cr_assert_str_eq(s_state("a1"), "down");
+	zmq_close(d);
+}
+
+Test(coordinator, unknown_key_and_plain_peers_are_refused, E2E)
+{
+	char other[128];
+	struct proto_msg m;
+	void *bad, *plain;
+
+	snprintf(other, sizeof(other), "%s/other", s_dir);
+	bad = s_dealer(other, "a2");
+	plain = s_dealer(NULL, NULL);
+	s_send_hello(bad);
+	s_send_hello(plain);
+	cr_assert_eq(s_recv(bad, PROTO_WELCOME, T_QUIET_MS, &m), -1, "unknown key welcomed");
+	cr_assert_eq(s_recv(plain, PROTO_WELCOME, T_QUIET_MS, &m), -1, "plain peer welcomed");
+	cr_assert_str_eq(s_state("a2"), "never");
+	cr_assert_str_eq(s_state("a1"), "never");
+	zmq_close(bad);
+	zmq_close(plain);
+}
+
+Test(coordinator, message_before_hello_gets_bye, E2E)
+{
+	char allow[128];
+	struct proto_msg m;
+	void *d;
+
+	snprintf(allow, sizeof(allow), "%s/agents.d", s_dir);
+	d = s_dealer(allow, "a1");
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_HEARTBEAT;
+	s_send(d, &m);
+	cr_assert_eq(s_recv(d, PROTO_BYE, T_WAIT_MS, &m), 0, "no BYE");
+	cr_assert_str_eq(s_state("a1"), "never");
+	/* garbage is dropped and the loop keeps running */
+	cr_assert_eq(zmq_send(d, "\xc1garbage", 8, 0), 8);
+	s_send_hello(d);
+	cr_assert_eq(s_recv(d, PROTO_WELCOME, T_WAIT_MS, &m), 0, "no WELCOME after garbage");
+	zmq_close(d);
+}
+
+Test(coordinator, api_requires_token_and_validates, E2E)
+{
+	struct t_buf b;
+
+	cr_assert_eq(s_http("GET", "/v1/health", NULL, NULL, &b), 401);
+	cr_assert_eq(s_http("GET", "/v1/health", NULL, "wrong-token-wrong-token", &b), 401);
+	cr_assert_eq(s_http("GET", "/v1/health", NULL, s_token, &b), 200);
+	cr_assert_not_null(strstr(b.data, "\"agents_configured\":2"), "%s", b.data);
+	cr_assert_eq(s_http("GET", "/v1/nope", NULL, s_token, &b), 404);
+	cr_assert_eq(s_http("POST", "/v1/checks", "{\"domains\": [", s_token, &b), 400);
+	cr_assert_not_null(strstr(b.data, "invalid JSON"), "%s", b.data);
+	cr_assert_eq(s_http("POST", "/v1/checks", "{\"domains\": []}", s_token, &b), 400);
+	cr_assert_not_null(strstr(b.data, "domains"), "%s", b.data);
+	cr_assert_eq(s_http("POST", "/v1/checks",
+	                    "{\"domains\": [\"a.com\"], \"mode\": \"validate\"}", s_token, &b),
+	             400);
+	cr_assert_not_null(strstr(b.data, "key_authorization"), "%s", b.data);
+}
+
+/* Agent thread for the check test: answer every JOB with REACHABLE. */
+struct t_agent {
+	void *d;
+	int jobs;
+	char token[LIMIT_TOKEN_LEN + 1];
+	volatile int stop;
+};
+
+static void *s_agent(void *arg)
+{
+	struct t_agent *ta = arg;
+
+	for (int i = 0; i < 400 && !ta->stop; i++) {
+		struct proto_msg m, r;
+		if (s_recv(ta->d, PROTO_JOB, 50, &m) != 0)
+			continue;
+		ta->jobs++;
+		snprintf(ta->token, sizeof(ta->token), "%s", m.u.job.token);
+		memset(&r, 0, sizeof(r));
+		r.type = PROTO_RESULT;
+		snprintf(r.u.result.job_id, sizeof(r.u.result.job_id), "%s", m.u.job.id);
+		r.u.result.method = m.u.job.method;
+		snprintf(r.u.result.domain, sizeof(r.u.result.domain), "%s", m.u.job.domain);
+		r.u.result.outcome = VT_OUTCOME_REACHABLE;
+		r.u.result.http_status = 404;
+		s_send(ta->d, &r);
+		proto_msg_clear(&m);
+	}
+	return NULL;
+}
+
+Test(coordinator, check_runs_through_agent, E2E)
+{
+	char allow[128];
+	struct proto_msg m;
+	struct t_agent ta;
+	struct t_buf b;
+	pthread_t th;
+	json_t *doc, *checks;
+
+	snprintf(allow, sizeof(allow), "%s/agents.d", s_dir);
+	memset(&ta, 0, sizeof(ta));
+	ta.d = s_dealer(allow, "a1");
+	s_send_hello(ta.d);
+	cr_assert_eq(s_recv(ta.d, PROTO_WELCOME, T_WAIT_MS, &m), 0);
+	cr_assert_eq(pthread_create(&th, NULL, s_agent, &ta), 0);
+	cr_assert_eq(s_http("POST", "/v1/checks",
+	                    "{\"domains\": [\"www.example.com\"], \"min_answers\": 1, "
+	                    "\"budget_ms\": 1000}",
+	                    s_token, &b),
+	             200, "%s", b.data);
+	ta.stop = 1;
+	pthread_join(th, NULL);
+	cr_assert_eq(ta.jobs, 1);
+	cr_assert_eq(strlen(ta.token), 43, "token %s", ta.token);
+	doc = json_loads(b.data, 0, NULL);
+	cr_assert_not_null(doc, "%s", b.data);
+	checks = json_object_get(doc, "checks");
+	cr_assert(json_is_array(checks), "%s", b.data);
+	cr_assert_eq(json_array_size(checks), 1);
+	/* a1 answered; a2 never connected and is reported as unavailable */
+	cr_assert_not_null(strstr(b.data, "\"a1\""), "%s", b.data);
+	cr_assert_not_null(strstr(b.data, "\"a2\""), "%s", b.data);
+	cr_assert_not_null(strstr(b.data, "unavailable"), "%s", b.data);
+	json_decref(doc);
+	zmq_close(ta.d);
+}
