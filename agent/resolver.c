@@ -1,0 +1,426 @@
+/*
+ * resolver.c -- libunbound (event API) + ldns, Boulder's getAddrs rules.
+ *
+ * Each lookup sends AAAA and A at once with ub_resolve_event; every answer
+ * packet is parsed with ldns and every RR of the asked type in the answer
+ * section is kept (CNAME chains included, as bdns does), minus the IANA
+ * special-purpose addresses.  A timer bounds the whole lookup.  Results are
+ * handed over from a zero-delay libevent callback, never from inside
+ * libunbound, so the caller may destroy the resolver in its callback.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <ldns/ldns.h>
+#include <unbound-event.h>
+#include <unbound.h>
+
+#include "resolver.h"
+
+/* A query in flight.  Never freed before the unbound context is deleted
+ * (libunbound may still call back for it); `dead` makes it inert. */
+struct s_query {
+	struct resolver *r;
+	int rrtype; /* LDNS_RR_TYPE_A or _AAAA */
+	int async_id;
+	int dead;
+	struct s_query *next;
+};
+
+/* Per-family state of the current lookup. */
+struct s_family {
+	int done;
+	char err[LIMIT_DETAIL_LEN / 2 - 1]; /* "" when usable; two fit in one detail */
+};
+
+struct resolver {
+	struct event_base *base;
+	struct resolver_cfg cfg;
+	struct addr_filter pub;
+	struct ub_ctx *ctx; /* created on the first DNS lookup */
+	struct s_query *queries;
+	struct event *timer;   /* the lookup's deadline */
+	struct event *deliver; /* zero-delay hand-over */
+	char host[LIMIT_DOMAIN_LEN + 1];
+	struct resolver_addrs out;
+	struct s_family fam_a, fam_aaaa;
+	resolver_done_fn done;
+	void *arg;
+	int active;
+	struct timespec t0;
+};
+
+static uint32_t s_elapsed_ms(const struct timespec *t0)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - t0->tv_sec) * 1000LL + (now.tv_nsec - t0->tv_nsec) / 1000000LL;
+	return ms < 0 ? 0 : (uint32_t)ms;
+}
+
+static const char *s_rcode_name(int rcode)
+{
+	static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+	                                    "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
+	                                    "NXRRSET", "NOTAUTH", "NOTZONE"};
+	if (rcode >= 0 && (size_t)rcode < sizeof(names) / sizeof(names[0]))
+		return names[rcode];
+	return "server failure at resolver";
+}
+
+static const char *s_type_name(int rrtype)
+{
+	return rrtype == LDNS_RR_TYPE_AAAA ? "AAAA" : "A";
+}
+
+/* bdns.Error text for an RCODE. */
+static void s_rcode_error(char *buf, size_t len, int rcode, int rrtype, const char *host)
+{
+	const char *hint = NULL;
+
+	if (rcode == LDNS_RCODE_NXDOMAIN)
+		hint = "check that a DNS record exists for this domain";
+	else if (rcode == LDNS_RCODE_SERVFAIL)
+		hint = "the domain's nameservers may be malfunctioning";
+	snprintf(buf, len, "DNS problem: %s looking up %s for %s%s%s", s_rcode_name(rcode),
+	         s_type_name(rrtype), host, hint ? " - " : "", hint ? hint : "");
+}
+
+/* Both families settled (or the deadline passed): hand over. */
+static void s_maybe_finish(struct resolver *r)
+{
+	if (!r->active || !r->fam_a.done || !r->fam_aaaa.done)
+		return;
+	if (r->out.n_v4 == 0 && r->out.n_v6 == 0 && r->out.prob == VT_PROB_NONE) {
+		r->out.prob = VT_PROB_DNS;
+		snprintf(r->out.err, sizeof(r->out.err), "%s; %s", r->fam_a.err, r->fam_aaaa.err);
+	}
+	if (r->timer != NULL)
+		evtimer_del(r->timer);
+	event_active(r->deliver, EV_TIMEOUT, 1);
+}
+
+static void s_deliver_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct resolver *r = arg;
+	struct resolver_addrs a;
+
+	if (!r->active)
+		return;
+	r->active = 0;
+	r->out.elapsed_ms = s_elapsed_ms(&r->t0);
+	a = r->out;
+	r->done(&a, r->arg);
+}
+
+/* Keep the usable addresses of the asked type from the answer section. */
+static void s_take_answer(struct resolver *r, int rrtype, const void *packet, int len)
+{
+	struct s_family *fam = rrtype == LDNS_RR_TYPE_A ? &r->fam_a : &r->fam_aaaa;
+	ldns_pkt *pkt = NULL;
+	ldns_rr_list *ans;
+	char text[LIMIT_ADDR_LEN];
+	int af = rrtype == LDNS_RR_TYPE_A ? AF_INET : AF_INET6;
+	size_t want = rrtype == LDNS_RR_TYPE_A ? 4 : 16;
+	size_t found = 0;
+
+	if (len <= 0 || len > DNS_MAX_ANSWER_BYTES ||
+	    ldns_wire2pkt(&pkt, packet, (size_t)len) != LDNS_STATUS_OK) {
+		snprintf(fam->err, sizeof(fam->err),
+		         "DNS problem: server failure at resolver looking up %s for %s",
+		         s_type_name(rrtype), r->host);
+		goto out;
+	}
+	if (ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NOERROR) {
+		s_rcode_error(fam->err, sizeof(fam->err), (int)ldns_pkt_get_rcode(pkt), rrtype,
+		              r->host);
+		goto out;
+	}
+	ans = ldns_pkt_answer(pkt);
+	for (size_t i = 0; ans != NULL && i < ldns_rr_list_rr_count(ans); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(ans, i);
+		if ((int)ldns_rr_get_type(rr) != rrtype || ldns_rr_rd_count(rr) < 1)
+			continue;
+		ldns_rdf *rdf = ldns_rr_rdf(rr, 0);
+		if (rdf == NULL || ldns_rdf_size(rdf) != want)
+			continue;
+		if (inet_ntop(af, ldns_rdf_data(rdf), text, sizeof(text)) == NULL)
+			continue;
+		if (addr_is_reserved(text, &r->pub, NULL))
+			continue;
+		if (rrtype == LDNS_RR_TYPE_A && r->out.n_v4 < LIMIT_MAX_ADDRS)
+			snprintf(r->out.v4[r->out.n_v4++], LIMIT_ADDR_LEN, "%s", text);
+		else if (rrtype == LDNS_RR_TYPE_AAAA && r->out.n_v6 < LIMIT_MAX_ADDRS)
+			snprintf(r->out.v6[r->out.n_v6++], LIMIT_ADDR_LEN, "%s", text);
+		found++;
+	}
+	if (found == 0)
+		snprintf(fam->err, sizeof(fam->err), "no valid %s records found for %s",
+		         s_type_name(rrtype), r->host);
+out:
+	ldns_pkt_free(pkt);
+}
+
+static void s_ub_cb(void *mydata, int rcode, void *packet, int packet_len, int sec, char *why_bogus,
+                    int was_ratelimited)
+{
+	struct s_query *q = mydata;
+	struct resolver *r = q->r;
+	struct s_family *fam;
+
+	if (q->dead || r == NULL || !r->active)
+		return;
+	q->dead = 1;
+	fam = q->rrtype == LDNS_RR_TYPE_A ? &r->fam_a : &r->fam_aaaa;
+	if (fam->done)
+		return;
+	fam->done = 1;
+	if (sec == 1) {
+		snprintf(fam->err, sizeof(fam->err),
+		         "DNS problem: looking up %s for %s: DNSSEC: Bogus", s_type_name(q->rrtype),
+		         r->host);
+	} else if (rcode != 0 || packet == NULL) {
+		s_rcode_error(fam->err, sizeof(fam->err), rcode != 0 ? rcode : LDNS_RCODE_SERVFAIL,
+		              q->rrtype, r->host);
+	} else {
+		s_take_answer(r, q->rrtype, packet, packet_len);
+	}
+	s_maybe_finish(r);
+}
+
+/* Deadline: every family still open times out. */
+static void s_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct resolver *r = arg;
+	struct s_family *fams[2] = {&r->fam_a, &r->fam_aaaa};
+	int types[2] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
+
+	if (!r->active)
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (fams[i]->done)
+			continue;
+		fams[i]->done = 1;
+		snprintf(fams[i]->err, sizeof(fams[i]->err),
+		         "DNS problem: query timed out looking up %s for %s", s_type_name(types[i]),
+		         r->host);
+	}
+	for (struct s_query *q = r->queries; q != NULL; q = q->next)
+		q->dead = 1;
+	s_maybe_finish(r);
+}
+
+/* Create and configure the unbound context.  0 or -1. */
+static int s_make_ctx(struct resolver *r, char *err, size_t errlen)
+{
+	static const char *const tuning[][2] = {
+	        {"msg-cache-size:", RESOLVER_CACHE_SIZE},
+	        {"rrset-cache-size:", RESOLVER_CACHE_SIZE},
+	        {"key-cache-size:", RESOLVER_CACHE_SIZE},
+	        {"neg-cache-size:", RESOLVER_CACHE_SIZE},
+	        {"msg-cache-slabs:", RESOLVER_SLABS},
+	        {"rrset-cache-slabs:", RESOLVER_SLABS},
+	        {"key-cache-slabs:", RESOLVER_SLABS},
+	        {"infra-cache-slabs:", RESOLVER_SLABS},
+	        {"outgoing-range:", RESOLVER_OUTGOING_RANGE},
+	        {"num-queries-per-thread:", RESOLVER_QUERIES},
+	};
+	int rc = -1, ub;
+
+	r->ctx = ub_ctx_create_event(r->base);
+	if (r->ctx == NULL) {
+		snprintf(err, errlen, "cannot create the libunbound context");
+		goto out;
+	}
+	ub = ub_ctx_set_option(r->ctx, "do-not-query-localhost:", "no");
+	if (ub != 0) {
+		snprintf(err, errlen, "libunbound do-not-query-localhost: %s", ub_strerror(ub));
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(tuning) / sizeof(tuning[0]); i++)
+		(void)ub_ctx_set_option(r->ctx, tuning[i][0], tuning[i][1]); /* best effort */
+	if (r->cfg.forwarder[0] != '\0') {
+		ub = ub_ctx_set_fwd(r->ctx, r->cfg.forwarder);
+		if (ub != 0) {
+			snprintf(err, errlen, "resolver \"%s\": %s", r->cfg.forwarder,
+			         ub_strerror(ub));
+			goto out;
+		}
+	} else if (r->cfg.root_hints[0] != '\0') {
+		ub = ub_ctx_set_option(r->ctx, "root-hints:", r->cfg.root_hints);
+		if (ub != 0) {
+			snprintf(err, errlen, "root hints \"%s\": %s", r->cfg.root_hints,
+			         ub_strerror(ub));
+			goto out;
+		}
+	}
+	if (r->cfg.trust_anchor[0] != '\0') {
+		ub = ub_ctx_add_ta_file(r->ctx, r->cfg.trust_anchor);
+		if (ub != 0) {
+			snprintf(err, errlen, "trust anchor \"%s\": %s", r->cfg.trust_anchor,
+			         ub_strerror(ub));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (rc != 0 && r->ctx != NULL) {
+		ub_ctx_delete(r->ctx);
+		r->ctx = NULL;
+	}
+	return rc;
+}
+
+struct resolver *resolver_new(struct event_base *base, const struct resolver_cfg *cfg,
+                              const struct addr_filter *pub)
+{
+	struct resolver *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->base = base;
+	r->cfg = *cfg;
+	if (pub != NULL)
+		r->pub = *pub;
+	if (r->cfg.timeout_ms == 0)
+		r->cfg.timeout_ms = DNS_TIMEOUT_MS;
+	r->timer = evtimer_new(base, s_timeout_cb, r);
+	r->deliver = event_new(base, -1, 0, s_deliver_cb, r);
+	if (r->timer == NULL || r->deliver == NULL)
+		resolver_destroy(&r);
+	return r;
+}
+
+void resolver_cancel(struct resolver *r)
+{
+	if (r == NULL)
+		return;
+	r->active = 0;
+	for (struct s_query *q = r->queries; q != NULL; q = q->next) {
+		if (!q->dead && r->ctx != NULL)
+			(void)ub_cancel(r->ctx, q->async_id);
+		q->dead = 1;
+	}
+	if (r->timer != NULL)
+		evtimer_del(r->timer);
+	if (r->deliver != NULL)
+		event_del(r->deliver);
+}
+
+void resolver_destroy(struct resolver **rp)
+{
+	struct resolver *r;
+	struct s_query *q, *next;
+
+	if (rp == NULL || *rp == NULL)
+		return;
+	r = *rp;
+	resolver_cancel(r);
+	if (r->ctx != NULL)
+		ub_ctx_delete(r->ctx); /* may call back for dead queries */
+	for (q = r->queries; q != NULL; q = next) {
+		next = q->next;
+		free(q);
+	}
+	if (r->timer != NULL)
+		event_free(r->timer);
+	if (r->deliver != NULL)
+		event_free(r->deliver);
+	free(r);
+	*rp = NULL;
+}
+
+/* Send one query of rrtype for r->host.  0 or -1. */
+static int s_send(struct resolver *r, int rrtype, char *err, size_t errlen)
+{
+	struct s_query *q = calloc(1, sizeof(*q));
+	struct s_family *fam = rrtype == LDNS_RR_TYPE_A ? &r->fam_a : &r->fam_aaaa;
+	int ub;
+
+	if (q == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	q->r = r;
+	q->rrtype = rrtype;
+	q->next = r->queries;
+	r->queries = q;
+	ub = ub_resolve_event(r->ctx, r->host, rrtype, LDNS_RR_CLASS_IN, q, s_ub_cb, &q->async_id);
+	if (ub != 0) {
+		q->dead = 1;
+		fam->done = 1;
+		snprintf(fam->err, sizeof(fam->err),
+		         "DNS problem: server failure at resolver looking up %s for %s",
+		         s_type_name(rrtype), r->host);
+	}
+	return 0;
+}
+
+/* An IP literal: no DNS; a reserved one is refused as LE's policy would. */
+static void s_literal(struct resolver *r, int af)
+{
+	const char *why = NULL;
+
+	r->fam_a.done = r->fam_aaaa.done = 1;
+	if (addr_is_reserved(r->host, &r->pub, &why)) {
+		r->out.prob = VT_PROB_MALFORMED;
+		snprintf(r->out.err, sizeof(r->out.err),
+		         "Cannot issue for \"%s\": IP address is in a reserved address block: %s",
+		         r->host, why ? why : "");
+		return;
+	}
+	if (af == AF_INET)
+		snprintf(r->out.v4[r->out.n_v4++], LIMIT_ADDR_LEN, "%.*s", LIMIT_ADDR_LEN - 1,
+		         r->host);
+	else
+		snprintf(r->out.v6[r->out.n_v6++], LIMIT_ADDR_LEN, "%.*s", LIMIT_ADDR_LEN - 1,
+		         r->host);
+}
+
+int resolver_lookup(struct resolver *r, const char *host, resolver_done_fn done, void *arg,
+                    char *err, size_t errlen)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	struct timeval tv;
+	int rc = -1;
+
+	resolver_cancel(r);
+	if (strlen(host) > LIMIT_DOMAIN_LEN) {
+		snprintf(err, errlen, "host name too long");
+		goto out;
+	}
+	memset(&r->out, 0, sizeof(r->out));
+	memset(&r->fam_a, 0, sizeof(r->fam_a));
+	memset(&r->fam_aaaa, 0, sizeof(r->fam_aaaa));
+	snprintf(r->host, sizeof(r->host), "%s", host);
+	r->done = done;
+	r->arg = arg;
+	r->active = 1;
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	if (inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1) {
+		s_literal(r, inet_pton(AF_INET, host, buf) == 1 ? AF_INET : AF_INET6);
+		s_maybe_finish(r);
+		rc = 0;
+		goto out;
+	}
+	if (r->ctx == NULL && s_make_ctx(r, err, errlen) != 0)
+		goto out;
+	tv.tv_sec = r->cfg.timeout_ms / 1000;
+	tv.tv_usec = (r->cfg.timeout_ms % 1000) * 1000;
+	evtimer_add(r->timer, &tv);
+	if (s_send(r, LDNS_RR_TYPE_AAAA, err, errlen) != 0 ||
+	    s_send(r, LDNS_RR_TYPE_A, err, errlen) != 0)
+		goto out;
+	s_maybe_finish(r);
+	rc = 0;
+out:
+	if (rc != 0)
+		resolver_cancel(r);
+	return rc;
+}

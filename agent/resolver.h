@@ -1,0 +1,64 @@
+/*
+ * resolver.h -- A and AAAA lookups for HTTP-01, as Boulder's getAddrs does
+ * them (letsencrypt-validation.md 3.2): both families in parallel, every RR
+ * of the asked type taken from the answer section, IANA special-purpose
+ * addresses dropped, DNS errors in bdns's words.
+ *
+ * One resolver per probe, on the process's event_base: its libunbound event
+ * context is created on the first lookup and deleted with the resolver, so no
+ * answer is cached from one job to the next.  IP literals skip DNS.
+ */
+#ifndef VANTAGE_AGENT_RESOLVER_H
+#define VANTAGE_AGENT_RESOLVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/addr.h"
+#include "../common/result.h"
+#include "probe.h"
+
+/* libunbound tuning per context: small caches keep 1,000 contexts bounded. */
+#define RESOLVER_CACHE_SIZE     "65536"
+#define RESOLVER_OUTGOING_RANGE "64"
+#define RESOLVER_QUERIES        "32"
+#define RESOLVER_SLABS          "1"
+
+struct event_base;
+struct resolver;
+
+/* The usable addresses of one host, in answer order. */
+struct resolver_addrs {
+	char v6[LIMIT_MAX_ADDRS][LIMIT_ADDR_LEN];
+	size_t n_v6;
+	char v4[LIMIT_MAX_ADDRS][LIMIT_ADDR_LEN];
+	size_t n_v4;
+	/* Both families failed: prob is VT_PROB_DNS (or VT_PROB_MALFORMED for a
+	 * reserved IP literal) and err holds LE's detail.  Else VT_PROB_NONE. */
+	enum vt_problem_type prob;
+	char err[LIMIT_DETAIL_LEN];
+	uint32_t elapsed_ms;
+};
+
+/* Called once per lookup, from the event loop (never from inside
+ * resolver_lookup); a is valid only during the call. */
+typedef void (*resolver_done_fn)(const struct resolver_addrs *a, void *arg);
+
+/* A resolver on base (not owned) with cfg and the treat-as-public filter pub
+ * (both copied).  NULL on ENOMEM. */
+struct resolver *resolver_new(struct event_base *base, const struct resolver_cfg *cfg,
+                              const struct addr_filter *pub);
+
+/* Cancel any lookup (no callback), delete the unbound context, null *rp. */
+void resolver_destroy(struct resolver **rp);
+
+/* Look host up (one lookup at a time per resolver; a running one is
+ * cancelled).  0, or -1 with a reason in err (bad configuration, ENOMEM).
+ * The outcome of the lookup, failures included, arrives through done. */
+int resolver_lookup(struct resolver *r, const char *host, resolver_done_fn done, void *arg,
+                    char *err, size_t errlen);
+
+/* Cancel the running lookup, if any; its callback does not fire. */
+void resolver_cancel(struct resolver *r);
+
+#endif

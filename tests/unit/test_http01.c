@@ -1,0 +1,817 @@
+/*
+ * test_http01.c -- the probe engine and the HTTP-01 probe end to end, against
+ * a tiny HTTP server thread on 127.0.0.1 (an ephemeral port, through the
+ * test-only port override).  All traffic stays on loopback.
+ */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <ldns/ldns.h>
+
+#include "../../agent/probe.h"
+#include "../../agent/probe_int.h"
+
+#define T_KA_OK      "ok.thumbprint"
+#define T_BACKLOG    4096
+#define T_REQ_MAX    4096
+#define T_POLL_MS    50
+#define T_MANY       1000
+#define T_BUDGET_MS  10000
+#define T_CHAIN_LONG 20
+
+struct t_server {
+	int fd;
+	uint16_t port;
+	int stop[2];
+	pthread_t thr;
+	unsigned served;
+};
+
+/* The canned response for a request path. */
+static void t_respond(int c, const char *path)
+{
+	const char *tok = strrchr(path, '/');
+	char buf[1024], body[256];
+	int n = 0;
+
+	tok = tok ? tok + 1 : path;
+	if (strcmp(tok, "ok") == 0) {
+		snprintf(body, sizeof(body), "%s", T_KA_OK);
+	} else if (strcmp(tok, "nl") == 0) {
+		snprintf(body, sizeof(body), "nl.thumbprint \r\n\t");
+	} else if (strcmp(tok, "nbsp") == 0) {
+		snprintf(body, sizeof(body), "nbsp.thumbprint\xc2\xa0\n");
+	} else if (strcmp(tok, "wrong") == 0) {
+		snprintf(body, sizeof(body), "wrong.other\n");
+	} else if (strcmp(tok, "big") == 0) {
+		memset(body, 'a', 129);
+		body[129] = '\0';
+	} else if (strcmp(tok, "b128") == 0) {
+		memset(body, 'b', 128);
+		body[128] = '\0';
+	} else if (strcmp(tok, "redir") == 0) {
+		n = snprintf(buf, sizeof(buf),
+		             "HTTP/1.1 301 Moved\r\nLocation: ok\r\nContent-Length: 0\r\n"
+		             "Connection: close\r\n\r\n");
+	} else if (strncmp(tok, "chain", 5) == 0) {
+		long k = strtol(tok + 5, NULL, 10);
+		n = snprintf(buf, sizeof(buf),
+		             "HTTP/1.1 302 Found\r\nLocation: /.well-known/acme-challenge/"
+		             "chain%ld\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+		             k + 1);
+	} else if (strcmp(tok, "tohost") == 0 || strcmp(tok, "tonx") == 0) {
+		n = snprintf(buf, sizeof(buf),
+		             "HTTP/1.1 302 Found\r\nLocation: %s\r\nContent-Length: 0\r\n"
+		             "Connection: close\r\n\r\n",
+		             tok[2] == 'h' ? "http://WWW.example.com/.well-known/acme-challenge/ok"
+		                           : "http://nx.example.com/x");
+	} else if (strcmp(tok, "long404") == 0) {
+		char page[201];
+		memset(page, 'p', 200);
+		page[0] = '<';
+		page[1] = '"';
+		page[2] = '\n';
+		page[200] = '\0';
+		n = snprintf(buf, sizeof(buf),
+		             "HTTP/1.1 404 Not Found\r\nContent-Length: 200\r\nConnection: "
+		             "close\r\n\r\n%s",
+		             page);
+	} else if (strcmp(tok, "s500") == 0) {
+		n = snprintf(buf, sizeof(buf),
+		             "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+	} else {
+		n = snprintf(buf, sizeof(buf),
+		             "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: "
+		             "close\r\n\r\nnot found");
+	}
+	if (n == 0)
+		n = snprintf(
+		        buf, sizeof(buf),
+		        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
+		        "Connection: close\r\n\r\n%s",
+		        strlen(body), body);
+	(void)!write(c, buf, (size_t)n);
+}
+
+static void t_serve_one(struct t_server *s, int c)
+{
+	char req[T_REQ_MAX + 1], path[T_REQ_MAX];
+	size_t len = 0;
+
+	for (int i = 0; i < 100 && len < T_REQ_MAX; i++) {
+		ssize_t r = read(c, req + len, T_REQ_MAX - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		req[len] = '\0';
+		if (strstr(req, "\r\n\r\n") != NULL)
+			break;
+	}
+	req[len] = '\0';
+	if (sscanf(req, "GET %4000s HTTP/1.1", path) == 1)
+		t_respond(c, path);
+	s->served++;
+	close(c);
+}
+
+static void *t_server_main(void *arg)
+{
+	struct t_server *s = arg;
+	struct pollfd pf[2] = {{.fd = s->fd, .events = POLLIN},
+	                       {.fd = s->stop[0], .events = POLLIN}};
+
+	for (;;) {
+		if (poll(pf, 2, T_POLL_MS) < 0 && errno != EINTR)
+			break;
+		if (pf[1].revents)
+			break;
+		if (pf[0].revents & POLLIN) {
+			int c = accept(s->fd, NULL, NULL);
+			if (c >= 0)
+				t_serve_one(s, c);
+		}
+	}
+	return NULL;
+}
+
+static void t_server_start(struct t_server *s)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+	int one = 1;
+
+	memset(s, 0, sizeof(*s));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s->fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert(s->fd >= 0);
+	setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	cr_assert_eq(bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(s->fd, T_BACKLOG), 0);
+	cr_assert_eq(getsockname(s->fd, (struct sockaddr *)&sa, &sl), 0);
+	s->port = ntohs(sa.sin_port);
+	cr_assert_eq(pipe(s->stop), 0);
+	cr_assert_eq(pthread_create(&s->thr, NULL, t_server_main, s), 0);
+	http01_set_port_for_tests(s->port);
+}
+
+static void t_server_stop(struct t_server *s)
+{
+	(void)!write(s->stop[1], "x", 1);
+	pthread_join(s->thr, NULL);
+	close(s->fd);
+	close(s->stop[0]);
+	close(s->stop[1]);
+	http01_set_port_for_tests(0);
+}
+
+/* A loopback port nothing listens on. */
+static uint16_t t_closed_port(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+struct t_run {
+	struct event_base *base;
+	unsigned done;
+	unsigned want;
+};
+
+static void t_done(struct probe *p, void *arg)
+{
+	struct t_run *run = arg;
+
+	run->done++;
+	if (run->done >= run->want)
+		event_base_loopbreak(run->base);
+}
+
+static struct probe_cfg t_cfg(void)
+{
+	struct probe_cfg cfg;
+	char err[128];
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.ipv6 = true;
+	cr_assert_eq(addr_filter_parse(&cfg.public_prefixes, "127.0.0.0/8", err, sizeof(err)), 0);
+	return cfg;
+}
+
+static struct vt_job t_job(const char *domain, const char *token, const char *ka)
+{
+	struct vt_job job;
+
+	memset(&job, 0, sizeof(job));
+	snprintf(job.id, sizeof(job.id), "t1");
+	job.method = VT_METHOD_HTTP01;
+	job.mode = ka ? VT_MODE_VALIDATE : VT_MODE_REACHABILITY;
+	job.budget_ms = T_BUDGET_MS;
+	snprintf(job.domain, sizeof(job.domain), "%s", domain);
+	snprintf(job.token, sizeof(job.token), "%s", token);
+	snprintf(job.key_authorization, sizeof(job.key_authorization), "%s", ka ? ka : "");
+	return job;
+}
+
+/* Run one probe to completion; the result is moved into *out. */
+static void t_probe(const struct probe_cfg *cfg, const struct vt_job *job, struct vt_result *out)
+{
+	struct t_run run = {.want = 1};
+	struct probe_env *env;
+	struct probe *p;
+	char err[256];
+
+	run.base = event_base_new();
+	cr_assert_not_null(run.base);
+	env = probe_env_new(run.base, cfg, err, sizeof(err));
+	cr_assert_not_null(env, "%s", err);
+	p = probe_start(env, job, t_done, &run, err, sizeof(err));
+	cr_assert_not_null(p, "%s", err);
+	cr_expect_eq(probe_env_inflight(env), 1);
+	event_base_dispatch(run.base);
+	cr_assert_eq(run.done, 1, "probe did not finish");
+	cr_expect_eq(probe_env_inflight(env), 0);
+	*out = *probe_result(p);
+	memset(probe_result(p), 0, sizeof(*out));
+	probe_free(&p);
+	cr_expect_null(p);
+	probe_env_destroy(&env);
+	event_base_free(run.base);
+}
+
+static const char *t_url(const char *tok)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "http://127.0.0.1/.well-known/acme-challenge/%s", tok);
+	return buf;
+}
+
+Test(http01, pass_exact)
+{
+	struct t_server s;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("127.0.0.1", "ok", T_KA_OK);
+	struct vt_result r;
+
+	t_server_start(&s);
+	t_probe(&cfg, &job, &r);
+	t_server_stop(&s);
+	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
+	cr_expect_eq(r.problem.type, VT_PROB_NONE);
+	cr_expect_eq(r.http_status, 200);
+	cr_expect_str_eq(r.job_id, "t1");
+	cr_assert_eq(r.n_records, 1);
+	cr_expect_str_eq(r.records[0].url, t_url("ok"));
+	cr_expect_str_eq(r.records[0].hostname, "127.0.0.1");
+	cr_expect_eq(r.records[0].port, s.port);
+	cr_expect_eq(r.records[0].n_addresses_resolved, 1);
+	cr_expect_str_eq(r.records[0].addresses_resolved[0], "127.0.0.1");
+	cr_expect_str_eq(r.records[0].address_used, "127.0.0.1");
+	vt_result_clear(&r);
+}
+
+Test(http01, trailing_whitespace_trimmed)
+{
+	struct t_server s;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("127.0.0.1", "nl", "nl.thumbprint");
+	struct vt_job job2 = t_job("127.0.0.1", "nbsp", "nbsp.thumbprint");
+	struct vt_result r, r2;
+
+	t_server_start(&s);
+	t_probe(&cfg, &job, &r);
+	t_probe(&cfg, &job2, &r2);
+	t_server_stop(&s);
+	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
+	cr_expect_eq(r2.outcome, VT_OUTCOME_PASS, "%s", r2.problem.detail);
+	vt_result_clear(&r);
+	vt_result_clear(&r2);
+}
+
+Test(http01, not_found_is_unauthorized)
+{
+	struct t_server s;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("127.0.0.1", "missing", "missing.thumbprint");
+	struct vt_result r;
+	char want[512];
+
+	t_server_start(&s);
+	t_probe(&cfg, &job, &r);
+	t_server_stop(&s);
+	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(r.problem.type, VT_PROB_UNAUTHORIZED);
+	cr_expect_eq(r.http_status, 404);
+	snprintf(want, sizeof(want), "127.0.0.1: Invalid response from %s: 404", t_url("missing"));
+	cr_expect_str_eq(r.problem.detail, want);
+	vt_result_clear(&r);
+}
+
+Test(http01, wrong_body)
+{
+	struct t_server s;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("127.0.0.1", "wrong", "wrong.thumbprint");
+	struct vt_result r;
+
+	t_server_start(&s);
+	t_probe(&cfg, &job, &r);
+	t_server_stop(&s);
+	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(r.problem.type, VT_PROB_UNAUTHORIZED);
+	cr_expect_str_eq(r.problem.detail,
+	                 "The key authorization file from the server did not match this challenge. "
+	                 "Expected \"wrong.thumbprint\" (got \"wrong.other\")");
+	vt_result_clear(&r);
+}
+
+Test(http01, body_too_long)
+{
+	struct t_server s;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("127.0.0.1", "big", "big.thumbprint");
+	struct vt_job job2 = t_job("127.0.0.1", "b128", "b128.thumbprint");
+	struct vt_result r, r2;
+	char want[512], a128[129];
+
+	t_server_start(&s);
+	t_probe(&cfg, &job, &r);
+	t_probe(&cfg, &job2, &r2);
+	t_server_stop(&s);
+	memset(a128, 'a', 128);
+	a128[128] = '\0';
+	snprintf(want, sizeof(want), "127.0.0.1: Invalid response from %s: \"%s\"", t_url("big"),
+	         a128);
+	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(r.problem.type, VT_PROB_UNAUTHORIZED);
+	cr_expect_str_eq(r.problem.detail, want);
+	/* exactly 128 bytes fills the limit and fails too */
+	cr_expect_eq(r2.outcome, VT_OUTCOME_FAIL);
+	cr_expect(strstr(r2.problem.detail, "Invalid response from") != NULL, "%s",
+	          r2.problem.detail);
+	vt_result_clear(&r);
+	vt_result_clear(&r2);
+}
+
+Test(http01, long_error_page_quoted_before_status)
+{
+	struct t_server s;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("127.0.0.1", "long404", "long404.x");
+	struct vt_job jr = t_job("127.0.0.1", "long404", NULL);
+	struct vt_result r, rr;
+	char want[1024], page[200];
+
+	t_server_start(&s);
+	t_probe(&cfg, &job, &r);
+	t_probe(&cfg, &jr, &rr);
+	t_server_stop(&s);
+	memset(page, 'p', sizeof(page));
+	page[125] = '\0'; /* 128 bytes read: '<', '"', '\n' and 125 'p' */
+	snprintf(want, sizeof(want), "127.0.0.1: Invalid response from %s: \"<\\\"\\n%s\"",
+	         t_url("long404"), page);
+	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(r.http_status, 404);
+	cr_expect_str_eq(r.problem.detail, want);
+	cr_expect_eq(rr.outcome, VT_OUTCOME_REACHABLE);
+	vt_result_clear(&r);
+	vt_result_clear(&rr);
+}
+
+Test(http01, connection_refused)
+{
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("127.0.0.1", "ok", T_KA_OK);
+	struct vt_result r;
+	char want[512];
+
+	http01_set_port_for_tests(t_closed_port());
+	t_probe(&cfg, &job, &r);
+	http01_set_port_for_tests(0);
+	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(r.problem.type, VT_PROB_CONNECTION);
+	snprintf(want, sizeof(want), "127.0.0.1: Fetching %s: Connection refused", t_url("ok"));
+	cr_expect_str_eq(r.problem.detail, want);
+	cr_expect_eq(r.n_records, 1);
+	vt_result_clear(&r);
+}
+
+Test(http01, reachability_modes)
+{
+	struct t_server s;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job j404 = t_job("127.0.0.1", "Zrandomtoken", NULL);
+	struct vt_job j200 = t_job("127.0.0.1", "ok", NULL);
+	struct vt_job j500 = t_job("127.0.0.1", "s500", NULL);
+	struct vt_result r404, r200, r500;
+	char want[512];
+
+	t_server_start(&s);
+	t_probe(&cfg, &j404, &r404);
+	t_probe(&cfg, &j200, &r200);
+	t_probe(&cfg, &j500, &r500);
+	t_server_stop(&s);
+	cr_expect_eq(r404.outcome, VT_OUTCOME_REACHABLE, "%s", r404.problem.detail);
+	cr_expect_eq(r404.http_status, 404);
+	cr_expect_eq(r200.outcome, VT_OUTCOME_REACHABLE);
+	cr_expect_eq(r500.outcome, VT_OUTCOME_FAIL);
+	snprintf(want, sizeof(want), "127.0.0.1: Invalid response from %s: 500", t_url("s500"));
+	cr_expect_str_eq(r500.problem.detail, want);
+	vt_result_clear(&r404);
+	vt_result_clear(&r200);
+	vt_result_clear(&r500);
+}
+
+Test(http01, relative_redirect_followed)
+{
+	struct t_server s;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("127.0.0.1", "redir", T_KA_OK);
+	struct vt_result r;
+
+	t_server_start(&s);
+	t_probe(&cfg, &job, &r);
+	t_server_stop(&s);
+	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
+	cr_assert_eq(r.n_records, 2);
+	cr_expect_str_eq(r.records[0].url, t_url("redir"));
+	cr_expect_str_eq(r.records[1].url, t_url("ok"));
+	cr_expect_str_eq(r.records[1].address_used, "127.0.0.1");
+	vt_result_clear(&r);
+}
+
+Test(http01, too_many_redirects_12_records)
+{
+	struct t_server s;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("127.0.0.1", "chain0", "chain0.x");
+	struct vt_result r;
+	char want[512];
+
+	t_server_start(&s);
+	t_probe(&cfg, &job, &r);
+	t_server_stop(&s);
+	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(r.problem.type, VT_PROB_CONNECTION);
+	/* 11 redirects followed: 12 records; the 12th redirect (to chain12) refused */
+	cr_expect_eq(r.n_records, 12);
+	snprintf(want, sizeof(want), "127.0.0.1: Fetching %s: Too many redirects",
+	         t_url("chain12"));
+	cr_expect_str_eq(r.problem.detail, want);
+	vt_result_clear(&r);
+}
+
+Test(http01, reserved_ip_identifier_refused)
+{
+	struct probe_cfg cfg;
+	struct vt_job job = t_job("10.1.2.3", "ok", T_KA_OK);
+	struct vt_result r;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.ipv6 = true;
+	t_probe(&cfg, &job, &r);
+	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(r.n_records, 0);
+	cr_expect(strstr(r.problem.detail, "[RFC1918]: Private-Use") != NULL, "%s",
+	          r.problem.detail);
+	vt_result_clear(&r);
+}
+
+Test(http01, unsupported_method)
+{
+	struct t_run run = {.want = 1};
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("127.0.0.1", "ok", T_KA_OK);
+	struct probe_env *env;
+	char err[256] = "";
+
+	cr_expect_eq(probe_methods(), 1u << VT_METHOD_HTTP01);
+	run.base = event_base_new();
+	env = probe_env_new(run.base, &cfg, err, sizeof(err));
+	cr_assert_not_null(env);
+	job.method = VT_METHOD_DNS01;
+	cr_expect_null(probe_start(env, &job, t_done, &run, err, sizeof(err)));
+	cr_expect(strstr(err, "dns-01") != NULL, "%s", err);
+	probe_env_destroy(&env);
+	cr_expect_null(env);
+	event_base_free(run.base);
+}
+
+Test(http01, destroy_cancels_running_probes)
+{
+	struct t_run run = {.want = 1};
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("127.0.0.1", "ok", T_KA_OK);
+	struct probe_env *env;
+	char err[256] = "";
+
+	http01_set_port_for_tests(t_closed_port());
+	run.base = event_base_new();
+	env = probe_env_new(run.base, &cfg, err, sizeof(err));
+	for (int i = 0; i < 10; i++)
+		cr_assert_not_null(probe_start(env, &job, t_done, &run, err, sizeof(err)));
+	cr_expect_eq(probe_env_inflight(env), 10);
+	probe_env_destroy(&env);
+	event_base_loop(run.base, EVLOOP_NONBLOCK);
+	cr_expect_eq(run.done, 0, "callbacks must not fire after destroy");
+	event_base_free(run.base);
+	http01_set_port_for_tests(0);
+}
+
+/* ---- a tiny authoritative-looking DNS responder on 127.0.0.1 (UDP) ---- */
+
+struct t_dns {
+	int fd;
+	uint16_t port;
+	int stop[2];
+	pthread_t thr;
+};
+
+/* Answers for the test names; "" = NOERROR without records. */
+static void t_dns_answer(const char *qname, ldns_rr_type t, ldns_pkt *resp)
+{
+	const char *rr = NULL;
+
+	if (strcmp(qname, "nx.example.com.") == 0) {
+		ldns_pkt_set_rcode(resp, LDNS_RCODE_NXDOMAIN);
+		return;
+	}
+	if (strcmp(qname, "www.example.com.") == 0 && t == LDNS_RR_TYPE_A)
+		rr = "www.example.com. 60 IN A 127.0.0.1";
+	if (strcmp(qname, "priv.example.com.") == 0 && t == LDNS_RR_TYPE_A)
+		rr = "priv.example.com. 60 IN A 10.0.0.1";
+	if (strcmp(qname, "dual.example.com.") == 0 && t == LDNS_RR_TYPE_A)
+		rr = "dual.example.com. 60 IN A 127.0.0.1";
+	if (strcmp(qname, "dual.example.com.") == 0 && t == LDNS_RR_TYPE_AAAA)
+		rr = "dual.example.com. 60 IN AAAA ::1";
+	if (rr != NULL) {
+		ldns_rr *r = NULL;
+		if (ldns_rr_new_frm_str(&r, rr, 0, NULL, NULL) == LDNS_STATUS_OK)
+			ldns_pkt_push_rr(resp, LDNS_SECTION_ANSWER, r);
+	}
+}
+
+static void *t_dns_main(void *arg)
+{
+	struct t_dns *d = arg;
+	struct pollfd pf[2] = {{.fd = d->fd, .events = POLLIN},
+	                       {.fd = d->stop[0], .events = POLLIN}};
+	uint8_t buf[4096];
+
+	for (;;) {
+		if (poll(pf, 2, T_POLL_MS) < 0 && errno != EINTR)
+			break;
+		if (pf[1].revents)
+			break;
+		if (!(pf[0].revents & POLLIN))
+			continue;
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(d->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		ldns_pkt *q = NULL, *resp;
+		if (n <= 0 || ldns_wire2pkt(&q, buf, (size_t)n) != LDNS_STATUS_OK)
+			continue;
+		ldns_rr *qrr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
+		resp = ldns_pkt_new();
+		ldns_pkt_set_id(resp, ldns_pkt_id(q));
+		ldns_pkt_set_qr(resp, true);
+		ldns_pkt_set_aa(resp, true);
+		ldns_pkt_set_rd(resp, ldns_pkt_rd(q));
+		ldns_pkt_set_ra(resp, true);
+		if (qrr != NULL) {
+			char *name = ldns_rdf2str(ldns_rr_owner(qrr));
+			ldns_pkt_push_rr(resp, LDNS_SECTION_QUESTION, ldns_rr_clone(qrr));
+			for (char *c = name; c && *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+			t_dns_answer(name ? name : "", ldns_rr_get_type(qrr), resp);
+			free(name);
+		}
+		uint8_t *wire = NULL;
+		size_t wl = 0;
+		if (ldns_pkt2wire(&wire, resp, &wl) == LDNS_STATUS_OK)
+			(void)!sendto(d->fd, wire, wl, 0, (struct sockaddr *)&from, fl);
+		free(wire);
+		ldns_pkt_free(resp);
+		ldns_pkt_free(q);
+	}
+	return NULL;
+}
+
+static void t_dns_start(struct t_dns *d)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+
+	memset(d, 0, sizeof(*d));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	d->fd = socket(AF_INET, SOCK_DGRAM, 0);
+	cr_assert(d->fd >= 0);
+	cr_assert_eq(bind(d->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(getsockname(d->fd, (struct sockaddr *)&sa, &sl), 0);
+	d->port = ntohs(sa.sin_port);
+	cr_assert_eq(pipe(d->stop), 0);
+	cr_assert_eq(pthread_create(&d->thr, NULL, t_dns_main, d), 0);
+}
+
+static void t_dns_stop(struct t_dns *d)
+{
+	(void)!write(d->stop[1], "x", 1);
+	pthread_join(d->thr, NULL);
+	close(d->fd);
+	close(d->stop[0]);
+	close(d->stop[1]);
+}
+
+static void t_use_dns(struct probe_cfg *cfg, const struct t_dns *d)
+{
+	char err[128];
+
+	snprintf(cfg->resolver.forwarder, sizeof(cfg->resolver.forwarder), "127.0.0.1@%u",
+	         (unsigned)d->port);
+	cfg->resolver.timeout_ms = 3000;
+	cr_assert_eq(addr_filter_parse(&cfg->public_prefixes, "::1/128", err, sizeof(err)), 0);
+}
+
+Test(http01, dns_name_resolved_and_fetched)
+{
+	struct t_server s;
+	struct t_dns d;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("www.example.com", "ok", T_KA_OK);
+	struct vt_result r;
+
+	t_server_start(&s);
+	t_dns_start(&d);
+	t_use_dns(&cfg, &d);
+	t_probe(&cfg, &job, &r);
+	t_dns_stop(&d);
+	t_server_stop(&s);
+	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
+	cr_assert_eq(r.n_records, 1);
+	cr_expect_str_eq(r.records[0].url, "http://www.example.com/.well-known/acme-challenge/ok");
+	cr_expect_str_eq(r.records[0].hostname, "www.example.com");
+	cr_expect_eq(r.records[0].n_addresses_resolved, 1);
+	cr_expect_str_eq(r.records[0].address_used, "127.0.0.1");
+	vt_result_clear(&r);
+}
+
+Test(http01, dns_errors_both_families)
+{
+	struct t_dns d;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job jnx = t_job("nx.example.com", "ok", T_KA_OK);
+	struct vt_job jpriv = t_job("priv.example.com", "ok", T_KA_OK);
+	struct vt_result rnx, rpriv;
+
+	t_dns_start(&d);
+	t_use_dns(&cfg, &d);
+	t_probe(&cfg, &jnx, &rnx);
+	t_probe(&cfg, &jpriv, &rpriv);
+	t_dns_stop(&d);
+	cr_expect_eq(rnx.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(rnx.problem.type, VT_PROB_DNS);
+	cr_expect_str_eq(rnx.problem.detail,
+	                 "DNS problem: NXDOMAIN looking up A for nx.example.com - check that a DNS "
+	                 "record exists for this domain; DNS problem: NXDOMAIN looking up AAAA for "
+	                 "nx.example.com - check that a DNS record exists for this domain");
+	cr_expect_eq(rnx.n_records, 0);
+	cr_expect_eq(rpriv.problem.type, VT_PROB_DNS);
+	cr_expect_str_eq(rpriv.problem.detail,
+	                 "no valid A records found for priv.example.com; no valid AAAA records "
+	                 "found for priv.example.com");
+	vt_result_clear(&rnx);
+	vt_result_clear(&rpriv);
+}
+
+Test(http01, ipv6_dial_failure_falls_back_to_ipv4)
+{
+	struct t_server s;
+	struct t_dns d;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("dual.example.com", "ok", T_KA_OK);
+	struct vt_result r;
+
+	t_server_start(&s); /* 127.0.0.1 only: ::1 refuses */
+	t_dns_start(&d);
+	t_use_dns(&cfg, &d);
+	t_probe(&cfg, &job, &r);
+	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
+	cr_assert_eq(r.n_records, 2);
+	cr_expect_str_eq(r.records[0].url, r.records[1].url);
+	cr_expect_str_eq(r.records[0].address_used, "::1");
+	cr_expect_str_eq(r.records[1].address_used, "127.0.0.1");
+	cr_expect_eq(r.records[0].n_addresses_resolved, 2);
+	cr_expect_str_eq(r.records[0].addresses_resolved[0], "::1");
+	cr_expect_str_eq(r.records[0].addresses_resolved[1], "127.0.0.1");
+	cr_assert_eq(r.n_warnings, 1);
+	cr_expect_str_eq(r.warnings[0],
+	                 "IPv6 address ::1 failed (Connection refused); Let's Encrypt fell back to "
+	                 "IPv4 this time, but fix IPv6: it tries IPv6 first");
+	vt_result_clear(&r);
+	/* a vantage without IPv6 never dials it and says so */
+	cfg.ipv6 = false;
+	t_probe(&cfg, &job, &r);
+	t_dns_stop(&d);
+	t_server_stop(&s);
+	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
+	cr_assert_eq(r.n_records, 1);
+	cr_expect_str_eq(r.records[0].address_used, "127.0.0.1");
+	cr_assert_eq(r.n_warnings, 1);
+	cr_expect(strstr(r.warnings[0], "no IPv6") != NULL, "%s", r.warnings[0]);
+	vt_result_clear(&r);
+}
+
+Test(http01, redirect_to_hostname_resolves_each_hop)
+{
+	struct t_server s;
+	struct t_dns d;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("127.0.0.1", "tohost", T_KA_OK);
+	struct vt_job jnx = t_job("127.0.0.1", "tonx", T_KA_OK);
+	struct vt_result r, rnx;
+
+	t_server_start(&s);
+	t_dns_start(&d);
+	t_use_dns(&cfg, &d);
+	t_probe(&cfg, &job, &r);
+	t_probe(&cfg, &jnx, &rnx);
+	t_dns_stop(&d);
+	t_server_stop(&s);
+	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
+	cr_assert_eq(r.n_records, 2);
+	cr_expect_str_eq(r.records[1].url, "http://www.example.com/.well-known/acme-challenge/ok");
+	cr_expect_str_eq(r.records[1].hostname, "www.example.com");
+	cr_expect_eq(rnx.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(rnx.problem.type, VT_PROB_DNS);
+	cr_expect_str_eq(
+	        rnx.problem.detail,
+	        "127.0.0.1: Fetching http://nx.example.com/x: DNS problem: NXDOMAIN looking "
+	        "up A for nx.example.com - check that a DNS record exists for this domain; "
+	        "DNS problem: NXDOMAIN looking up AAAA for nx.example.com - check that a "
+	        "DNS record exists for this domain");
+	cr_expect_eq(rnx.n_records, 1);
+	vt_result_clear(&r);
+	vt_result_clear(&rnx);
+}
+
+Test(http01, thousand_concurrent, .timeout = 60)
+{
+	struct t_server s;
+	struct rlimit rl;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("127.0.0.1", "ok", T_KA_OK);
+	struct t_run run = {.want = T_MANY};
+	static struct probe *ps[T_MANY];
+	struct probe_env *env;
+	char err[256];
+	unsigned pass = 0;
+
+	/* 1,000 client sockets plus the server's side in one process */
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	cr_assert(rl.rlim_cur >= 2 * T_MANY + 64, "need more file descriptors (%lu)",
+	          (unsigned long)rl.rlim_cur);
+	t_server_start(&s);
+	run.base = event_base_new();
+	env = probe_env_new(run.base, &cfg, err, sizeof(err));
+	cr_assert_not_null(env, "%s", err);
+	job.budget_ms = 30000;
+	for (int i = 0; i < T_MANY; i++) {
+		ps[i] = probe_start(env, &job, t_done, &run, err, sizeof(err));
+		cr_assert_not_null(ps[i], "%d: %s", i, err);
+	}
+	cr_expect_eq(probe_env_inflight(env), T_MANY);
+	event_base_dispatch(run.base);
+	t_server_stop(&s);
+	cr_expect_eq(run.done, T_MANY);
+	for (int i = 0; i < T_MANY; i++) {
+		if (probe_result(ps[i])->outcome == VT_OUTCOME_PASS)
+			pass++;
+		probe_free(&ps[i]);
+	}
+	cr_expect_eq(pass, T_MANY, "only %u of %d passed", pass, T_MANY);
+	cr_expect_eq(s.served, T_MANY);
+	probe_env_destroy(&env);
+	event_base_free(run.base);
+}
