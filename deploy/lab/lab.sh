@@ -1,0 +1,603 @@
+#!/usr/bin/env bash
+# deploy/lab/lab.sh -- the vantage multi-region lab in network namespaces.
+#
+#   lab.sh up                      build the lab, start every server; prints the run dir
+#   lab.sh down [RUNDIR]           stop everything the lab started and remove it
+#   lab.sh env [RUNDIR]            print the path of the sourceable env file
+#   lab.sh status [RUNDIR]         namespaces, processes, agents as the coordinator sees them
+#   lab.sh geoblock REGION|AGENT...  drop those vantages' traffic to geo.example.com
+#   lab.sh unblock                 empty the geo-block set
+#   lab.sh start-agent NAME        (re)start one agent (use1 usw2 euw1 euc1 apse1 rogue)
+#   lab.sh kill-agent NAME [SIG]   signal one agent (default KILL) and forget its PID
+#   lab.sh wait-agents [N] [SECS]  wait until N agents (default 5) are "up"
+#   lab.sh vantage SUBCMD ARGS...  run bin/vantage SUBCMD in the coordinator's namespace
+#                                  with the lab's API token
+#   lab.sh exec NODE CMD...        run CMD in a lab namespace (coord, target, use1, ...)
+#
+# Commands other than up/down find the lab through $VANTAGE_LAB (the run dir)
+# or, when exactly one lab exists, on their own.
+#
+# Network rule: lab namespaces only have the lab's subnets (10.77.0.0/24,
+# fd77::/64) behind a bridge in a "core" namespace, no default route, and their
+# own /etc/netns/NS/resolv.conf pointing at the lab nameserver.  Namespace
+# names carry a per-run id, so runs never collide.  Every wait is bounded.
+set -euo pipefail
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$LAB_DIR/../.." && pwd)
+TEMPLATES=$LAB_DIR/templates
+
+# ---- tunables (environment) ----
+VT_BIN=${VT_BIN:-$REPO/bin}
+VT_DIAL_TIMEOUT_MS=${VT_DIAL_TIMEOUT_MS:-3000}
+VT_HEARTBEAT_IVL_MS=${VT_HEARTBEAT_IVL_MS:-500}
+VT_LIVENESS=${VT_LIVENESS:-3}
+VT_JOB_BUDGET_MS=${VT_JOB_BUDGET_MS:-8000}
+VT_MIN_ANSWERS=${VT_MIN_ANSWERS:-3}
+VT_AGENT_IPV6=${VT_AGENT_IPV6:-true}
+VT_DNSSEC=${VT_DNSSEC:-on}               # sign the lab root and give agents its trust anchor
+VT_NGINX_WORKERS=${VT_NGINX_WORKERS:-2}
+VT_NGINX_ACCESS_LOG=${VT_NGINX_ACCESS_LOG:-on}
+VT_UP_TIMEOUT=${VT_UP_TIMEOUT:-30}       # seconds to wait for the agents in `up`
+VT_NO_VANTAGE=${VT_NO_VANTAGE:-0}        # 1: network + servers only (no coordinator/agents)
+VT_START_AGENTS=${VT_START_AGENTS-use1 usw2 euw1 euc1 apse1}
+VT_BENCH_NAMES=${VT_BENCH_NAMES:-32}     # bench1..benchN.example.com -> ok's address
+
+# ---- the lab's fixed plan ----
+AGENTS=(use1 usw2 euw1 euc1 apse1)
+declare -A REGION=([use1]=us-east [usw2]=us-west [euw1]=eu-west [euc1]=eu-central [apse1]=ap-southeast [rogue]=rogue)
+declare -A HOST=([coord]=2 [use1]=11 [usw2]=12 [euw1]=13 [euc1]=14 [apse1]=15 [rogue]=19)
+TARGET_V4=(53 80 81 82 83 84 85 86 87)
+TARGET_V6=(53 80 86)
+DNS_V4=10.77.0.53
+
+die() {
+	echo "lab: $*" >&2
+	exit 1
+}
+log() { echo "lab: $*" >&2; }
+
+# ---- run dir discovery ----
+find_run() {
+	local want=${1:-${VANTAGE_LAB:-}}
+	if [[ -n $want ]]; then
+		[[ -f $want/state ]] || die "$want is not a lab run dir (no state file)"
+		RUN=$want
+		return
+	fi
+	local found=() d
+	for d in /tmp/vantage-lab.*; do
+		[[ -f $d/state ]] && found+=("$d")
+	done
+	((${#found[@]} == 1)) || die "found ${#found[@]} labs; set VANTAGE_LAB=RUNDIR (or pass it)"
+	RUN=${found[0]}
+}
+
+load_run() {
+	find_run "${1:-}"
+	# shellcheck disable=SC1091
+	source "$RUN/state"
+}
+
+ns_of() { echo "${VT_ID}-$1"; }
+
+# ---- process handling ----
+# A PID is ours only while it lives in one of this run's namespaces.
+pid_is_ours() {
+	local pid=$1 ns
+	[[ -d /proc/$pid ]] || return 1
+	ns=$(ip netns identify "$pid" 2>/dev/null || true)
+	[[ -n $ns && $ns == "$VT_ID"-* ]]
+}
+
+stop_pid() { # PID: TERM, wait up to 3 s, then KILL
+	local pid=$1 i
+	pid_is_ours "$pid" || return 0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < 30; i++)); do
+		[[ -d /proc/$pid ]] || return 0
+		grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+# start_daemon NAME NODE CMD...: run CMD in NODE's namespace, log to logs/NAME.log
+start_daemon() {
+	local name=$1 node=$2
+	shift 2
+	ip netns exec "$(ns_of "$node")" "$@" </dev/null >>"$RUN/logs/$name.log" 2>&1 &
+	echo $! >"$RUN/pids/$name.pid"
+}
+
+# wait_for SECS DESCRIPTION CMD...: retry CMD every 0.2 s for at most SECS
+wait_for() {
+	local secs=$1 what=$2 i n
+	shift 2
+	n=$((secs * 5))
+	for ((i = 0; i < n; i++)); do
+		if "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	log "timed out after ${secs}s waiting for $what"
+	return 1
+}
+
+# ---- building blocks ----
+add_ns() {
+	local ns=$1
+	ip netns add "$ns"
+	echo "$ns" >>"$RUN/netns.list"
+	mkdir -p "/etc/netns/$ns"
+	echo "nameserver $DNS_V4" >"/etc/netns/$ns/resolv.conf"
+	ip -n "$ns" link set lo up
+}
+
+# add_node NODE: namespace, veth to the core bridge, addresses (10.77.0.H, fd77::H)
+add_node() {
+	local node=$1 ns core h
+	shift
+	ns=$(ns_of "$node")
+	core=$(ns_of core)
+	add_ns "$ns"
+	ip -n "$core" link add "p-$node" type veth peer name eth0 netns "$ns"
+	ip -n "$core" link set "p-$node" master br0
+	ip -n "$core" link set "p-$node" up
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+		net.ipv6.conf.eth0.accept_dad=0
+	if [[ $node == target ]]; then
+		for h in "${TARGET_V4[@]}"; do ip -n "$ns" addr add "10.77.0.$h/24" dev eth0; done
+		for h in "${TARGET_V6[@]}"; do ip -n "$ns" addr add "fd77::$h/64" dev eth0 nodad; done
+	else
+		h=${HOST[$node]}
+		ip -n "$ns" addr add "10.77.0.$h/24" dev eth0
+		ip -n "$ns" addr add "fd77::$h/64" dev eth0 nodad
+	fi
+	ip -n "$ns" link set eth0 up
+}
+
+subst() { # TEMPLATE OUT: replace @RUN@ and friends
+	sed -e "s|@RUN@|$RUN|g" -e "s|@WEBROOT@|$RUN/www|g" \
+		-e "s|@HEARTBEAT_IVL_MS@|$VT_HEARTBEAT_IVL_MS|g" -e "s|@LIVENESS@|$VT_LIVENESS|g" \
+		-e "s|@JOB_BUDGET_MS@|$VT_JOB_BUDGET_MS|g" -e "s|@MIN_ANSWERS@|$VT_MIN_ANSWERS|g" \
+		-e "s|@DIAL_TIMEOUT_MS@|$VT_DIAL_TIMEOUT_MS|g" -e "s|@AGENT_IPV6@|$VT_AGENT_IPV6|g" \
+		-e "s|@DNSSEC@|$VT_DNSSEC|g" -e "s|@NGINX_WORKERS@|$VT_NGINX_WORKERS|g" \
+		-e "s|@SERIAL@|$(date +%s)|g" "$1" >"$2"
+}
+
+# redirect_block HOST N: nginx locations giving exactly N redirects for the
+# challenge path, the last one to http://ok.example.com/.well-known/acme-challenge/TOKEN
+# (single quotes on purpose: $1 is nginx's capture, not a shell variable)
+# shellcheck disable=SC2016
+redirect_block() {
+	local host=$1 n=$2 k
+	printf '\t\tlocation ~ ^/\\.well-known/acme-challenge/(.*)$ { return 302 http://%s/hop/%d/$1; }\n' "$host" $((n - 1))
+	for ((k = n - 1; k >= 2; k--)); do
+		printf '\t\tlocation ~ ^/hop/%d/(.*)$ { return 302 http://%s/hop/%d/$1; }\n' "$k" "$host" $((k - 1))
+	done
+	printf '\t\tlocation ~ ^/hop/1/(.*)$ { return 302 http://ok.example.com/.well-known/acme-challenge/$1; }\n'
+}
+
+write_nginx_conf() {
+	local out=$RUN/target/nginx.conf access=off r11 r12
+	[[ $VT_NGINX_ACCESS_LOG == on ]] && access="$RUN/logs/nginx-access.log"
+	subst "$TEMPLATES/nginx.conf.in" "$out.tmp"
+	r11=$(redirect_block redir11.example.com 11)
+	r12=$(redirect_block redir12.example.com 12)
+	awk -v r11="$r11" -v r12="$r12" -v acc="$access" '
+		/^@REDIR11@$/ { print r11; next }
+		/^@REDIR12@$/ { print r12; next }
+		{ gsub(/@NGINX_ACCESS_LOG@/, acc); print }' "$out.tmp" >"$out"
+	rm -f "$out.tmp"
+}
+
+write_dns() {
+	local i
+	mkdir -p "$RUN/dns/db"
+	subst "$TEMPLATES/knot.conf.in" "$RUN/dns/knot.conf"
+	subst "$TEMPLATES/root.zone.in" "$RUN/dns/root.zone"
+	{
+		echo "; bench names (make bench): all at ok.example.com's IPv4 address"
+		for ((i = 1; i <= VT_BENCH_NAMES; i++)); do
+			printf 'bench%d.example.com. A 10.77.0.80\n' "$i"
+		done
+	} >>"$RUN/dns/root.zone"
+	subst "$TEMPLATES/root.hints.in" "$RUN/dns/root.hints"
+}
+
+write_webroots() {
+	local d
+	for d in ok footer wrong; do
+		mkdir -p "$RUN/www/$d/.well-known/acme-challenge"
+	done
+	echo "vantage lab: ok.example.com" >"$RUN/www/ok/index.html"
+	echo "vantage lab: footer.example.com" >"$RUN/www/footer/index.html"
+	# a fixed file for the benchmark's 2xx probes
+	echo "bench-token.bench-thumbprint" >"$RUN/www/ok/.well-known/acme-challenge/bench-token"
+	chmod -R a+rX "$RUN/www"
+}
+
+write_nft() {
+	local ns
+	ns=$(ns_of target)
+	ip netns exec "$ns" nft -f - <<-'EOF'
+		table inet vtlab {
+			set geo_blocked {
+				type ipv4_addr
+			}
+			set geo_blocked6 {
+				type ipv6_addr
+			}
+			chain input {
+				type filter hook input priority 0; policy accept;
+				ip daddr 10.77.0.81 ip saddr @geo_blocked tcp dport { 80, 443 } drop
+				ip6 saddr @geo_blocked6 tcp dport { 80, 443 } ip6 daddr fd77::81 drop
+				ip6 daddr fd77::86 drop
+			}
+		}
+	EOF
+}
+
+dns_answers() { ip netns exec "$(ns_of target)" kdig +timeout=1 +retry=0 +short @"$DNS_V4" ok.example.com A | grep -q '^10\.77\.0\.80$'; }
+web_answers() { ip netns exec "$(ns_of target)" curl -fsS -m 2 -o /dev/null http://10.77.0.80/index.html; }
+api_answers() { [[ -s $RUN/coord/api.token ]] && ip netns exec "$(ns_of coord)" curl -fsS -m 2 -o /dev/null -H "Authorization: Bearer $(cat "$RUN/coord/api.token")" http://127.0.0.1:8750/v1/health; }
+
+write_trust_anchor() {
+	local ns ta
+	ns=$(ns_of target)
+	# Knot signs the zone asynchronously after loading it: wait for the KSK.
+	wait_for 15 "the signed lab root (DNSKEY 257)" bash -c \
+		"ip netns exec '$ns' kdig +timeout=1 +retry=0 +short @$DNS_V4 . DNSKEY | grep -q '^257 '"
+	ta=$(ip netns exec "$ns" kdig +timeout=1 +retry=0 +short @"$DNS_V4" . DNSKEY | grep '^257 ' | head -n1)
+	echo ". 3600 IN DNSKEY $ta" >"$RUN/dns/root.key"
+}
+
+agent_conf() { # NAME
+	local name=$1 ta_line="  # trust_anchor: none (unsigned lab root)"
+	if [[ $VT_DNSSEC == on ]]; then
+		ta_line="  trust_anchor = \"$RUN/dns/root.key\";"
+	fi
+	sed -e "s|@NAME@|$name|g" "$TEMPLATES/agent.conf.in" >"$RUN/agents/$name.conf.in"
+	subst "$RUN/agents/$name.conf.in" "$RUN/agents/$name.conf.tmp"
+	awk -v ta="$ta_line" '/^@TRUST_ANCHOR_LINE@$/ { print ta; next } { print }' \
+		"$RUN/agents/$name.conf.tmp" >"$RUN/agents/$name.conf"
+	rm -f "$RUN/agents/$name.conf.in" "$RUN/agents/$name.conf.tmp"
+}
+
+start_agent() { # NAME
+	local name=$1 f=$RUN/pids/agent-$1.pid
+	[[ -n ${HOST[$name]:-} && $name != coord ]] || die "unknown agent '$name'"
+	if [[ -f $f ]] && pid_is_ours "$(cat "$f")"; then
+		log "agent $name already running (pid $(cat "$f"))"
+		return 0
+	fi
+	start_daemon "agent-$name" "$name" "$VT_BIN/vantage-agent" --config "$RUN/agents/$name.conf"
+}
+
+agents_up_count() {
+	ip netns exec "$(ns_of coord)" "$VT_BIN/vantage" agents --token-file "$RUN/coord/api.token" --json 2>/dev/null |
+		jq '[.agents[] | select(.state == "up")] | length' 2>/dev/null || echo 0
+}
+
+wait_agents() { # N SECS
+	local want=${1:-5} secs=${2:-$VT_UP_TIMEOUT} i n=0
+	for ((i = 0; i < secs * 2; i++)); do
+		n=$(agents_up_count)
+		((n >= want)) && return 0
+		sleep 0.5
+	done
+	log "only $n of $want agents up after ${secs}s"
+	return 1
+}
+
+write_env() {
+	local f=$RUN/env node var
+	{
+		echo "# vantage lab $VT_ID -- source this file"
+		echo "VANTAGE_LAB=$RUN"
+		echo "VT_RUN=$RUN"
+		echo "VT_ID=$VT_ID"
+		echo "VT_REPO=$REPO"
+		echo "VT_BIN=$VT_BIN"
+		echo "VT_LAB_SH=$LAB_DIR/lab.sh"
+		echo "VT_LOGS=$RUN/logs"
+		echo "VT_TOKEN_FILE=$RUN/coord/api.token"
+		echo "VT_KEYS=$RUN/keys"
+		echo "VT_WEBROOT=$RUN/www"
+		echo "VT_WEBROOT_OK=$RUN/www/ok"
+		echo "VT_WEBROOT_FOOTER=$RUN/www/footer"
+		echo "VT_WEBROOT_WRONG=$RUN/www/wrong"
+		echo "VT_ROOT_HINTS=$RUN/dns/root.hints"
+		echo "VT_TRUST_ANCHOR=$([[ $VT_DNSSEC == on ]] && echo "$RUN/dns/root.key")"
+		echo "VT_DNS=$DNS_V4"
+		echo "VT_AGENTS='${AGENTS[*]}'"
+		echo "VT_JOB_BUDGET_MS=$VT_JOB_BUDGET_MS"
+		echo "VT_DIAL_TIMEOUT_MS=$VT_DIAL_TIMEOUT_MS"
+		echo "VT_HEARTBEAT_IVL_MS=$VT_HEARTBEAT_IVL_MS"
+		echo "VT_LIVENESS=$VT_LIVENESS"
+		for node in core coord target "${AGENTS[@]}" rogue; do
+			var=$(echo "$node" | tr '[:lower:]' '[:upper:]')
+			echo "VT_NS_$var=$(ns_of "$node")"
+		done
+		for node in "${AGENTS[@]}" rogue; do
+			echo "VT_ADDR_$node=10.77.0.${HOST[$node]}"
+			echo "VT_REGION_$node=${REGION[$node]}"
+		done
+		cat <<-'EOF'
+			# vt_ns NODE: the namespace of a lab node (core coord target use1 ... rogue)
+			vt_ns() { local v="VT_NS_${1^^}"; echo "${!v}"; }
+			# vt_exec NODE CMD...: run CMD inside a lab node
+			vt_exec() { local n; n=$(vt_ns "$1"); shift; ip netns exec "$n" "$@"; }
+			# vt_vantage SUBCMD ARGS...: the vantage CLI in the coordinator's namespace
+			vt_vantage() { local s=$1; shift; ip netns exec "$VT_NS_COORD" "$VT_BIN/vantage" "$s" --token-file "$VT_TOKEN_FILE" "$@"; }
+			# vt_agent_pid NAME: the running agent's PID (empty if none)
+			vt_agent_pid() { cat "$VT_RUN/pids/agent-$1.pid" 2>/dev/null || true; }
+		EOF
+	} >"$f"
+}
+
+# ---- subcommands ----
+up_failed() {
+	local rc=$?
+	if ((rc != 0)); then
+		log "up failed (rc $rc); tearing down $RUN"
+		cmd_down_inner || true
+	fi
+}
+
+cmd_up() {
+	[[ $(id -u) -eq 0 ]] || die "must run as root (network namespaces)"
+	local t
+	for t in ip nft nginx knotd kdig curl jq sysctl; do
+		command -v "$t" >/dev/null || die "missing tool '$t' (run: make deps)"
+	done
+	if [[ $VT_NO_VANTAGE != 1 ]]; then
+		[[ -x $VT_BIN/vantage ]] || die "$VT_BIN/vantage not built (run: make all)"
+		if [[ -n ${VT_START_AGENTS// /} && ! -x $VT_BIN/vantage-agent ]]; then
+			die "$VT_BIN/vantage-agent not built (run: make all)"
+		fi
+	fi
+
+	RUN=$(mktemp -d /tmp/vantage-lab.XXXXXX)
+	chmod 755 "$RUN"
+	VT_ID="vt$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
+	mkdir -p "$RUN/logs" "$RUN/pids" "$RUN/target/nginx-tmp" "$RUN/keys" "$RUN/coord/agents.d" "$RUN/agents"
+	: >"$RUN/netns.list"
+	{
+		echo "VT_ID=$VT_ID"
+		echo "RUN=$RUN"
+		echo "VT_BIN=$VT_BIN"
+		echo "VT_DNSSEC=$VT_DNSSEC"
+	} >"$RUN/state"
+	# From here on, any failure tears down what exists so far.
+	trap up_failed EXIT
+	log "run dir $RUN, id $VT_ID"
+
+	# core: the bridge every host hangs off
+	local core
+	core=$(ns_of core)
+	add_ns "$core"
+	ip -n "$core" link add br0 type bridge
+	ip -n "$core" link set br0 type bridge mcast_snooping 0
+	ip -n "$core" link set br0 up
+
+	local node
+	for node in coord target "${AGENTS[@]}" rogue; do
+		add_node "$node"
+	done
+	write_nft
+
+	# DNS and web on the target
+	write_dns
+	write_webroots
+	write_nginx_conf
+	start_daemon knotd target knotd -c "$RUN/dns/knot.conf"
+	wait_for 10 "knotd to answer" dns_answers
+	if [[ $VT_DNSSEC == on ]]; then
+		write_trust_anchor
+	fi
+	ip netns exec "$(ns_of target)" nginx -t -q -c "$RUN/target/nginx.conf" || die "nginx config test failed"
+	start_daemon nginx target nginx -c "$RUN/target/nginx.conf"
+	wait_for 10 "nginx to answer" web_answers
+
+	if [[ $VT_NO_VANTAGE != 1 ]]; then
+		"$VT_BIN/vantage" keygen coordinator --dir "$RUN/keys" >>"$RUN/logs/keygen.log" 2>&1 ||
+			die "vantage keygen coordinator failed: $(tail -n3 "$RUN/logs/keygen.log")"
+		for node in "${AGENTS[@]}" rogue; do
+			"$VT_BIN/vantage" keygen "$node" --dir "$RUN/keys" >>"$RUN/logs/keygen.log" 2>&1 ||
+				die "vantage keygen $node failed: $(tail -n3 "$RUN/logs/keygen.log")"
+			agent_conf "$node"
+		done
+		for node in "${AGENTS[@]}"; do # not the rogue
+			cp "$RUN/keys/$node.pub" "$RUN/coord/agents.d/$node.pub"
+		done
+		subst "$TEMPLATES/coordinator.conf.in" "$RUN/coord/coordinator.conf"
+		start_daemon coordinator coord "$VT_BIN/vantage" serve --config "$RUN/coord/coordinator.conf"
+		local i cpid
+		cpid=$(cat "$RUN/pids/coordinator.pid")
+		for ((i = 0; i < 75; i++)); do # <= 15 s
+			api_answers && break
+			if ! pid_is_ours "$cpid" || grep -q '^State:.*Z' "/proc/$cpid/status" 2>/dev/null; then
+				die "the coordinator exited; last log lines: $(tail -n 15 "$RUN/logs/coordinator.log")"
+			fi
+			sleep 0.2
+		done
+		api_answers || die "coordinator's API not answering after 15 s; last log lines: $(tail -n 15 "$RUN/logs/coordinator.log")"
+		for node in $VT_START_AGENTS; do
+			start_agent "$node"
+		done
+	fi
+	write_env
+	if [[ $VT_NO_VANTAGE != 1 ]]; then
+		local n
+		n=$(wc -w <<<"$VT_START_AGENTS")
+		wait_agents "$n" "$VT_UP_TIMEOUT" || die "agents did not come up; see $RUN/logs"
+	fi
+	trap - EXIT
+	log "lab up: source $RUN/env"
+	echo "$RUN"
+}
+
+cmd_down_inner() {
+	local f pid ns i
+	# 1. the processes we started, by PID
+	for f in "$RUN"/pids/*.pid; do
+		[[ -f $f ]] || continue
+		pid=$(cat "$f")
+		[[ $pid =~ ^[0-9]+$ ]] && stop_pid "$pid"
+		rm -f "$f"
+	done
+	# 2. anything else still inside this run's namespaces (they are ours alone)
+	if [[ -f $RUN/netns.list ]]; then
+		while read -r ns; do
+			[[ -n $ns ]] || continue
+			for pid in $(ip netns pids "$ns" 2>/dev/null); do
+				stop_pid "$pid"
+			done
+		done <"$RUN/netns.list"
+		# 3. the namespaces (veths and the bridge go with them), core last
+		for ((i = 0; i < 2; i++)); do
+			while read -r ns; do
+				[[ -n $ns ]] || continue
+				[[ $ns == *-core && $i -eq 0 ]] && continue
+				ip netns del "$ns" 2>/dev/null || true
+				rm -rf "/etc/netns/$ns"
+			done <"$RUN/netns.list"
+		done
+	fi
+	rmdir /etc/netns 2>/dev/null || true
+	if [[ ${VANTAGE_LAB_KEEP:-0} == 1 ]]; then
+		log "kept $RUN (VANTAGE_LAB_KEEP=1)"
+		rm -f "$RUN/state"
+	elif [[ $RUN == /tmp/vantage-lab.* ]]; then
+		rm -rf "$RUN"
+	fi
+}
+
+cmd_down() {
+	[[ $(id -u) -eq 0 ]] || die "must run as root"
+	load_run "${1:-}"
+	log "tearing down $VT_ID ($RUN)"
+	cmd_down_inner
+	local left
+	left=$(ip netns list | grep -c "^$VT_ID-" || true)
+	((left == 0)) || die "$left namespaces of $VT_ID are still there"
+	log "down"
+}
+
+nodes_for() { # REGION|AGENT... -> agent names
+	local arg a found
+	for arg in "$@"; do
+		found=0
+		for a in "${AGENTS[@]}" rogue; do
+			if [[ $arg == "$a" || $arg == "${REGION[$a]}" ]]; then
+				echo "$a"
+				found=1
+			fi
+		done
+		((found)) || die "no vantage in region or named '$arg'"
+	done
+}
+
+cmd_geoblock() {
+	(($# > 0)) || die "usage: lab.sh geoblock REGION|AGENT..."
+	load_run
+	local a ns
+	ns=$(ns_of target)
+	for a in $(nodes_for "$@"); do
+		ip netns exec "$ns" nft add element inet vtlab geo_blocked "{ 10.77.0.${HOST[$a]} }"
+		ip netns exec "$ns" nft add element inet vtlab geo_blocked6 "{ fd77::${HOST[$a]} }"
+		log "geo-blocked $a (${REGION[$a]}, 10.77.0.${HOST[$a]})"
+	done
+}
+
+cmd_unblock() {
+	load_run
+	local ns
+	ns=$(ns_of target)
+	ip netns exec "$ns" nft flush set inet vtlab geo_blocked
+	ip netns exec "$ns" nft flush set inet vtlab geo_blocked6
+	log "geo-block set emptied"
+}
+
+cmd_status() {
+	load_run "${1:-}"
+	local f name pid st
+	echo "lab $VT_ID  run dir $RUN"
+	echo "namespaces:"
+	ip netns list | grep "^$VT_ID-" | sed 's/^/  /' || true
+	echo "processes:"
+	for f in "$RUN"/pids/*.pid; do
+		[[ -f $f ]] || continue
+		name=$(basename "$f" .pid)
+		pid=$(cat "$f")
+		st=dead
+		pid_is_ours "$pid" && st=running
+		printf '  %-18s pid %-8s %s\n' "$name" "$pid" "$st"
+	done
+	echo "geo-blocked:"
+	ip netns exec "$(ns_of target)" nft list set inet vtlab geo_blocked 2>/dev/null | sed -n 's/^\s*elements = /  /p' || true
+	if [[ -s $RUN/coord/api.token ]]; then
+		echo "agents (coordinator's view):"
+		ip netns exec "$(ns_of coord)" "$VT_BIN/vantage" agents --token-file "$RUN/coord/api.token" 2>&1 | sed 's/^/  /' || true
+	fi
+}
+
+main() {
+	local cmd=${1:-}
+	(($# > 0)) && shift
+	case $cmd in
+	up) cmd_up ;;
+	down) cmd_down "$@" ;;
+	env)
+		load_run "${1:-}"
+		echo "$RUN/env"
+		;;
+	status) cmd_status "$@" ;;
+	geoblock) cmd_geoblock "$@" ;;
+	unblock) cmd_unblock ;;
+	start-agent)
+		(($# == 1)) || die "usage: lab.sh start-agent NAME"
+		load_run
+		start_agent "$1"
+		;;
+	kill-agent)
+		(($# >= 1)) || die "usage: lab.sh kill-agent NAME [SIGNAL]"
+		load_run
+		local f=$RUN/pids/agent-$1.pid pid
+		[[ -f $f ]] || die "agent $1 is not running (no PID file)"
+		pid=$(cat "$f")
+		pid_is_ours "$pid" || die "agent $1 (pid $pid) is not running"
+		kill -s "${2:-KILL}" "$pid"
+		rm -f "$f"
+		log "sent SIG${2:-KILL} to agent $1 (pid $pid)"
+		;;
+	wait-agents)
+		load_run
+		wait_agents "${1:-5}" "${2:-$VT_UP_TIMEOUT}"
+		;;
+	vantage)
+		(($# >= 1)) || die "usage: lab.sh vantage SUBCMD ARGS..."
+		load_run
+		local sub=$1
+		shift
+		exec ip netns exec "$(ns_of coord)" "$VT_BIN/vantage" "$sub" --token-file "$RUN/coord/api.token" "$@"
+		;;
+	exec)
+		(($# >= 2)) || die "usage: lab.sh exec NODE CMD..."
+		load_run
+		local node=$1
+		shift
+		ip netns list | grep -q "^$(ns_of "$node")\b" || die "no lab node '$node'"
+		exec ip netns exec "$(ns_of "$node")" "$@"
+		;;
+	*)
+		sed -n '2,20s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+		exit 2
+		;;
+	esac
+}
+
+main "$@"
