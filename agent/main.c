@@ -1,0 +1,153 @@
+/*
+ * main.c -- vantage-agent: the agent daemon, and the one-shot probe command.
+ *
+ *   vantage-agent --config FILE [--verbose]
+ *   vantage-agent probe http-01 DOMAIN ...     (agent/probe_cmd.c)
+ *
+ * Exit status: 0 after an orderly stop (SIGINT/SIGTERM), 1 on a runtime
+ * error, 2 on a usage or configuration error.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "../common/limits.h"
+#include "../common/log.h"
+#include "config.h"
+#include "link.h"
+#include "probe_cmd.h"
+
+#define EXIT_USAGE 2
+
+static void s_usage(FILE *f)
+{
+	fprintf(f, "usage: vantage-agent --config FILE [--verbose]\n"
+	           "       vantage-agent probe http-01 DOMAIN... [options]  (see --help there)\n"
+	           "       vantage-agent --help | --version\n"
+	           "\n"
+	           "Runs a vantage point: dials the coordinator named in FILE over ZeroMQ with\n"
+	           "CURVE, registers, and runs the validation probes it is sent.\n"
+	           "\n"
+	           "  -c, --config FILE  agent configuration (libconfig; see vantage-agent(1))\n"
+	           "  -v, --verbose      log debug messages\n"
+	           "  -h, --help         this text\n"
+	           "  -V, --version      print the version\n");
+}
+
+static void s_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct agent_link *l = arg;
+
+	log_info("signal %d: stopping", (int)sig);
+	agent_link_stop(l);
+}
+
+/* Run the daemon until a signal stops it.  0 or 1. */
+static int s_run(const struct agent_cfg *cfg)
+{
+	struct event_base *base = NULL;
+	struct agent_link *link = NULL;
+	struct event *sigint = NULL, *sigterm = NULL;
+	char err[512];
+	int rc = 1;
+
+	signal(SIGPIPE, SIG_IGN);
+	base = event_base_new();
+	if (base == NULL) {
+		log_err("cannot create the event loop");
+		goto out;
+	}
+	link = agent_link_new(base, cfg, err, sizeof(err));
+	if (link == NULL) {
+		log_err("%s", err);
+		goto out;
+	}
+	sigint = evsignal_new(base, SIGINT, s_on_signal, link);
+	sigterm = evsignal_new(base, SIGTERM, s_on_signal, link);
+	if (sigint == NULL || sigterm == NULL || evsignal_add(sigint, NULL) != 0 ||
+	    evsignal_add(sigterm, NULL) != 0) {
+		log_err("cannot install signal handlers");
+		goto out;
+	}
+	log_info("vantage-agent %s starting (IPv6 %s%s)", VANTAGE_VERSION,
+	         cfg->probe.ipv6 ? "yes" : "no", cfg->ipv6_auto ? ", detected" : "");
+	if (agent_link_start(link, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		goto out;
+	}
+	if (event_base_dispatch(base) < 0) {
+		log_err("event loop failed");
+		goto out;
+	}
+	log_info("stopped");
+	rc = 0;
+out:
+	if (sigint != NULL)
+		event_free(sigint);
+	if (sigterm != NULL)
+		event_free(sigterm);
+	agent_link_destroy(&link);
+	if (base != NULL)
+		event_base_free(base);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"config", required_argument, NULL, 'c'},
+	        {"verbose", no_argument, NULL, 'v'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct agent_cfg cfg;
+	const char *config = NULL;
+	bool verbose = false;
+	char err[1024];
+	int c, rc;
+
+	if (argc >= 2 && strcmp(argv[1], "probe") == 0)
+		return probe_cmd_main(argc - 1, argv + 1);
+
+	while ((c = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			s_usage(stdout);
+			return 0;
+		case 'V':
+			printf("vantage-agent %s\n", VANTAGE_VERSION);
+			return 0;
+		default:
+			s_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vantage-agent: unexpected argument \"%s\"\n", argv[optind]);
+		s_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (config == NULL) {
+		fprintf(stderr, "vantage-agent: --config FILE is required\n");
+		s_usage(stderr);
+		return EXIT_USAGE;
+	}
+	log_init("vantage-agent", verbose ? LOG_DEBUG : LOG_INFO);
+	if (agent_config_load(config, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vantage-agent: %s\n", err);
+		return EXIT_USAGE;
+	}
+	rc = s_run(&cfg);
+	memset(&cfg, 0, sizeof(cfg));
+	return rc;
+}

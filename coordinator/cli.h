@@ -1,0 +1,92 @@
+/*
+ * cli.h -- `vantage check` and `vantage agents`: clients of the coordinator's
+ * HTTP API (docs/api.md), built on libcurl and jansson.
+ *
+ * The argument checks and the webroot helper are separate, pure-ish
+ * functions so the unit tests can exercise them without a coordinator.
+ */
+#ifndef VANTAGE_CLI_H
+#define VANTAGE_CLI_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../common/limits.h"
+
+#define CLI_DEFAULT_COORDINATOR "http://127.0.0.1:8750"
+#define CLI_DEFAULT_TOKEN_FILE  "/var/lib/vantage/api.token"
+#define CLI_TOKEN_ENV           "VANTAGE_TOKEN_FILE"
+#define CLI_MAX_REGIONS         16          /* --region given at most this often */
+#define CLI_TOKEN_FILE_MAX      1024        /* bytes read from the token file */
+#define CLI_MAX_RESPONSE_BYTES  (64u << 20) /* coordinator answer accepted */
+#define CLI_CONNECT_TIMEOUT_MS  5000        /* every request */
+#define CLI_HTTP_MARGIN_MS      10000       /* total = budget + grace + this */
+#define CLI_AGENTS_TIMEOUT_MS   10000       /* GET /v1/agents */
+#define CLI_CHALLENGE_TOKEN_LEN 43          /* base64url of 32 random bytes */
+#define CLI_WEBROOT_MAX_DIRS    2           /* .well-known, acme-challenge */
+#define CLI_WEBROOT_SUBDIR      ".well-known/acme-challenge"
+#define CLI_WEBROOT_WRITE_TRIES 16 /* write() calls for one small file */
+
+/* `vantage check ...` (argv[0] is "check").  Returns the exit status: 0
+ * pass, 1 a vantage failed, 2 usage/configuration/coordinator error, 3
+ * unknown. */
+int cli_check_main(int argc, char **argv);
+
+/* `vantage agents ...` (argv[0] is "agents").  0, or 2 on any error. */
+int cli_agents_main(int argc, char **argv);
+
+/* Is host (as in a URL: "127.0.0.2", "[::1]", "::1", "localhost") a
+ * loopback name or address?  Names other than "localhost" (and names under
+ * ".localhost") are not: they could resolve anywhere. */
+bool cli_host_is_loopback(const char *host);
+
+/*
+ * May the API token be sent to url?  Yes for https:// anywhere and for
+ * http:// to a loopback host; no for http:// elsewhere, other schemes and
+ * unparseable URLs.  0 or -1 with the reason in err.
+ */
+int cli_check_coordinator_url(const char *url, char *err, size_t errlen);
+
+/*
+ * Validate a key authorization "TOKEN.THUMBPRINT" (both parts non-empty
+ * base64url, lengths within LIMIT_TOKEN_LEN / LIMIT_KEYAUTH_LEN) and copy
+ * the token into token (size toklen).  0 or -1 with the reason in err.
+ */
+int cli_parse_key_authorization(const char *ka, char *token, size_t toklen, char *err,
+                                size_t errlen);
+
+/* The domain-count and mode rules of `vantage check`: 1..LIMIT_DOMAINS_PER_CHECK
+ * domains, each at most LIMIT_DOMAIN_LEN; --key-authorization and --webroot
+ * are exclusive; --key-authorization takes exactly one domain.  0 or -1. */
+int cli_check_domains(int n_domains, char *const *domains, bool have_ka, bool have_webroot,
+                      char *err, size_t errlen);
+
+/* Fill out (size >= n + 1) with n random base64url characters.  0 or -1. */
+int cli_random_b64url(char *out, size_t n, char *err, size_t errlen);
+
+/* A challenge file written into a webroot, and what must be undone. */
+struct cli_webroot {
+	char file[PATH_MAX];
+	char dirs[CLI_WEBROOT_MAX_DIRS][PATH_MAX]; /* created by us, outermost first */
+	size_t n_dirs;
+	char token[CLI_CHALLENGE_TOKEN_LEN + 1];
+	char key_authorization[2 * CLI_CHALLENGE_TOKEN_LEN + 2];
+	bool active;
+};
+
+/*
+ * Write a challenge into dir as certbot's webroot plugin does: create the
+ * missing directories of dir/.well-known/acme-challenge (0755) and the file
+ * TOKEN (0644) holding KA = TOKEN "." RANDOM.  dir itself must exist.  Also
+ * installs SIGINT/SIGTERM/SIGHUP handlers that remove the file and the
+ * directories created (async-signal-safe) before dying of the signal.
+ * 0, or -1 with the reason in err and nothing left behind.
+ */
+int cli_webroot_prepare(struct cli_webroot *w, const char *dir, char *err, size_t errlen);
+
+/* Remove the file and the directories cli_webroot_prepare created (kept if
+ * no longer empty), restore the signal handlers.  Safe to call twice. */
+void cli_webroot_cleanup(struct cli_webroot *w);
+
+#endif
