@@ -162,16 +162,38 @@ s6_ipv6_fallback() {
 
 # ------------------------------------------------------------------ 7
 s7_agent_killed() {
-	local victim=euc1 i up
+	local victim=euc1 i up bg
+	# (a) killed DURING a check: v6broken.example.com takes a dial timeout on
+	# IPv6 before the IPv4 fallback passes, so the check is still running
+	# when the agent dies.  The coordinator notices (missed heartbeats or the
+	# closed peer) and reports the vantage unavailable, never the site.
+	vcheck_bg() {
+		timeout "$CHECK_TIMEOUT" ip netns exec "$VT_NS_COORD" "$VT_BIN/vantage" check \
+			--token-file "$VT_TOKEN_FILE" --json v6broken.example.com >"$T/s7_during.json" 2>"$T/s7_during.json.err"
+	}
+	vcheck_bg &
+	bg=$!
+	sleep 1
 	"$LAB" kill-agent "$victim" KILL || fail "could not kill $victim"
-	# the coordinator has not noticed yet: the job goes out and is never answered
-	vcheck s7 ok.example.com
-	expect_rc 3 "one agent killed"
+	RC=0
+	wait "$bg" || RC=$?
+	J=$T/s7_during.json
+	echo "vantage check --json v6broken.example.com (agent killed during it) -> exit $RC"
+	summary "$J"
+	expect_rc 3 "agent killed during a check"
 	expect '.verdict == "unknown"' "verdict is not unknown"
 	expect "$JQ_DEFS"' [r[] | select(.outcome == "unavailable") | .agent] == ["'"$victim"'"]' \
-		"not exactly $victim unavailable"
+		"not exactly $victim unavailable after being killed during the check"
 	expect "$JQ_DEFS"' n_outcome("pass") + n_outcome("reachable") == 4' "the other 4 vantages did not succeed"
+	expect "$JQ_DEFS"' diag | test("'"$victim"'.*did not answer")' "the diagnosis does not say $victim did not answer"
 
+	# (b) while it is down, a new check reports it unavailable at once
+	vcheck s7 ok.example.com
+	expect_rc 3 "one agent down"
+	expect "$JQ_DEFS"' [r[] | select(.outcome == "unavailable") | .agent] == ["'"$victim"'"]' \
+		"not exactly $victim unavailable"
+
+	# (c) restarted, it re-registers with bounded backoff and is used again
 	"$LAB" start-agent "$victim" || fail "could not restart $victim"
 	up=""
 	for ((i = 0; i < 60; i++)); do # <= 30 s
