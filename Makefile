@@ -27,7 +27,7 @@ AGENT_OBJ  := $(call obj,$(AGENT_SRC))
 COORD_OBJ  := $(call obj,$(COORD_SRC))
 UNIT_OBJ   := $(call obj,$(UNIT_SRC))
 
-.PHONY: all deps test unit integration demo lint format asan fuzz bench clean install uninstall help
+.PHONY: all deps test unit integration demo lint format asan valgrind fuzz bench clean install uninstall help
 
 all: bin/vantage bin/vantage-agent
 
@@ -35,8 +35,8 @@ help:
 	@echo "make deps         install build, test and lab dependencies (Debian, idempotent)"
 	@echo "make              build bin/vantage and bin/vantage-agent"
 	@echo "make demo         run a multi-region check against the built-in lab"
-	@echo "make test         lint, unit tests, asan, fuzz, lab integration tests, demo"
-	@echo "make unit|lint|asan|integration|fuzz|bench"
+	@echo "make test         lint, unit tests, asan, valgrind, fuzz, lab integration tests, demo"
+	@echo "make unit|lint|asan|valgrind|integration|fuzz|bench"
 
 deps:
 	@deploy/deps.sh
@@ -66,6 +66,12 @@ asan:
 		LDFLAGS="-fsanitize=address,undefined" build-asan/unit-tests
 	ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		build-asan/unit-tests --jobs 1
+
+# The same unit tests under valgrind (memcheck): any error or definite leak
+# fails.  Criterion forks a child per test, hence --trace-children.
+valgrind: $(BUILD)/unit-tests
+	valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+		--trace-children=yes $(BUILD)/unit-tests --jobs 2
 
 # libFuzzer target for the wire decoder (needs clang and libclang-rt-14-dev).
 FUZZ_SECONDS ?= 60
@@ -97,6 +103,7 @@ test: deps
 	$(MAKE) lint
 	$(MAKE) unit
 	$(MAKE) asan
+	$(MAKE) valgrind
 	$(MAKE) FUZZ_SECONDS=20 fuzz
 	$(MAKE) integration
 	deploy/lab/demo.sh
