@@ -61,4 +61,36 @@ int resolver_lookup(struct resolver *r, const char *host, resolver_done_fn done,
 /* Cancel the running lookup, if any; its callback does not fire. */
 void resolver_cancel(struct resolver *r);
 
+/* ---- generic queries (DNS-01 TXT, CAA, NS sweep) ---- */
+
+/* The outcome of one query through the vantage's recursive resolver.
+ * pkt is the parsed answer (an ldns_pkt *, owned by the resolver: valid only
+ * during the callback; NULL when no answer arrived).  rcode is the DNS rcode
+ * (LDNS_RCODE_*), or -1 when no answer arrived (timeout, network error: then
+ * err says which in bdns's words, e.g. "query timed out").  sec is
+ * "secure", "insecure" or "bogus" (DNSSEC as the validator judged it) and
+ * why_bogus the validator's reason when bogus ("" otherwise). */
+struct resolver_answer {
+	void *pkt;
+	int rcode;
+	const char *sec;
+	const char *why_bogus;
+	const char *err;
+	uint32_t elapsed_ms;
+};
+typedef void (*resolver_query_fn)(const struct resolver_answer *a, void *arg);
+
+/*
+ * Query name (presentation form) for rrtype (LDNS_RR_TYPE_*) with class IN.
+ * Several queries may run at once on one resolver (they share its context,
+ * so they share a cache within one probe -- never across probes).  Returns a
+ * query id > 0, or -1 with a reason in err.  done fires exactly once from
+ * the event loop unless the query is cancelled or the resolver destroyed.
+ */
+int resolver_query(struct resolver *r, const char *name, int rrtype, resolver_query_fn done,
+                   void *arg, char *err, size_t errlen);
+
+/* Cancel one query started by resolver_query; its callback does not fire. */
+void resolver_query_cancel(struct resolver *r, int id);
+
 #endif

@@ -49,6 +49,18 @@
 #define LE_USER_AGENT                                                                              \
 	"Mozilla/5.0 (compatible; Let's Encrypt validation server; +https://www.letsencrypt.org)"
 
+/* ---- TLS-ALPN-01, DNS-01, CAA ---- */
+#define TLSALPN_PORT          443
+#define TLSALPN_PROTOCOL      "acme-tls/1"
+#define LIMIT_MAX_SANS        16  /* SANs kept from a captured certificate */
+#define LIMIT_CERT_NAME_LEN   256 /* subject / issuer one-line text */
+#define LIMIT_MAX_NAMESERVERS 16  /* nameserver addresses swept per zone */
+#define LIMIT_TXT_LEN         512 /* one nameserver's answer, joined and cut */
+#define LIMIT_DIGEST_LEN      64  /* base64url SHA-256 is 43 characters */
+#define LIMIT_CAA_ISSUER_LEN  253 /* issuer domain name */
+#define CAA_DEFAULT_ISSUER    "letsencrypt.org"
+#define DNS01_LABEL           "_acme-challenge"
+
 /* ---- DNS ---- */
 #define DNS_MAX_ANSWER_BYTES 65535 /* a DNS message */
 #define DNS_TIMEOUT_MS       5000  /* one resolution, all retries */

@@ -86,6 +86,20 @@ struct vt_record *vt_result_add_record(struct vt_result *r)
 	return &recs[r->n_records++];
 }
 
+struct vt_nameserver *vt_result_add_nameserver(struct vt_result *r)
+{
+	struct vt_nameserver *ns;
+
+	if (r->n_nameservers >= LIMIT_MAX_NAMESERVERS)
+		return NULL;
+	ns = realloc(r->nameservers, (r->n_nameservers + 1) * sizeof(*ns));
+	if (ns == NULL)
+		return NULL;
+	r->nameservers = ns;
+	memset(&ns[r->n_nameservers], 0, sizeof(*ns));
+	return &ns[r->n_nameservers++];
+}
+
 void vt_result_add_warning(struct vt_result *r, const char *fmt, ...)
 {
 	va_list ap;
@@ -112,6 +126,7 @@ void vt_result_fail(struct vt_result *r, enum vt_problem_type type, const char *
 void vt_result_clear(struct vt_result *r)
 {
 	free(r->records);
+	free(r->nameservers);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -119,14 +134,26 @@ int vt_result_copy(struct vt_result *dst, const struct vt_result *src)
 {
 	*dst = *src;
 	dst->records = NULL;
-	if (src->n_records == 0)
-		return 0;
-	dst->records = calloc(src->n_records, sizeof(*dst->records));
-	if (dst->records == NULL) {
-		dst->n_records = 0;
-		errno = ENOMEM;
-		return -1;
+	dst->nameservers = NULL;
+	if (src->n_records > 0) {
+		dst->records = calloc(src->n_records, sizeof(*dst->records));
+		if (dst->records == NULL)
+			goto nomem;
+		memcpy(dst->records, src->records, src->n_records * sizeof(*dst->records));
 	}
-	memcpy(dst->records, src->records, src->n_records * sizeof(*dst->records));
+	if (src->n_nameservers > 0) {
+		dst->nameservers = calloc(src->n_nameservers, sizeof(*dst->nameservers));
+		if (dst->nameservers == NULL)
+			goto nomem;
+		memcpy(dst->nameservers, src->nameservers,
+		       src->n_nameservers * sizeof(*dst->nameservers));
+	}
 	return 0;
+nomem:
+	free(dst->records);
+	dst->records = NULL;
+	dst->n_records = 0;
+	dst->n_nameservers = 0;
+	errno = ENOMEM;
+	return -1;
 }

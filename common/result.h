@@ -64,6 +64,17 @@ struct vt_job {
 	char domain[LIMIT_DOMAIN_LEN + 1];             /* lower case, no trailing dot */
 	char token[LIMIT_TOKEN_LEN + 1];               /* the URL's last segment */
 	char key_authorization[LIMIT_KEYAUTH_LEN + 1]; /* "" in reachability mode */
+	/* TLS-ALPN-01 / DNS-01 when only the digest is known (uacme hands its
+	 * hooks no more): base64url(SHA-256(key authorization)), 43 chars; ""
+	 * when key_authorization is set (the agent derives it) or unknown. */
+	char digest[LIMIT_DIGEST_LEN + 1];
+	/* CAA: the CA's issuer domain ("letsencrypt.org" by default), the
+	 * account URI to match against accounturi ("" = unknown, any matches)
+	 * and the methods being validated (bit 1 << vt_method) to match against
+	 * validationmethods. */
+	char caa_issuer[LIMIT_CAA_ISSUER_LEN + 1];
+	char caa_account_uri[LIMIT_URL_LEN + 1];
+	uint32_t caa_methods;
 };
 
 /* One Let's Encrypt validation record (Boulder core.ValidationRecord). */
@@ -81,6 +92,34 @@ struct vt_record {
 struct vt_problem {
 	enum vt_problem_type type; /* VT_PROB_NONE: no problem */
 	char detail[LIMIT_DETAIL_LEN];
+};
+
+/* The leaf certificate a TLS handshake received (TLS-ALPN-01, and the normal
+ * certificate on 443 in reachability mode, which monitoring reuses). */
+struct vt_cert {
+	bool present;
+	char subject[LIMIT_CERT_NAME_LEN]; /* one-line RFC 2253 text */
+	char issuer[LIMIT_CERT_NAME_LEN];
+	char sans[LIMIT_MAX_SANS][LIMIT_DOMAIN_LEN + 1]; /* dNSName / iPAddress text */
+	size_t n_sans;
+	int64_t not_before; /* Unix seconds */
+	int64_t not_after;
+	char sha256[65];      /* hex SHA-256 of the DER */
+	char tls_version[16]; /* "TLSv1.3" */
+	char alpn[32];        /* negotiated protocol, "" if none */
+};
+
+/* One authoritative nameserver address as a vantage saw it (DNS-01 sweep). */
+struct vt_nameserver {
+	char name[LIMIT_DOMAIN_LEN + 1]; /* NS host name */
+	char address[LIMIT_ADDR_LEN];
+	bool reachable;             /* answered at all */
+	char rcode[16];             /* "NOERROR", "NXDOMAIN", ...; "" if none */
+	char answer[LIMIT_TXT_LEN]; /* TXT values, quoted, joined by " " */
+	uint32_t ttl;               /* of the answer RRset; 0 if none */
+	bool matches;               /* serves the expected value */
+	uint32_t rtt_ms;
+	char error[LIMIT_WARNING_LEN]; /* why not reachable, "" otherwise */
 };
 
 /* Phase timings in milliseconds; 0 when the phase did not happen. */
@@ -116,13 +155,16 @@ enum vt_method vt_method_parse(const char *s);
 /* Append a zeroed record to r (at most LIMIT_MAX_RECORDS).  Returns the new
  * record, or NULL when full or out of memory; r keeps ownership. */
 struct vt_record *vt_result_add_record(struct vt_result *r);
+/* Append a zeroed nameserver entry (at most LIMIT_MAX_NAMESERVERS); NULL
+ * when full or out of memory; r keeps ownership. */
+struct vt_nameserver *vt_result_add_nameserver(struct vt_result *r);
 /* Add a warning (truncated to LIMIT_WARNING_LEN); silently ignored when full. */
 void vt_result_add_warning(struct vt_result *r, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 /* Set outcome FAIL and the problem, printf-style (truncated to fit). */
 void vt_result_fail(struct vt_result *r, enum vt_problem_type type, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
-/* Free the records and zero the struct.  Safe on a zeroed result. */
+/* Free the records and nameservers and zero the struct.  Safe on a zeroed result. */
 void vt_result_clear(struct vt_result *r);
 /* Deep copy src into dst (dst must be zeroed or cleared).  0 or -1 (ENOMEM). */
 int vt_result_copy(struct vt_result *dst, const struct vt_result *src);
