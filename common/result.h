@@ -142,6 +142,10 @@ struct vt_result {
 	struct vt_timings timings;
 	struct vt_record *records; /* owned; n_records of them */
 	size_t n_records;
+	struct vt_cert cert;               /* TLS-ALPN-01 only */
+	char dnssec[16];                   /* "secure", "insecure", "bogus", "" */
+	struct vt_nameserver *nameservers; /* owned; DNS-01 sweep */
+	size_t n_nameservers;
 };
 
 /* Names used on the command line, in JSON and in logs.  Return a static
