@@ -32,6 +32,7 @@ struct api {
 	size_t token_len;
 	char *tls_cert, *tls_key; /* owned; MHD keeps pointers */
 	unsigned port;
+	char start_err[API_START_ERR_LEN]; /* MHD's first message while starting */
 };
 
 /* Per-connection state, freed by the completion callback. */
@@ -394,16 +395,22 @@ static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* MHD's logger.  While MHD_start_daemon runs (a->d still NULL), the first
+ * message is also kept: it is the reason a failed start reports. */
 static void s_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	struct api *a = cls;
 	char line[512], esc[1024];
 	size_t n;
 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	n = strlen(line);
-	while (n > 0 && line[n - 1] == '\n')
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '.'))
 		line[--n] = '\0';
-	log_debug("api: %s", log_escape(esc, sizeof(esc), line, n));
+	log_escape(esc, sizeof(esc), line, n);
+	if (a->d == NULL && a->start_err[0] == '\0')
+		log_escape(a->start_err, sizeof(a->start_err), line, n);
+	log_debug("api: %s", esc);
 }
 
 int api_is_loopback(const char *addr)
@@ -623,26 +630,37 @@ struct api *api_new(const struct coord_config *cfg, struct agents *agents, struc
 	a->token_len = strlen(a->token);
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* The logger goes first: MHD prints messages about earlier options to
+	 * stderr, and a bad certificate or key is reported while starting. */
 	if (tls)
 		a->d = MHD_start_daemon(
-		        flags, (uint16_t)port, NULL, NULL, s_handler, a, MHD_OPTION_SOCK_ADDR,
-		        (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
-		        (unsigned)API_MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		        (unsigned)API_PER_IP_CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-		        (unsigned)API_CONN_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, s_completed, a,
-		        MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, a, MHD_OPTION_HTTPS_MEM_CERT,
-		        a->tls_cert, MHD_OPTION_HTTPS_MEM_KEY, a->tls_key, MHD_OPTION_END);
+		        flags, (uint16_t)port, NULL, NULL, s_handler, a, MHD_OPTION_EXTERNAL_LOGGER,
+		        s_mhd_log, a, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		        MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_MAX_CONNECTIONS,
+		        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)API_PER_IP_CONN_LIMIT,
+		        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONN_TIMEOUT_S,
+		        MHD_OPTION_NOTIFY_COMPLETED, s_completed, a, MHD_OPTION_HTTPS_MEM_CERT,
+		        a->tls_cert, MHD_OPTION_HTTPS_MEM_KEY, a->tls_key,
+		        MHD_OPTION_HTTPS_PRIORITIES, API_TLS_PRIORITIES, MHD_OPTION_END);
 	else
 		a->d = MHD_start_daemon(
-		        flags, (uint16_t)port, NULL, NULL, s_handler, a, MHD_OPTION_SOCK_ADDR,
-		        (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
-		        (unsigned)API_MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		        (unsigned)API_PER_IP_CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-		        (unsigned)API_CONN_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, s_completed, a,
-		        MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, a, MHD_OPTION_END);
+		        flags, (uint16_t)port, NULL, NULL, s_handler, a, MHD_OPTION_EXTERNAL_LOGGER,
+		        s_mhd_log, a, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		        MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_MAX_CONNECTIONS,
+		        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)API_PER_IP_CONN_LIMIT,
+		        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONN_TIMEOUT_S,
+		        MHD_OPTION_NOTIFY_COMPLETED, s_completed, a, MHD_OPTION_END);
 	if (a->d == NULL) {
-		snprintf(err, errlen, "cannot start the HTTP API on %s (address in use?)",
-		         cfg->api_listen);
+		if (tls)
+			snprintf(err, errlen,
+			         "cannot start the HTTP API on %s with api_tls_cert %s and "
+			         "api_tls_key %s: %s",
+			         cfg->api_listen, cfg->api_tls_cert, cfg->api_tls_key,
+			         a->start_err[0] != '\0' ? a->start_err : "unknown error");
+		else
+			snprintf(err, errlen, "cannot start the HTTP API on %s: %s",
+			         cfg->api_listen,
+			         a->start_err[0] != '\0' ? a->start_err : "unknown error");
 		goto fail;
 	}
 	info = MHD_get_daemon_info(a->d, MHD_DAEMON_INFO_BIND_PORT);

@@ -22,14 +22,22 @@
 #define API_TOKEN_MIN_LEN     16      /* a token file's token, at least */
 #define API_TOKEN_FILE_MAX    512     /* bytes read from the token file */
 #define API_PER_IP_CONN_LIMIT 16
+#define API_START_ERR_LEN     256 /* libmicrohttpd's reason for a failed start */
+/* GnuTLS priorities of the TLS listener: TLS 1.2 and 1.3 only (RFC 8996),
+ * AEAD ciphers with forward-secret key exchange. */
+#define API_TLS_PRIORITIES                                                                         \
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"        \
+	"+CHACHA20-POLY1305:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
 
 struct api;
 
 /*
  * Start the API on cfg->api_listen ("ADDR:PORT", "[V6]:PORT"; port 0 picks
  * one).  A non-loopback address requires cfg->api_tls_cert and api_tls_key.
- * The bearer token is read from (or created in) cfg->api_token_file.  cfg,
- * agents and checks are borrowed.  NULL with a reason in err.
+ * With TLS, the listener speaks only API_TLS_PRIORITIES.  The bearer token
+ * is read from (or created in) cfg->api_token_file.  cfg, agents and checks
+ * are borrowed.  NULL with a reason in err (for a failed start, the one
+ * libmicrohttpd gave: certificate/key mismatch, address in use, ...).
  */
 struct api *api_new(const struct coord_config *cfg, struct agents *agents, struct checks *checks,
                     char *err, size_t errlen);

@@ -562,6 +562,10 @@ static int s_request(const struct s_conn *c, const char *path, const char *body,
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curlerr);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "vantage/" VANTAGE_VERSION);
+	/* http:// is allowed to loopback only; a proxy from the environment
+	 * (http_proxy, all_proxy) would carry the token elsewhere in clear. */
+	if (strncasecmp(c->coordinator, "http://", strlen("http://")) == 0)
+		curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	if (c->cacert != NULL)
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert);
 
@@ -913,6 +917,25 @@ out:
 
 /* ---- vantage agents ---- */
 
+int cli_get_agents(const char *coordinator, const char *token_file, const char *cacert,
+                   json_t **doc, char *err, size_t errlen)
+{
+	struct s_conn conn;
+	int rc = -1;
+
+	*doc = NULL;
+	memset(&conn, 0, sizeof(conn));
+	conn.coordinator = coordinator;
+	conn.token_file = token_file;
+	conn.cacert = cacert;
+	if (s_conn_ready(&conn, err, errlen) != 0)
+		goto out;
+	rc = s_request(&conn, "/v1/agents", NULL, CLI_AGENTS_TIMEOUT_MS, doc, err, errlen);
+out:
+	explicit_bzero(conn.token, sizeof(conn.token));
+	return rc;
+}
+
 static void s_agents_usage(FILE *f)
 {
 	fprintf(f,
@@ -982,25 +1005,24 @@ int cli_agents_main(int argc, char **argv)
 	        {"help", no_argument, NULL, OPT_HELP},
 	        {NULL, 0, NULL, 0},
 	};
-	struct s_conn conn;
+	const char *coordinator = NULL, *token_file = NULL, *cacert = NULL;
 	char err[CLI_ERR_LEN];
 	json_t *doc = NULL;
 	bool json = false;
 	int c, rc = EXIT_USAGE;
 
-	memset(&conn, 0, sizeof(conn));
 	opterr = 0;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_COORD:
-			conn.coordinator = optarg;
+			coordinator = optarg;
 			break;
 		case OPT_TOKEN_FILE:
-			conn.token_file = optarg;
+			token_file = optarg;
 			break;
 		case OPT_CACERT:
-			conn.cacert = optarg;
+			cacert = optarg;
 			break;
 		case OPT_JSON:
 			json = true;
@@ -1021,16 +1043,11 @@ int cli_agents_main(int argc, char **argv)
 		s_agents_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (s_conn_ready(&conn, err, sizeof(err)) != 0) {
-		fprintf(stderr, "vantage agents: %s\n", err);
-		return EXIT_USAGE;
-	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "vantage agents: cannot initialise libcurl\n");
 		return EXIT_USAGE;
 	}
-	if (s_request(&conn, "/v1/agents", NULL, CLI_AGENTS_TIMEOUT_MS, &doc, err, sizeof(err)) !=
-	    0) {
+	if (cli_get_agents(coordinator, token_file, cacert, &doc, err, sizeof(err)) != 0) {
 		fprintf(stderr, "vantage agents: %s\n", err);
 		goto out;
 	}
@@ -1043,7 +1060,6 @@ int cli_agents_main(int argc, char **argv)
 	rc = 0;
 out:
 	json_decref(doc);
-	memset(conn.token, 0, sizeof(conn.token));
 	curl_global_cleanup();
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
 
 #include "../common/limits.h"
 
@@ -35,6 +36,19 @@ int cli_check_main(int argc, char **argv);
 
 /* `vantage agents ...` (argv[0] is "agents").  0, or 2 on any error. */
 int cli_agents_main(int argc, char **argv);
+
+/*
+ * GET /v1/agents, as `vantage agents` does it: coordinator is the API's base
+ * URL (NULL: CLI_DEFAULT_COORDINATOR), token_file holds the bearer token
+ * (NULL: $VANTAGE_TOKEN_FILE, else CLI_DEFAULT_TOKEN_FILE), cacert the CA
+ * bundle an https:// coordinator's certificate must chain to (NULL: the
+ * system's).  cli_check_coordinator_url is applied before anything else: a
+ * refused URL is never contacted.  Plain http:// never goes through a proxy.
+ * 0 with the answer in *doc (caller owns; json_decref), or -1 with the reason
+ * in err.  The caller has run curl_global_init.
+ */
+int cli_get_agents(const char *coordinator, const char *token_file, const char *cacert,
+                   json_t **doc, char *err, size_t errlen);
 
 /* Is host (as in a URL: "127.0.0.2", "[::1]", "::1", "localhost") a
  * loopback name or address?  Names other than "localhost" (and names under

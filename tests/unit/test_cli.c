@@ -292,3 +292,20 @@ Test(cli, webroot_removed_on_sigterm)
 	cr_assert_not(s_exists(wk));
 	cr_assert_eq(rmdir(dir), 0);
 }
+
+/* The refusal comes before anything else: the token file named here does not
+ * exist, so even a broken rule could not send a token -- and no connection is
+ * made (the error is the refusal, not an unreadable token or a timeout). */
+Test(cli, get_agents_refuses_plain_http_to_remote_host)
+{
+	char err[512] = "";
+	json_t *doc = NULL;
+
+	cr_assert_eq(cli_get_agents("http://10.0.0.1:8750", "/nonexistent/vantage.token", NULL,
+	                            &doc, err, sizeof(err)),
+	             -1);
+	cr_assert_null(doc);
+	cr_assert(strstr(err, "refusing to send the API token over plain http:// to 10.0.0.1") !=
+	                  NULL,
+	          "%s", err);
+}

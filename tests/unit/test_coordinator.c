@@ -1,11 +1,14 @@
 /*
  * test_coordinator.c -- coordinator config parsing, checks helpers and a
  * loopback end-to-end run of the real serve loop: CURVE + ZAP allowlist,
- * HELLO/WELCOME, BYE before HELLO, the HTTP API and one check.  Traffic goes
- * to 127.0.0.1 only.
+ * HELLO/WELCOME, BYE before HELLO, the HTTP API and one check -- over plain
+ * http and over TLS with a certificate made at test time (OpenSSL), through
+ * libcurl and through the CLI's own request code.  Traffic goes to 127.0.0.1
+ * only.
  */
 #include <criterion/criterion.h>
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -15,10 +18,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "common/keys.h"
 #include "coordinator/api.h"
 #include "coordinator/checks.h"
+#include "coordinator/cli.h"
 #include "coordinator/config.h"
 #include "coordinator/serve.h"
 #include "proto/proto.h"
@@ -148,6 +156,10 @@ Test(coordinator, domains_tokens_and_ids)
 /* ---- end to end ---- */
 
 static char s_dir[64];
+static bool s_tls;          /* the API listens with TLS */
+static char s_cert[128];    /* its certificate (PEM), the clients' trust anchor */
+static char s_other[128];   /* another self-signed certificate for 127.0.0.1 */
+static char s_tokfile[128]; /* the API token file */
 static struct serve *s_srv;
 static pthread_t s_thread;
 static char s_token[API_TOKEN_FILE_MAX + 1];
@@ -170,11 +182,101 @@ static void *s_loop(void *arg)
 	return NULL;
 }
 
-static void s_e2e_setup(void)
+/* Write a self-signed certificate for IP 127.0.0.1 (EC P-256, SHA-256, valid
+ * for an hour) to dir/NAME.crt and its key to dir/NAME.key (0600). */
+static void s_make_cert(const char *dir, const char *name, long serial, char *crt, size_t crtlen,
+                        char *keyp, size_t keylen)
+{
+	static const struct {
+		int nid;
+		const char *value;
+	} exts[] = {
+	        {NID_subject_alt_name, "IP:127.0.0.1"},
+	        {NID_basic_constraints, "critical,CA:FALSE"},
+	        {NID_key_usage, "critical,digitalSignature"},
+	        {NID_ext_key_usage, "serverAuth"},
+	};
+	EVP_PKEY *pk = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	X509_NAME *n;
+	X509V3_CTX ctx;
+	FILE *f;
+	int fd;
+
+	cr_assert_not_null(pk);
+	cr_assert_not_null(x);
+	cr_assert_eq(X509_set_version(x, 2), 1);
+	cr_assert_eq(ASN1_INTEGER_set(X509_get_serialNumber(x), serial), 1);
+	cr_assert_not_null(X509_gmtime_adj(X509_getm_notBefore(x), -60));
+	cr_assert_not_null(X509_gmtime_adj(X509_getm_notAfter(x), 3600));
+	cr_assert_eq(X509_set_pubkey(x, pk), 1);
+	n = X509_get_subject_name(x);
+	cr_assert_eq(X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+	                                        (const unsigned char *)"vantage test", -1, -1, 0),
+	             1);
+	cr_assert_eq(X509_set_issuer_name(x, n), 1);
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, exts[i].nid, exts[i].value);
+		cr_assert_not_null(e, "extension %s", exts[i].value);
+		cr_assert_eq(X509_add_ext(x, e, -1), 1);
+		X509_EXTENSION_free(e);
+	}
+	cr_assert_gt(X509_sign(x, pk, EVP_sha256()), 0);
+
+	snprintf(crt, crtlen, "%s/%s.crt", dir, name);
+	snprintf(keyp, keylen, "%s/%s.key", dir, name);
+	f = fopen(crt, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(PEM_write_X509(f, x), 1);
+	cr_assert_eq(fclose(f), 0);
+	fd = open(keyp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	f = fdopen(fd, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL, NULL), 1);
+	cr_assert_eq(fclose(f), 0);
+	X509_free(x);
+	EVP_PKEY_free(pk);
+}
+
+/* The coordinator's configuration for the end-to-end tests; TLS with
+ * s_dir/api.crt and s_dir/api.key if tls. */
+static void s_config(struct coord_config *cfg, bool tls)
+{
+	char err[512] = "", conf[4096], allow[128], tlsconf[512] = "";
+
+	snprintf(allow, sizeof(allow), "%s/agents.d", s_dir);
+	if (tls)
+		snprintf(tlsconf, sizeof(tlsconf),
+		         "  api_tls_cert = \"%s/api.crt\";\n  api_tls_key = \"%s/api.key\";\n",
+		         s_dir, s_dir);
+	snprintf(conf, sizeof(conf),
+	         "coordinator: {\n"
+	         "  agent_endpoint = \"tcp://127.0.0.1:*\";\n"
+	         "  key_file = \"%s/coordinator.key\";\n"
+	         "  allowlist_dir = \"%s\";\n"
+	         "  api_listen = \"127.0.0.1:0\";\n"
+	         "  api_token_file = \"%s/api.token\";\n"
+	         "%s"
+	         "  heartbeat_ivl_ms = 200; liveness = 3; job_budget_ms = 2000;\n"
+	         "};\n"
+	         "agents = ( { name = \"a1\"; region = \"us-east\"; rir = \"ARIN\"; primary = "
+	         "true; },\n"
+	         "  { name = \"a2\"; region = \"eu-west\"; rir = \"RIPE\"; } );\n",
+	         s_dir, allow, s_dir, tlsconf);
+	cr_assert_eq(coord_config_parse(conf, cfg, err, sizeof(err)), 0, "%s", err);
+}
+
+/* Keys, certificates and token in a fresh s_dir, then the coordinator's loop
+ * in a thread, its API over TLS if tls. */
+static void s_start(bool tls)
 {
 	static struct coord_config cfg;
-	char err[512] = "", conf[4096], path[256], sec[KEY_Z85_LEN + 1], allow[128], other[128];
+	char err[512] = "", path[256], sec[KEY_Z85_LEN + 1], allow[128], other[128], key[128];
 
+	s_tls = tls;
 	snprintf(s_dir, sizeof(s_dir), "/tmp/vt-coord-XXXXXX");
 	cr_assert_not_null(mkdtemp(s_dir));
 	snprintf(allow, sizeof(allow), "%s/agents.d", s_dir);
@@ -185,35 +287,34 @@ static void s_e2e_setup(void)
 	cr_assert_eq(keys_generate(allow, "a1", err, sizeof(err)), 0, "%s", err);
 	/* a2 is configured, but its key is not on the allowlist */
 	cr_assert_eq(keys_generate(other, "a2", err, sizeof(err)), 0, "%s", err);
-	snprintf(conf, sizeof(conf),
-	         "coordinator: {\n"
-	         "  agent_endpoint = \"tcp://127.0.0.1:*\";\n"
-	         "  key_file = \"%s/coordinator.key\";\n"
-	         "  allowlist_dir = \"%s\";\n"
-	         "  api_listen = \"127.0.0.1:0\";\n"
-	         "  api_token_file = \"%s/api.token\";\n"
-	         "  heartbeat_ivl_ms = 200; liveness = 3; job_budget_ms = 2000;\n"
-	         "};\n"
-	         "agents = ( { name = \"a1\"; region = \"us-east\"; rir = \"ARIN\"; primary = "
-	         "true; },\n"
-	         "  { name = \"a2\"; region = \"eu-west\"; rir = \"RIPE\"; } );\n",
-	         s_dir, allow, s_dir);
-	cr_assert_eq(coord_config_parse(conf, &cfg, err, sizeof(err)), 0, "%s", err);
+	s_make_cert(s_dir, "api", 1, s_cert, sizeof(s_cert), key, sizeof(key));
+	s_make_cert(other, "api", 2, s_other, sizeof(s_other), key, sizeof(key));
+	snprintf(s_tokfile, sizeof(s_tokfile), "%s/api.token", s_dir);
+	s_config(&cfg, tls);
 	s_srv = serve_new(&cfg, err, sizeof(err));
 	cr_assert_not_null(s_srv, "%s", err);
 	snprintf(path, sizeof(path), "%s/coordinator.key", s_dir);
 	cr_assert_eq(keys_read_secret(path, sec, s_coord_pub, err, sizeof(err)), 0, "%s", err);
-	snprintf(path, sizeof(path), "%s/api.token", s_dir);
-	cr_assert_eq(api_token_load(path, s_token, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(api_token_load(s_tokfile, s_token, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(strlen(s_token), API_TOKEN_LEN);
 	{
 		struct stat st;
-		cr_assert_eq(stat(path, &st), 0);
+		cr_assert_eq(stat(s_tokfile, &st), 0);
 		cr_assert_eq(st.st_mode & 0777, 0600);
 	}
 	cr_assert_eq(pthread_create(&s_thread, NULL, s_loop, NULL), 0);
 	s_ctx = zmq_ctx_new();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static void s_e2e_setup(void)
+{
+	s_start(false);
+}
+
+static void s_tls_setup(void)
+{
+	s_start(true);
 }
 
 static void s_e2e_teardown(void)
@@ -222,6 +323,7 @@ static void s_e2e_teardown(void)
 	pthread_join(s_thread, NULL);
 	serve_destroy(&s_srv);
 	zmq_ctx_term(s_ctx);
+	curl_global_cleanup();
 	nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
 }
 
@@ -312,18 +414,29 @@ static size_t s_write(char *p, size_t sz, size_t n, void *arg)
 	return len;
 }
 
-/* HTTP to the coordinator's API on 127.0.0.1.  Returns the status; body in b. */
-static long s_http(const char *method, const char *path, const char *body, const char *token,
-                   struct t_buf *b)
+/* How s_curl sets up TLS. */
+enum t_trust {
+	T_PINNED,    /* CURLOPT_CAINFO = the file given, no CA directory */
+	T_SYSTEM,    /* libcurl's defaults: the system's CAs, verification on */
+	T_OLD_TLS11, /* pinned, but offering TLS 1.1 only */
+};
+
+/* One request to the API at scheme://127.0.0.1:PORT/path (no proxy).  The
+ * libcurl result is returned, the HTTP status (0 if none) in *code, the body
+ * in b. */
+static CURLcode s_curl(const char *scheme, const char *method, const char *path, const char *body,
+                       const char *token, enum t_trust trust, const char *cainfo, long *code,
+                       struct t_buf *b)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
 	char url[256], auth[API_TOKEN_FILE_MAX + 32];
-	long code = 0;
+	CURLcode cc;
 
 	cr_assert_not_null(c);
 	memset(b, 0, sizeof(*b));
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", serve_api_port(s_srv), path);
+	*code = 0;
+	snprintf(url, sizeof(url), "%s://127.0.0.1:%u%s", scheme, serve_api_port(s_srv), path);
 	if (token != NULL) {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
 		h = curl_slist_append(h, auth);
@@ -335,12 +448,37 @@ static long s_http(const char *method, const char *path, const char *body, const
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 15000L);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (trust != T_SYSTEM) {
+		curl_easy_setopt(c, CURLOPT_CAINFO, cainfo);
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	}
+	if (trust == T_OLD_TLS11) {
+		curl_easy_setopt(c, CURLOPT_SSLVERSION,
+		                 (long)(CURL_SSLVERSION_TLSv1_1 | CURL_SSLVERSION_MAX_TLSv1_1));
+		/* OpenSSL 3 refuses TLS 1.1 itself at the default security level */
+		curl_easy_setopt(c, CURLOPT_SSL_CIPHER_LIST, "DEFAULT:@SECLEVEL=0");
+	}
 	if (strcmp(method, "POST") == 0)
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	cr_assert_eq(curl_easy_perform(c), CURLE_OK);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
+	return cc;
+}
+
+/* A request to the running coordinator, over https (pinned to s_cert) when it
+ * listens with TLS.  Returns the status; body in b. */
+static long s_http(const char *method, const char *path, const char *body, const char *token,
+                   struct t_buf *b)
+{
+	long code = 0;
+	CURLcode cc = s_curl(s_tls ? "https" : "http", method, path, body, token, T_PINNED, s_cert,
+	                     &code, b);
+
+	cr_assert_eq(cc, CURLE_OK, "%s", curl_easy_strerror(cc));
 	return code;
 }
 
@@ -450,7 +588,9 @@ Test(coordinator, api_requires_token_and_validates, E2E)
 	cr_assert_not_null(strstr(b.data, "key_authorization"), "%s", b.data);
 }
 
-/* Agent thread for the check test: answer every JOB with REACHABLE. */
+/* Agent thread for the check test: answer every JOB with REACHABLE, and
+ * heartbeat like a real agent so that a slow client (a TLS handshake under
+ * valgrind) does not outlast its liveness. */
 struct t_agent {
 	void *d;
 	int jobs;
@@ -464,8 +604,12 @@ static void *s_agent(void *arg)
 
 	for (int i = 0; i < 400 && !ta->stop; i++) {
 		struct proto_msg m, r;
-		if (s_recv(ta->d, PROTO_JOB, 50, &m) != 0)
+		if (s_recv(ta->d, PROTO_JOB, 50, &m) != 0) {
+			memset(&r, 0, sizeof(r));
+			r.type = PROTO_HEARTBEAT;
+			s_send(ta->d, &r);
 			continue;
+		}
 		ta->jobs++;
 		snprintf(ta->token, sizeof(ta->token), "%s", m.u.job.token);
 		memset(&r, 0, sizeof(r));
@@ -481,7 +625,9 @@ static void *s_agent(void *arg)
 	return NULL;
 }
 
-Test(coordinator, check_runs_through_agent, E2E)
+/* One agent answers; POST /v1/checks suspends its connection until the
+ * check is done, then answers with the report. */
+static void s_check_through_agent(void)
 {
 	char allow[128];
 	struct proto_msg m;
@@ -516,4 +662,182 @@ Test(coordinator, check_runs_through_agent, E2E)
 	cr_assert_not_null(strstr(b.data, "unavailable"), "%s", b.data);
 	json_decref(doc);
 	zmq_close(ta.d);
+}
+
+Test(coordinator, check_runs_through_agent, E2E)
+{
+	s_check_through_agent();
+}
+
+/* Plain http:// goes to loopback only, so a proxy from the environment must
+ * not carry the token: with http_proxy pointing at a closed port the CLI
+ * still reaches the coordinator directly. */
+Test(coordinator, cli_plain_http_ignores_proxy, E2E)
+{
+	char url[64], err[1024] = "";
+	json_t *doc = NULL;
+
+	unsetenv("no_proxy");
+	unsetenv("NO_PROXY");
+	cr_assert_eq(setenv("http_proxy", "http://127.0.0.1:9", 1), 0);
+	cr_assert_eq(setenv("all_proxy", "http://127.0.0.1:9", 1), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", serve_api_port(s_srv));
+	cr_assert_eq(cli_get_agents(url, s_tokfile, NULL, &doc, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(json_array_size(json_object_get(doc, "agents")), 2);
+	json_decref(doc);
+}
+
+/* ---- the API over TLS ---- */
+
+#define TLS .init = s_tls_setup, .fini = s_e2e_teardown, .timeout = 60
+
+Test(coordinator, tls_api_answers_pinned_client_with_token, TLS)
+{
+	struct t_buf b;
+	long code;
+	json_t *doc, *arr;
+
+	cr_assert_eq(
+	        s_curl("https", "GET", "/v1/agents", NULL, s_token, T_PINNED, s_cert, &code, &b),
+	        CURLE_OK);
+	cr_assert_eq(code, 200, "%s", b.data);
+	doc = json_loads(b.data, 0, NULL);
+	cr_assert_not_null(doc, "%s", b.data);
+	arr = json_object_get(doc, "agents");
+	cr_assert(json_is_array(arr), "%s", b.data);
+	cr_assert_eq(json_array_size(arr), 2);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(arr, 0), "name")), "a1");
+	json_decref(doc);
+
+	cr_assert_eq(s_curl("https", "GET", "/v1/agents", NULL, "wrong-token-wrong-token", T_PINNED,
+	                    s_cert, &code, &b),
+	             CURLE_OK);
+	cr_assert_eq(code, 401, "%s", b.data);
+	cr_assert_not_null(strstr(b.data, "bearer token"), "%s", b.data);
+	cr_assert_eq(s_curl("https", "GET", "/v1/health", NULL, NULL, T_PINNED, s_cert, &code, &b),
+	             CURLE_OK);
+	cr_assert_eq(code, 401);
+}
+
+Test(coordinator, tls_api_refuses_plain_http_and_untrusting_clients, TLS)
+{
+	struct t_buf b;
+	long code;
+	CURLcode cc;
+
+	/* plain http to the TLS port: no HTTP answer at all */
+	cc = s_curl("http", "GET", "/v1/agents", NULL, s_token, T_PINNED, s_cert, &code, &b);
+	cr_assert_neq(cc, CURLE_OK);
+	cr_assert_eq(code, 0);
+	cr_assert_eq(b.len, 0);
+	/* verification on, certificate not trusted: the token is never sent */
+	cc = s_curl("https", "GET", "/v1/agents", NULL, s_token, T_SYSTEM, NULL, &code, &b);
+	cr_assert_eq(cc, CURLE_PEER_FAILED_VERIFICATION, "%s", curl_easy_strerror(cc));
+	cr_assert_eq(code, 0);
+	/* pinned to another certificate for the same address */
+	cc = s_curl("https", "GET", "/v1/agents", NULL, s_token, T_PINNED, s_other, &code, &b);
+	cr_assert_eq(cc, CURLE_PEER_FAILED_VERIFICATION, "%s", curl_easy_strerror(cc));
+	/* and the loop still serves */
+	cr_assert_eq(s_http("GET", "/v1/health", NULL, s_token, &b), 200);
+}
+
+Test(coordinator, tls_api_refuses_tls_1_1, TLS)
+{
+	struct t_buf b;
+	long code;
+	CURLcode cc;
+
+	cc = s_curl("https", "GET", "/v1/health", NULL, s_token, T_OLD_TLS11, s_cert, &code, &b);
+	cr_assert_eq(cc, CURLE_SSL_CONNECT_ERROR, "%s", curl_easy_strerror(cc));
+	cr_assert_eq(code, 0);
+	cr_assert_eq(s_http("GET", "/v1/health", NULL, s_token, &b), 200);
+}
+
+Test(coordinator, tls_cli_gets_agents_with_cacert, TLS)
+{
+	char url[64], plain[64], bad_tok[128], err[1024] = "";
+	json_t *doc = NULL, *arr;
+	FILE *f;
+	int fd;
+
+	snprintf(url, sizeof(url), "https://127.0.0.1:%u/", serve_api_port(s_srv));
+	snprintf(plain, sizeof(plain), "http://127.0.0.1:%u", serve_api_port(s_srv));
+	cr_assert_eq(cli_get_agents(url, s_tokfile, s_cert, &doc, err, sizeof(err)), 0, "%s", err);
+	arr = json_object_get(doc, "agents");
+	cr_assert_eq(json_array_size(arr), 2);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(arr, 1), "name")), "a2");
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(arr, 1), "state")),
+	                 "never");
+	json_decref(doc);
+
+	/* the system's CAs do not vouch for the coordinator's certificate */
+	cr_assert_eq(cli_get_agents(url, s_tokfile, NULL, &doc, err, sizeof(err)), -1);
+	cr_assert_null(doc);
+	cr_assert_not_null(strstr(err, "certificate"), "%s", err);
+	cr_assert_eq(cli_get_agents(url, s_tokfile, s_other, &doc, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "certificate"), "%s", err);
+	/* plain http to the TLS port */
+	cr_assert_eq(cli_get_agents(plain, s_tokfile, s_cert, &doc, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "cannot reach the coordinator"), "%s", err);
+	/* a wrong token over https */
+	snprintf(bad_tok, sizeof(bad_tok), "%s/other/bad.token", s_dir);
+	fd = open(bad_tok, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	f = fdopen(fd, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "0123456789abcdef0123456789abcdef\n");
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(cli_get_agents(url, bad_tok, s_cert, &doc, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "HTTP 401"), "%s", err);
+}
+
+Test(coordinator, tls_check_runs_through_agent, TLS)
+{
+	s_check_through_agent();
+}
+
+Test(coordinator, tls_bad_certificate_or_key_is_reported, TLS)
+{
+	static struct coord_config cfg;
+	char err[1024] = "";
+	struct serve *s;
+
+	/* the certificate of one key pair with the key of another */
+	s_config(&cfg, true);
+	snprintf(cfg.api_tls_key, sizeof(cfg.api_tls_key), "%s/other/api.key", s_dir);
+	s = serve_new(&cfg, err, sizeof(err));
+	cr_assert_null(s);
+	cr_assert_not_null(strstr(err, "do not match"), "%s", err);
+	cr_assert_not_null(strstr(err, cfg.api_tls_key), "%s", err);
+	/* not PEM at all */
+	s_config(&cfg, true);
+	snprintf(cfg.api_tls_cert, sizeof(cfg.api_tls_cert), "%s/api.token", s_dir);
+	s = serve_new(&cfg, err, sizeof(err));
+	cr_assert_null(s);
+	cr_assert_not_null(strstr(err, "api_tls_cert"), "%s", err);
+	cr_assert_null(strstr(err, "address in use"), "%s", err);
+	/* missing */
+	s_config(&cfg, true);
+	snprintf(cfg.api_tls_cert, sizeof(cfg.api_tls_cert), "%s/nonexistent.crt", s_dir);
+	s = serve_new(&cfg, err, sizeof(err));
+	cr_assert_null(s);
+	cr_assert_not_null(strstr(err, "cannot open"), "%s", err);
+}
+
+Test(coordinator, config_accepts_remote_api_listen_with_tls)
+{
+	static struct coord_config c;
+	char err[512] = "";
+
+	cr_assert_eq(coord_config_parse("coordinator: { agent_endpoint = \"x\"; key_file = "
+	                                "\"/k\"; allowlist_dir = \"/d\"; api_token_file = "
+	                                "\"/t\"; api_listen = \"0.0.0.0:8750\"; api_tls_cert "
+	                                "= \"/c\"; api_tls_key = \"/k\"; };\nagents = ();\n",
+	                                &c, err, sizeof(err)),
+	             0, "%s", err);
+	cr_assert_str_eq(c.api_tls_cert, "/c");
+	s_expect_error("coordinator: { agent_endpoint = \"x\"; key_file = \"/k\"; "
+	               "allowlist_dir = \"/d\"; api_token_file = \"/t\"; "
+	               "api_listen = \"0.0.0.0:8750\"; api_tls_cert = \"/c\"; };\nagents = ();\n",
+	               "go together");
 }
