@@ -46,6 +46,9 @@ struct probe {
 
 static const struct probe_ops *const s_ops[] = {
         &http01_ops,
+        &dns01_ops,
+        &tlsalpn01_ops,
+        &caa_ops,
 };
 
 static void s_unlist(struct probe *p)

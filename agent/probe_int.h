@@ -33,6 +33,9 @@ struct probe_ops {
 
 /* The HTTP-01 method (http01.c). */
 extern const struct probe_ops http01_ops;
+extern const struct probe_ops dns01_ops;
+extern const struct probe_ops tlsalpn01_ops;
+extern const struct probe_ops caa_ops;
 
 /* Accessors for methods. */
 struct event_base *probe_base(const struct probe *p);

@@ -37,6 +37,30 @@ struct s_family {
 	char err[LIMIT_DETAIL_LEN / 2 - 1]; /* "" when usable; two fit in one detail */
 };
 
+/* A generic query (resolver_query).  Kept until the resolver is destroyed,
+ * like s_query; `state` says where it is. */
+enum s_gstate { S_G_RUNNING, S_G_READY, S_G_DONE };
+
+struct s_gquery {
+	struct resolver *r;
+	int id; /* resolver_query's id, > 0 */
+	int async_id;
+	enum s_gstate state;
+	int rrtype;
+	char name[LIMIT_DOMAIN_LEN + 1];
+	resolver_query_fn done;
+	void *arg;
+	struct event *timer;   /* this query's deadline */
+	struct event *deliver; /* zero-delay hand-over */
+	struct timespec t0;
+	ldns_pkt *pkt;
+	int rcode;
+	int sec;
+	char why_bogus[LIMIT_DETAIL_LEN / 2];
+	char err[LIMIT_DETAIL_LEN / 2];
+	struct s_gquery *next;
+};
+
 struct resolver {
 	struct event_base *base;
 	struct resolver_cfg cfg;
@@ -52,6 +76,8 @@ struct resolver {
 	void *arg;
 	int active;
 	struct timespec t0;
+	struct s_gquery *gqueries; /* resolver_query's, newest first */
+	int next_gid;
 };
 
 static uint32_t s_elapsed_ms(const struct timespec *t0)
@@ -313,6 +339,8 @@ void resolver_cancel(struct resolver *r)
 		event_del(r->deliver);
 }
 
+static void s_gquery_free_all(struct resolver *r);
+
 void resolver_destroy(struct resolver **rp)
 {
 	struct resolver *r;
@@ -322,12 +350,15 @@ void resolver_destroy(struct resolver **rp)
 		return;
 	r = *rp;
 	resolver_cancel(r);
+	for (struct s_gquery *g = r->gqueries; g != NULL; g = g->next)
+		resolver_query_cancel(r, g->id);
 	if (r->ctx != NULL)
 		ub_ctx_delete(r->ctx); /* may call back for dead queries */
 	for (q = r->queries; q != NULL; q = next) {
 		next = q->next;
 		free(q);
 	}
+	s_gquery_free_all(r);
 	if (r->timer != NULL)
 		event_free(r->timer);
 	if (r->deliver != NULL)
@@ -423,4 +454,169 @@ out:
 	if (rc != 0)
 		resolver_cancel(r);
 	return rc;
+}
+
+/* ---- generic queries ---- */
+
+static const char *s_sec_name(int sec)
+{
+	return sec == 2 ? "secure" : sec == 1 ? "bogus" : "insecure";
+}
+
+static void s_gquery_free_all(struct resolver *r)
+{
+	struct s_gquery *g, *next;
+
+	for (g = r->gqueries; g != NULL; g = next) {
+		next = g->next;
+		if (g->timer != NULL)
+			event_free(g->timer);
+		if (g->deliver != NULL)
+			event_free(g->deliver);
+		ldns_pkt_free(g->pkt);
+		free(g);
+	}
+	r->gqueries = NULL;
+}
+
+/* Hand the settled query over to its owner, from the event loop. */
+static void s_gdeliver_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct s_gquery *g = arg;
+	struct resolver_answer a;
+
+	if (g->state != S_G_READY)
+		return;
+	g->state = S_G_DONE;
+	memset(&a, 0, sizeof(a));
+	a.pkt = g->pkt;
+	a.rcode = g->rcode;
+	a.sec = s_sec_name(g->sec);
+	a.why_bogus = g->why_bogus;
+	a.err = g->err;
+	a.elapsed_ms = s_elapsed_ms(&g->t0);
+	/* done may destroy the resolver: g is not touched afterwards */
+	g->done(&a, g->arg);
+}
+
+static void s_gready(struct s_gquery *g)
+{
+	g->state = S_G_READY;
+	evtimer_del(g->timer);
+	event_active(g->deliver, EV_TIMEOUT, 1);
+}
+
+static void s_gub_cb(void *mydata, int rcode, void *packet, int packet_len, int sec,
+                     char *why_bogus, int was_ratelimited)
+{
+	struct s_gquery *g = mydata;
+
+	if (g->state != S_G_RUNNING)
+		return;
+	g->async_id = 0; /* delivered: nothing left to cancel in libunbound */
+	g->sec = sec;
+	if (sec == 1)
+		snprintf(g->why_bogus, sizeof(g->why_bogus), "%s", why_bogus ? why_bogus : "");
+	if (packet != NULL && packet_len > 0 && packet_len <= DNS_MAX_ANSWER_BYTES &&
+	    ldns_wire2pkt(&g->pkt, packet, (size_t)packet_len) != LDNS_STATUS_OK)
+		g->pkt = NULL;
+	if (rcode != 0) {
+		g->rcode = rcode; /* libunbound's own verdict, SERVFAIL mostly */
+	} else if (g->pkt != NULL) {
+		g->rcode = (int)ldns_pkt_get_rcode(g->pkt);
+	} else {
+		g->rcode = -1;
+		snprintf(g->err, sizeof(g->err), "server failure at resolver");
+	}
+	s_gready(g);
+}
+
+static void s_gtimeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct s_gquery *g = arg;
+
+	if (g->state != S_G_RUNNING)
+		return;
+	if (g->async_id != 0 && g->r->ctx != NULL)
+		(void)ub_cancel(g->r->ctx, g->async_id);
+	g->async_id = 0;
+	g->rcode = -1;
+	snprintf(g->err, sizeof(g->err), "query timed out");
+	s_gready(g);
+}
+
+int resolver_query(struct resolver *r, const char *name, int rrtype, resolver_query_fn done,
+                   void *arg, char *err, size_t errlen)
+{
+	struct s_gquery *g = NULL;
+	struct timeval tv;
+	int ub, rc = -1;
+
+	if (strlen(name) > LIMIT_DOMAIN_LEN || name[0] == '\0') {
+		snprintf(err, errlen, "query name empty or too long");
+		goto out;
+	}
+	if (r->ctx == NULL && s_make_ctx(r, err, errlen) != 0)
+		goto out;
+	g = calloc(1, sizeof(*g));
+	if (g == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	g->r = r;
+	g->rrtype = rrtype;
+	g->done = done;
+	g->arg = arg;
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	g->timer = evtimer_new(r->base, s_gtimeout_cb, g);
+	g->deliver = event_new(r->base, -1, 0, s_gdeliver_cb, g);
+	if (g->timer == NULL || g->deliver == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (r->next_gid <= 0)
+		r->next_gid = 1;
+	g->id = r->next_gid++;
+	g->next = r->gqueries;
+	r->gqueries = g;
+	clock_gettime(CLOCK_MONOTONIC, &g->t0);
+	tv.tv_sec = r->cfg.timeout_ms / 1000;
+	tv.tv_usec = (r->cfg.timeout_ms % 1000) * 1000;
+	evtimer_add(g->timer, &tv);
+	rc = g->id;
+	ub = ub_resolve_event(r->ctx, g->name, rrtype, LDNS_RR_CLASS_IN, g, s_gub_cb, &g->async_id);
+	if (ub != 0 && g->state == S_G_RUNNING) {
+		/* an outcome, not a program error: delivered like any other */
+		g->async_id = 0;
+		g->rcode = -1;
+		snprintf(g->err, sizeof(g->err), "server failure at resolver");
+		s_gready(g);
+	}
+	g = NULL; /* listed: owned by r */
+out:
+	if (g != NULL) {
+		if (g->timer != NULL)
+			event_free(g->timer);
+		if (g->deliver != NULL)
+			event_free(g->deliver);
+		free(g);
+	}
+	return rc;
+}
+
+void resolver_query_cancel(struct resolver *r, int id)
+{
+	if (r == NULL || id <= 0)
+		return;
+	for (struct s_gquery *g = r->gqueries; g != NULL; g = g->next) {
+		if (g->id != id)
+			continue;
+		if (g->state == S_G_RUNNING && g->async_id != 0 && r->ctx != NULL)
+			(void)ub_cancel(r->ctx, g->async_id);
+		g->async_id = 0;
+		g->state = S_G_DONE;
+		evtimer_del(g->timer);
+		event_del(g->deliver);
+		return;
+	}
 }
