@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "report.h"
@@ -19,10 +20,13 @@
 #define REPORT_EXIT_USAGE     2  /* malformed document, like a usage error */
 #define REPORT_DETAIL_COL     60 /* widest DETAIL column; longer texts go below */
 #define REPORT_COL_MAX        40 /* widest other column */
-#define REPORT_LE_PREFIX_LEN  64 /* room for "During secondary validation: " */
-#define REPORT_ESC_LEN        ((LIMIT_DETAIL_LEN + REPORT_LE_PREFIX_LEN) * 4 + 1) /* escaped */
-#define REPORT_CELL_LEN       256          /* one escaped table cell */
-#define REPORT_MAX_ROWS       LIMIT_AGENTS /* rows printed per check */
+/* room for "During secondary validation: While processing CAA for <domain>: " */
+#define REPORT_LE_PREFIX_LEN (64 + LIMIT_DOMAIN_LEN)
+#define REPORT_ESC_LEN       ((LIMIT_DETAIL_LEN + REPORT_LE_PREFIX_LEN) * 4 + 1) /* escaped */
+#define REPORT_CELL_LEN      256          /* one escaped table cell */
+#define REPORT_MAX_ROWS      LIMIT_AGENTS /* rows printed per check */
+#define REPORT_TIME_LEN      32           /* "2026-11-24T10:45:04Z" */
+#define REPORT_ANSWER_COL    48           /* widest ANSWER in the nameserver table */
 
 static const char s_replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
 
@@ -122,7 +126,8 @@ static json_t *s_record(const struct vt_record *r)
 	if (o == NULL || res == NULL)
 		goto fail;
 	snprintf(port, sizeof(port), "%u", (unsigned)r->port);
-	rc |= s_set(o, "url", s_str(r->url));
+	if (r->url[0] != '\0') /* TLS-ALPN-01 and DNS-01 records have none */
+		rc |= s_set(o, "url", s_str(r->url));
 	rc |= s_set(o, "hostname", s_str(r->hostname));
 	rc |= s_set(o, "port", json_string(port));
 	for (size_t i = 0; i < r->n_addresses_resolved && i < LIMIT_MAX_ADDRS * 2; i++)
@@ -145,6 +150,98 @@ fail:
 	json_decref(res);
 	json_decref(o);
 	return NULL;
+}
+
+/* Unix seconds as an RFC 3339 UTC string; JSON null when out of range. */
+static json_t *s_time(int64_t t)
+{
+	char buf[REPORT_TIME_LEN];
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if ((int64_t)tt != t || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return json_null();
+	return json_string(buf);
+}
+
+/* A string, or JSON null for "". */
+static json_t *s_str_or_null(const char *s)
+{
+	return s[0] != '\0' ? s_str(s) : json_null();
+}
+
+/* The captured leaf certificate, or JSON null when none was captured. */
+static json_t *s_cert(const struct vt_cert *cert)
+{
+	json_t *o, *sans = NULL;
+	int rc = 0;
+
+	if (!cert->present)
+		return json_null();
+	o = json_object();
+	sans = json_array();
+	if (o == NULL || sans == NULL)
+		goto fail;
+	rc |= s_set(o, "subject", s_str(cert->subject));
+	rc |= s_set(o, "issuer", s_str(cert->issuer));
+	for (size_t i = 0; i < cert->n_sans && i < LIMIT_MAX_SANS; i++)
+		rc |= s_push(sans, s_str(cert->sans[i]));
+	rc |= s_set(o, "sans", sans);
+	sans = NULL;
+	rc |= s_set(o, "not_before", s_time(cert->not_before));
+	rc |= s_set(o, "not_after", s_time(cert->not_after));
+	rc |= s_set(o, "not_after_unix", json_integer((json_int_t)cert->not_after));
+	rc |= s_set(o, "sha256", s_str(cert->sha256));
+	rc |= s_set(o, "tls_version", s_str_or_null(cert->tls_version));
+	rc |= s_set(o, "alpn", s_str_or_null(cert->alpn));
+	if (rc != 0)
+		goto fail;
+	return o;
+fail:
+	json_decref(sans);
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *s_nameserver(const struct vt_nameserver *ns)
+{
+	json_t *o = json_object();
+	int rc = 0;
+
+	if (o == NULL)
+		return NULL;
+	rc |= s_set(o, "name", s_str(ns->name));
+	rc |= s_set(o, "address", s_str(ns->address));
+	rc |= s_set(o, "reachable", json_boolean(ns->reachable));
+	rc |= s_set(o, "rcode", s_str_or_null(ns->rcode));
+	rc |= s_set(o, "answer", s_str(ns->answer));
+	rc |= s_set(o, "ttl", json_integer(ns->ttl));
+	rc |= s_set(o, "matches", json_boolean(ns->matches));
+	rc |= s_set(o, "rtt_ms", json_integer(ns->rtt_ms));
+	rc |= s_set(o, "error", s_str_or_null(ns->error));
+	if (rc != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Set "nameservers" on o when r has any (omitted otherwise).  0 or -1. */
+static int s_set_nameservers(json_t *o, const struct vt_result *r)
+{
+	json_t *arr;
+	int rc = 0;
+
+	if (r->n_nameservers == 0 || r->nameservers == NULL)
+		return 0;
+	arr = json_array();
+	if (arr == NULL)
+		return -1;
+	for (size_t i = 0; i < r->n_nameservers && i < LIMIT_MAX_NAMESERVERS; i++)
+		rc |= s_push(arr, s_nameserver(&r->nameservers[i]));
+	rc |= s_set(o, "nameservers", arr);
+	return rc;
 }
 
 /* The address that finally answered: the last record's addressUsed. */
@@ -211,6 +308,9 @@ static json_t *s_result(const struct vt_entry *e)
 		rc |= s_push(recs, s_record(&r->records[i]));
 	rc |= s_set(o, "records", recs);
 	recs = NULL;
+	rc |= s_set(o, "cert", s_cert(&r->cert));
+	rc |= s_set(o, "dnssec", s_str_or_null(r->dnssec));
+	rc |= s_set_nameservers(o, r);
 	if (rc != 0)
 		goto fail;
 	return o;
@@ -472,6 +572,197 @@ static void s_print_table(const json_t *results, FILE *out, bool color)
 	free(rows);
 }
 
+/* "a3 (eu-west)" for result r, escaped, into buf. */
+static const char *s_who(const json_t *r, char *buf, size_t len)
+{
+	char a[REPORT_CELL_LEN], g[REPORT_CELL_LEN];
+
+	s_esc(s_get(r, "agent"), a, sizeof(a));
+	s_esc(s_get(r, "region"), g, sizeof(g));
+	snprintf(buf, len, "%s%s%s%s", a, g[0] ? " (" : "", g, g[0] ? ")" : "");
+	return buf;
+}
+
+/* One line per vantage that captured a certificate (TLS-ALPN-01): version,
+ * ALPN, notAfter, hash and first SAN. */
+static void s_print_certs(const json_t *results, FILE *out)
+{
+	char who[REPORT_CELL_LEN * 2 + 4], v[REPORT_CELL_LEN], alpn[REPORT_CELL_LEN];
+	char na[REPORT_CELL_LEN], sha[REPORT_CELL_LEN], san[REPORT_CELL_LEN];
+	size_t n = json_array_size(results), k = 0;
+
+	for (size_t i = 0; i < n && i < REPORT_MAX_ROWS; i++) {
+		const json_t *r = json_array_get(results, i);
+		const json_t *cert = json_object_get(r, "cert");
+		const json_t *sans;
+		const char *a;
+		if (!json_is_object(cert))
+			continue;
+		sans = json_object_get(cert, "sans");
+		a = s_get(cert, "alpn");
+		if (k++ == 0)
+			fputs("Certificates:\n", out);
+		s_esc(s_get(cert, "tls_version"), v, sizeof(v));
+		s_esc(a[0] != '\0' ? a : "none", alpn, sizeof(alpn));
+		s_esc(s_get(cert, "not_after"), na, sizeof(na));
+		s_esc(s_get(cert, "sha256"), sha, sizeof(sha));
+		s_esc(json_is_string(json_array_get(sans, 0))
+		              ? json_string_value(json_array_get(sans, 0))
+		              : "-",
+		      san, sizeof(san));
+		if (strlen(sha) > VERDICT_SHA_SHOWN)
+			snprintf(sha + VERDICT_SHA_SHOWN, sizeof(sha) - VERDICT_SHA_SHOWN, "...");
+		fprintf(out, "  %s: %s, ALPN %s, notAfter %s, sha256 %s, SAN %s%s\n",
+		        s_who(r, who, sizeof(who)), v[0] ? v : "-", alpn, na[0] ? na : "-", sha,
+		        san, json_array_size(sans) > 1 ? " (and more)" : "");
+	}
+}
+
+enum s_ns_col { N_NAME, N_ADDR, N_REACH, N_RCODE, N_TTL, N_MATCH, N_ANSWER, N_NCOLS };
+
+static const char *const s_ns_heads[N_NCOLS] = {"NAMESERVER", "ADDRESS", "REACHABLE", "RCODE",
+                                                "TTL",        "MATCH",   "ANSWER"};
+
+/* One nameserver row's cells, escaped and cut; an unreachable server's
+ * error goes in ANSWER, in parentheses. */
+static void s_ns_cells(const json_t *ns, char cell[N_NCOLS][REPORT_CELL_LEN])
+{
+	const json_t *ttl = json_object_get(ns, "ttl");
+	bool up = json_is_true(json_object_get(ns, "reachable"));
+	const char *rcode = s_get(ns, "rcode"), *answer = s_get(ns, "answer");
+	char tmp[REPORT_CELL_LEN];
+
+	s_esc(s_get(ns, "name"), cell[N_NAME], REPORT_CELL_LEN);
+	s_esc(s_get(ns, "address"), cell[N_ADDR], REPORT_CELL_LEN);
+	snprintf(cell[N_REACH], REPORT_CELL_LEN, "%s", up ? "yes" : "no");
+	s_esc(rcode[0] != '\0' ? rcode : "-", cell[N_RCODE], REPORT_CELL_LEN);
+	if (json_is_integer(ttl) && (json_integer_value(ttl) > 0 || answer[0] != '\0'))
+		snprintf(cell[N_TTL], REPORT_CELL_LEN, "%lld", (long long)json_integer_value(ttl));
+	else
+		snprintf(cell[N_TTL], REPORT_CELL_LEN, "-");
+	snprintf(cell[N_MATCH], REPORT_CELL_LEN, "%s",
+	         !up ? "-" : (json_is_true(json_object_get(ns, "matches")) ? "yes" : "no"));
+	if (!up) {
+		s_esc(s_get(ns, "error"), tmp, sizeof(tmp));
+		snprintf(cell[N_ANSWER], REPORT_CELL_LEN, "(%.*s)", REPORT_CELL_LEN - 3,
+		         tmp[0] ? tmp : "no answer");
+	} else {
+		s_esc(answer[0] != '\0' ? answer : "-", cell[N_ANSWER], REPORT_CELL_LEN);
+	}
+	if (strlen(cell[N_ANSWER]) > REPORT_ANSWER_COL)
+		snprintf(cell[N_ANSWER] + REPORT_ANSWER_COL - 4, 5, " ...");
+	for (int c = 0; c < N_ANSWER; c++)
+		if (strlen(cell[c]) > REPORT_COL_MAX)
+			cell[c][REPORT_COL_MAX] = '\0';
+}
+
+/* The authoritative sweep (DNS-01): one header, then each vantage's rows
+ * under its name, columns aligned across the check.  Two passes (widths, then rows), so nothing is
+ * allocated. */
+static void s_print_nameservers(const json_t *results, FILE *out)
+{
+	char cell[N_NCOLS][REPORT_CELL_LEN], who[REPORT_CELL_LEN * 2 + 4];
+	size_t n = json_array_size(results), width[N_NCOLS], rows = 0;
+
+	for (int c = 0; c < N_NCOLS; c++)
+		width[c] = strlen(s_ns_heads[c]);
+	for (size_t i = 0; i < n && i < REPORT_MAX_ROWS; i++) {
+		const json_t *nss = json_object_get(json_array_get(results, i), "nameservers");
+		for (size_t j = 0; j < json_array_size(nss) && j < LIMIT_MAX_NAMESERVERS; j++) {
+			s_ns_cells(json_array_get(nss, j), cell);
+			for (int c = 0; c < N_NCOLS; c++)
+				if (strlen(cell[c]) > width[c])
+					width[c] = strlen(cell[c]);
+			rows++;
+		}
+	}
+	if (rows == 0)
+		return;
+	fputs("Nameservers, as each vantage saw them:\n    ", out);
+	for (int c = 0; c < N_NCOLS; c++)
+		s_print_cell(out, s_ns_heads[c], width[c], "", c == N_NCOLS - 1);
+	fputc('\n', out);
+	for (size_t i = 0; i < n && i < REPORT_MAX_ROWS; i++) {
+		const json_t *r = json_array_get(results, i);
+		const json_t *nss = json_object_get(r, "nameservers");
+		if (json_array_size(nss) == 0)
+			continue;
+		fprintf(out, "  %s\n", s_who(r, who, sizeof(who)));
+		for (size_t j = 0; j < json_array_size(nss) && j < LIMIT_MAX_NAMESERVERS; j++) {
+			s_ns_cells(json_array_get(nss, j), cell);
+			fputs("    ", out);
+			for (int c = 0; c < N_NCOLS; c++)
+				s_print_cell(out, cell[c], width[c], "", c == N_NCOLS - 1);
+			fputc('\n', out);
+		}
+	}
+}
+
+/* Does result i carry warning text within its first LIMIT_MAX_WARNINGS? */
+static bool s_has_warning(const json_t *r, const char *text)
+{
+	const json_t *w = json_object_get(r, "warnings");
+
+	for (size_t v = 0; v < json_array_size(w) && v < LIMIT_MAX_WARNINGS; v++) {
+		const char *t = json_string_value(json_array_get(w, v));
+		if (t != NULL && strcmp(t, text) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Every distinct warning once, with the agents that gave it (TLS-ALPN-01,
+ * DNS-01 and CAA: for CAA they say why a record forbids). */
+static void s_print_warnings(const json_t *results, FILE *out)
+{
+	char text[REPORT_ESC_LEN], a[REPORT_CELL_LEN];
+	size_t n = json_array_size(results), k = 0;
+
+	if (n > REPORT_MAX_ROWS)
+		n = REPORT_MAX_ROWS;
+	for (size_t i = 0; i < n; i++) {
+		const json_t *ws = json_object_get(json_array_get(results, i), "warnings");
+		for (size_t v = 0; v < json_array_size(ws) && v < LIMIT_MAX_WARNINGS; v++) {
+			const char *t = json_string_value(json_array_get(ws, v));
+			size_t listed = 0, total = 0;
+			bool seen = false;
+			if (t == NULL)
+				continue;
+			for (size_t j = 0; j < i && !seen; j++)
+				seen = s_has_warning(json_array_get(results, j), t);
+			for (size_t u = 0; u < v && !seen; u++)
+				seen = json_equal(json_array_get(ws, u), json_array_get(ws, v));
+			if (seen)
+				continue;
+			if (k++ == 0)
+				fputs("Warnings:\n", out);
+			fputs("  ", out);
+			for (size_t j = i; j < n; j++) {
+				const json_t *r = json_array_get(results, j);
+				if (!s_has_warning(r, t))
+					continue;
+				if (listed++ < VERDICT_MAX_LISTED) {
+					s_esc(s_get(r, "agent"), a, sizeof(a));
+					fprintf(out, "%s%s", listed > 1 ? ", " : "", a);
+				}
+				total++;
+			}
+			if (total > VERDICT_MAX_LISTED)
+				fprintf(out, " and %zu more", total - VERDICT_MAX_LISTED);
+			s_esc(t, text, sizeof(text));
+			fprintf(out, ": %s\n", text);
+		}
+	}
+}
+
+/* Methods whose table lists the agents' warnings (HTTP-01 keeps its table as
+ * it was: its warnings are in the diagnosis). */
+static bool s_warns_in_table(const char *method)
+{
+	return strcmp(method, "tls-alpn-01") == 0 || strcmp(method, "dns-01") == 0 ||
+	       strcmp(method, "caa") == 0;
+}
+
 /* "a3 (eu-west), a4 (us-west)" for results whose outcome is want. */
 static void s_print_agents(const json_t *results, const char *want, FILE *out)
 {
@@ -543,6 +834,10 @@ void report_print(const json_t *doc, FILE *out, bool color)
 		s_esc(s_get(c, "mode"), buf, sizeof(buf));
 		fprintf(out, " (%s)\n", buf[0] != '\0' ? buf : "?");
 		s_print_table(results, out, color);
+		s_print_certs(results, out);
+		s_print_nameservers(results, out);
+		if (s_warns_in_table(s_get(c, "method")))
+			s_print_warnings(results, out);
 		fputs("Failing vantages: ", out);
 		s_print_agents(results, "fail", out);
 		fputc('\n', out);

@@ -434,3 +434,274 @@ Test(report, print_from_foreign_document)
 	free(out);
 	json_decref(doc);
 }
+
+/* ---- TLS-ALPN-01, DNS-01 and CAA fields ---- */
+
+#define SHA_A "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* s_geo() turned into a TLS-ALPN-01 check: port 443, no URL, certificates. */
+static void s_tls(struct vt_check *c)
+{
+	s_geo(c);
+	c->method = VT_METHOD_TLSALPN01;
+	for (size_t i = 0; i < c->n_entries; i++) {
+		struct vt_result *r = &c->entries[i].result;
+		struct vt_cert *k = &r->cert;
+		r->records[0].url[0] = '\0';
+		r->records[0].port = 443;
+		r->http_status = 0;
+		if (i == 2)
+			continue; /* eu-west timed out: no certificate */
+		k->present = true;
+		snprintf(k->subject, sizeof(k->subject), "CN=example.com");
+		snprintf(k->issuer, sizeof(k->issuer), "CN=example.com");
+		snprintf(k->sans[0], sizeof(k->sans[0]), "example.com");
+		k->n_sans = 1;
+		k->not_before = 1787000000; /* 2026-08-17T20:53:20Z */
+		k->not_after = 1795000000;  /* 2026-11-18T11:06:40Z */
+		snprintf(k->sha256, sizeof(k->sha256), "%s", SHA_A);
+		snprintf(k->tls_version, sizeof(k->tls_version), "TLSv1.3");
+		snprintf(k->alpn, sizeof(k->alpn), "acme-tls/1");
+	}
+	verdict_judge(c, DEFAULT_MIN_ANSWERS);
+}
+
+Test(report, cert_fields)
+{
+	struct vt_check c;
+	json_t *doc;
+	const json_t *r, *cert, *sans, *rec;
+
+	s_tls(&c);
+	doc = report_json(&c, 1);
+	r = s_result(doc, 0, 0);
+	cert = s_path(r, "cert");
+	cr_assert(json_is_object(cert));
+	cr_assert_str_eq(json_string_value(s_path(cert, "subject")), "CN=example.com");
+	cr_assert_str_eq(json_string_value(s_path(cert, "issuer")), "CN=example.com");
+	sans = s_path(cert, "sans");
+	cr_assert(json_is_array(sans) && json_array_size(sans) == 1);
+	cr_assert_str_eq(json_string_value(json_array_get(sans, 0)), "example.com");
+	cr_assert_str_eq(json_string_value(s_path(cert, "not_before")), "2026-08-17T20:53:20Z");
+	cr_assert_str_eq(json_string_value(s_path(cert, "not_after")), "2026-11-18T11:06:40Z");
+	cr_assert(json_is_integer(s_path(cert, "not_after_unix")));
+	cr_assert_eq(json_integer_value(s_path(cert, "not_after_unix")), 1795000000);
+	cr_assert_str_eq(json_string_value(s_path(cert, "sha256")), SHA_A);
+	cr_assert_str_eq(json_string_value(s_path(cert, "tls_version")), "TLSv1.3");
+	cr_assert_str_eq(json_string_value(s_path(cert, "alpn")), "acme-tls/1");
+	/* No certificate: null, never an empty object. */
+	cr_assert(json_is_null(s_path(s_result(doc, 0, 2), "cert")));
+	/* TLS-ALPN-01 records have no url; the port is still a string. */
+	rec = json_array_get(s_path(r, "records"), 0);
+	cr_assert_null(json_object_get(rec, "url"), "url omitted when empty");
+	cr_assert_str_eq(json_string_value(s_path(rec, "port")), "443");
+	cr_assert_str_eq(json_string_value(s_path(rec, "hostname")), "example.com");
+	json_decref(doc);
+	/* An HTTP-01 result: cert null, dnssec null, no nameservers. */
+	vt_check_clear(&c);
+	s_geo(&c);
+	doc = report_json(&c, 1);
+	r = s_result(doc, 0, 0);
+	cr_assert(json_is_null(s_path(r, "cert")));
+	cr_assert(json_is_null(s_path(r, "dnssec")));
+	cr_assert_null(json_object_get(r, "nameservers"), "omitted when none");
+	cr_assert(json_is_string(s_path(json_array_get(s_path(r, "records"), 0), "url")));
+	json_decref(doc);
+	vt_check_clear(&c);
+}
+
+Test(report, cert_alpn_null_when_none)
+{
+	struct vt_check c;
+	json_t *doc;
+	const json_t *cert;
+
+	s_tls(&c);
+	c.entries[1].result.cert.alpn[0] = '\0';
+	doc = report_json(&c, 1);
+	cert = s_path(s_result(doc, 0, 1), "cert");
+	cr_assert(json_is_null(s_path(cert, "alpn")));
+	json_decref(doc);
+	vt_check_clear(&c);
+}
+
+/* s_geo() as DNS-01: no records, each vantage swept ns1 and ns2; ns2 does
+ * not answer eu-west. */
+static void s_dns(struct vt_check *c)
+{
+	s_geo(c);
+	c->method = VT_METHOD_DNS01;
+	for (size_t i = 0; i < c->n_entries; i++) {
+		struct vt_result *r = &c->entries[i].result;
+		struct vt_nameserver *ns;
+		free(r->records);
+		r->records = NULL;
+		r->n_records = 0;
+		r->http_status = 0;
+		r->outcome = VT_OUTCOME_PASS;
+		r->problem.type = VT_PROB_NONE;
+		r->problem.detail[0] = '\0';
+		snprintf(r->dnssec, sizeof(r->dnssec), "secure");
+		for (int k = 1; k <= 2; k++) {
+			ns = vt_result_add_nameserver(r);
+			cr_assert_not_null(ns);
+			snprintf(ns->name, sizeof(ns->name), "ns%d.example.com", k);
+			snprintf(ns->address, sizeof(ns->address), "10.77.0.9%d", k - 1);
+			ns->rtt_ms = 12;
+			if (k == 2 && i == 2) {
+				snprintf(ns->error, sizeof(ns->error), "query timed out");
+				continue;
+			}
+			ns->reachable = true;
+			ns->matches = true;
+			ns->ttl = 300;
+			snprintf(ns->rcode, sizeof(ns->rcode), "NOERROR");
+			snprintf(ns->answer, sizeof(ns->answer), "\"good\"");
+		}
+	}
+	verdict_judge(c, DEFAULT_MIN_ANSWERS);
+}
+
+Test(report, dnssec_and_nameserver_fields)
+{
+	struct vt_check c;
+	json_t *doc;
+	const json_t *r, *nss, *ns, *down;
+
+	s_dns(&c);
+	c.entries[4].result.dnssec[0] = '\0';
+	vt_result_clear(&c.entries[3].result); /* answered, but swept nothing */
+	c.entries[3].result.outcome = VT_OUTCOME_PASS;
+	doc = report_json(&c, 1);
+	r = s_result(doc, 0, 2);
+	cr_assert_str_eq(json_string_value(s_path(r, "dnssec")), "secure");
+	cr_assert(json_is_null(s_path(s_result(doc, 0, 4), "dnssec")), "null when empty");
+	cr_assert_eq(json_array_size(s_path(r, "records")), 0);
+	nss = s_path(r, "nameservers");
+	cr_assert(json_is_array(nss) && json_array_size(nss) == 2);
+	ns = json_array_get(nss, 0);
+	cr_assert_str_eq(json_string_value(s_path(ns, "name")), "ns1.example.com");
+	cr_assert_str_eq(json_string_value(s_path(ns, "address")), "10.77.0.90");
+	cr_assert(json_is_true(s_path(ns, "reachable")));
+	cr_assert_str_eq(json_string_value(s_path(ns, "rcode")), "NOERROR");
+	cr_assert_str_eq(json_string_value(s_path(ns, "answer")), "\"good\"");
+	cr_assert(json_is_integer(s_path(ns, "ttl")));
+	cr_assert_eq(json_integer_value(s_path(ns, "ttl")), 300);
+	cr_assert(json_is_true(s_path(ns, "matches")));
+	cr_assert_eq(json_integer_value(s_path(ns, "rtt_ms")), 12);
+	cr_assert(json_is_null(s_path(ns, "error")));
+	down = json_array_get(nss, 1);
+	cr_assert(json_is_false(s_path(down, "reachable")));
+	cr_assert(json_is_null(s_path(down, "rcode")), "no rcode: null");
+	cr_assert(json_is_false(s_path(down, "matches")));
+	cr_assert_str_eq(json_string_value(s_path(down, "error")), "query timed out");
+	cr_assert_null(json_object_get(s_result(doc, 0, 3), "nameservers"), "omitted when none");
+	json_decref(doc);
+	vt_check_clear(&c);
+}
+
+Test(report, print_tls_certificates)
+{
+	struct vt_check c;
+	json_t *doc;
+	char *out;
+
+	s_tls(&c);
+	doc = report_json(&c, 1);
+	out = s_print(doc, false);
+	cr_assert(strstr(out, "example.com tls-alpn-01 (validate)") != NULL, "%s", out);
+	cr_assert(strstr(out, "Certificates:\n  a1 (us-east): TLSv1.3, ALPN acme-tls/1, notAfter "
+	                      "2026-11-18T11:06:40Z, sha256 0123456789abcdef...") != NULL,
+	          "%s", out);
+	cr_assert_null(strstr(out, "a3 (eu-west): TLSv1.3"), "no certificate, no line:\n%s", out);
+	cr_assert(strstr(out, "port 443") != NULL, "diagnosis for 443:\n%s", out);
+	free(out);
+	json_decref(doc);
+	vt_check_clear(&c);
+}
+
+Test(report, print_nameserver_table)
+{
+	struct vt_check c;
+	json_t *doc;
+	char *out, *head, *row;
+
+	s_dns(&c);
+	snprintf(c.entries[0].result.nameservers[0].answer, LIMIT_TXT_LEN, "\"evil\033[2J\"");
+	doc = report_json(&c, 1);
+	out = s_print(doc, false);
+	head = strstr(out, "NAMESERVER");
+	cr_assert_not_null(head, "%s", out);
+	cr_assert(strstr(head, "ADDRESS") && strstr(head, "REACHABLE") && strstr(head, "RCODE") &&
+	                  strstr(head, "TTL") && strstr(head, "MATCH") && strstr(head, "ANSWER"),
+	          "%s", out);
+	cr_assert(strstr(out, "  a3 (eu-west)\n") != NULL, "%s", out);
+	row = strstr(strstr(out, "  a3 (eu-west)\n"), "ns2.example.com");
+	cr_assert_not_null(row, "%s", out);
+	cr_assert(strncmp(strstr(row, "10.77.0.91"), "10.77.0.91  no", 14) == 0, "%.80s", row);
+	cr_assert(strstr(row, "(query timed out)") != NULL, "%.100s", row);
+	cr_assert_null(strchr(out, '\033'), "raw ESC printed:\n%s", out);
+	cr_assert(strstr(out, "\"evil\\x1b[2J\"") != NULL, "%s", out);
+	cr_assert(strstr(out, "ns2.example.com (10.77.0.91) does not answer from eu-west") != NULL,
+	          "%s", out);
+	free(out);
+	json_decref(doc);
+	vt_check_clear(&c);
+}
+
+Test(report, print_caa_warnings)
+{
+	struct vt_check c;
+	json_t *doc;
+	const json_t *le;
+	char *out;
+
+	s_geo(&c);
+	c.method = VT_METHOD_CAA;
+	for (size_t i = 2; i <= 3; i++) {
+		struct vt_result *r = &c.entries[i].result;
+		r->outcome = VT_OUTCOME_FAIL;
+		r->problem.type = VT_PROB_CAA;
+		snprintf(r->problem.detail, LIMIT_DETAIL_LEN,
+		         "While processing CAA for example.com: CAA record for example.com "
+		         "prevents issuance");
+		vt_result_add_warning(r, "issue \"digicert.com\" authorizes another CA only");
+	}
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	doc = report_json(&c, 1);
+	le = s_path(json_array_get(s_path(doc, "checks"), 0), "le_multi_perspective");
+	cr_assert(json_is_false(s_path(le, "accepted")));
+	cr_assert_str_eq(json_string_value(s_path(le, "le_problem")),
+	                 "During secondary validation: While processing CAA for example.com: CAA "
+	                 "record for example.com prevents issuance");
+	out = s_print(doc, false);
+	cr_assert(strstr(out, "example.com caa (validate)") != NULL, "%s", out);
+	cr_assert(strstr(out, "Warnings:\n  a3, a4: issue \"digicert.com\" authorizes another CA "
+	                      "only\n") != NULL,
+	          "%s", out);
+	cr_assert(strstr(out, "CAA record for example.com prevents issuance") != NULL, "%s", out);
+	cr_assert(strstr(out, "CAA at example.com forbids this CA only from eu-west and "
+	                      "ap-south") != NULL,
+	          "%s", out);
+	free(out);
+	json_decref(doc);
+	vt_check_clear(&c);
+}
+
+Test(report, print_http01_unchanged_by_new_blocks)
+{
+	struct vt_check c;
+	json_t *doc;
+	char *out;
+
+	s_geo(&c);
+	vt_result_add_warning(&c.entries[0].result, "slow DNS answer (1900 ms)");
+	doc = report_json(&c, 1);
+	out = s_print(doc, false);
+	cr_assert_null(strstr(out, "Warnings:"), "%s", out);
+	cr_assert_null(strstr(out, "Certificates:"), "%s", out);
+	cr_assert_null(strstr(out, "NAMESERVER"), "%s", out);
+	free(out);
+	json_decref(doc);
+	vt_check_clear(&c);
+}

@@ -636,3 +636,451 @@ Test(verdict, several_silent_vantages_one_line)
 	cr_assert_eq(s_diag_count(&c, "did not answer"), 1);
 	vt_check_clear(&c);
 }
+
+/* ---- TLS-ALPN-01 ---- */
+
+#define CERT_PREFIX                                                                                \
+	"Incorrect validation certificate for tls-alpn-01 challenge. Requested example.com from "  \
+	"203.0.113.7:443. "
+#define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define SHA_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+/* s_five() for another method. */
+static void s_five_m(struct vt_check *c, enum vt_method m, enum vt_outcome o3,
+                     enum vt_problem_type type, const char *detail3)
+{
+	s_five(c, o3, type, detail3);
+	c->method = m;
+	for (size_t i = 0; i < c->n_entries; i++)
+		c->entries[i].result.method = m;
+}
+
+/* Every vantage fails the same way (method m). */
+static void s_everywhere_m(struct vt_check *c, enum vt_method m, enum vt_problem_type type,
+                           const char *detail)
+{
+	s_five_m(c, m, VT_OUTCOME_FAIL, type, detail);
+	for (size_t i = 0; i < c->n_entries; i++)
+		c->entries[i].result = c->entries[2].result;
+	verdict_judge(c, DEFAULT_MIN_ANSWERS);
+	cr_assert_eq(c->verdict, VT_VERDICT_FAIL);
+}
+
+/* No diagnosis line contains needle. */
+#define DIAG_LACKS(c, needle)                                                                      \
+	do {                                                                                       \
+		if (s_diag_count((c), (needle)) != 0)                                              \
+			s_dump(c);                                                                 \
+		cr_assert_eq(s_diag_count((c), (needle)), 0, "a line has: %s", (needle));          \
+	} while (0)
+
+Test(verdict, summary_tls_and_caa_prefixes)
+{
+	char buf[VERDICT_SUMMARY_LEN];
+
+	verdict_problem_summary(CERT_PREFIX "Received certificate which is not self-signed.", buf,
+	                        sizeof(buf));
+	cr_assert_str_eq(buf, "Received certificate which is not self-signed.");
+	verdict_problem_summary("During secondary validation: While processing CAA for "
+	                        "example.com: CAA record for example.com prevents issuance",
+	                        buf, sizeof(buf));
+	cr_assert_str_eq(buf, "CAA record for example.com prevents issuance");
+	verdict_problem_summary("203.0.113.7: Timeout during connect (likely firewall problem)",
+	                        buf, sizeof(buf));
+	cr_assert_str_eq(buf, "Timeout during connect");
+}
+
+Test(verdict, tls_no_acme_tls_everywhere)
+{
+	struct vt_check c;
+
+	s_everywhere_m(&c, VT_METHOD_TLSALPN01, VT_PROB_UNAUTHORIZED,
+	               "Cannot negotiate ALPN protocol \"acme-tls/1\" for tls-alpn-01 challenge");
+	DIAG_HAS(&c, "the server on port 443 does not offer acme-tls/1 (Cannot negotiate ALPN");
+	vt_check_clear(&c);
+	s_everywhere_m(&c, VT_METHOD_TLSALPN01, VT_PROB_TLS,
+	               "203.0.113.7: remote error: tls: no application protocol");
+	DIAG_HAS(&c, "the server on port 443 does not offer acme-tls/1 (remote error");
+	vt_check_clear(&c);
+}
+
+Test(verdict, tls_old_version)
+{
+	struct vt_check c;
+
+	s_everywhere_m(&c, VT_METHOD_TLSALPN01, VT_PROB_TLS,
+	               "203.0.113.7: remote error: tls: protocol version not supported");
+	DIAG_HAS(&c, "the server on port 443 only speaks TLS 1.1 or older",
+	         "requires TLS 1.2 or newer");
+	vt_check_clear(&c);
+}
+
+Test(verdict, tls_certificate_rules)
+{
+	struct vt_check c;
+
+	s_everywhere_m(&c, VT_METHOD_TLSALPN01, VT_PROB_UNAUTHORIZED,
+	               CERT_PREFIX "Received certificate with acmeValidationV1 extension value "
+	                           "0011 but expected 2233.");
+	DIAG_HAS(&c, "acmeIdentifier holds the wrong digest, from every vantage",
+	         "stale certificate or another challenge's");
+	vt_check_clear(&c);
+	s_everywhere_m(&c, VT_METHOD_TLSALPN01, VT_PROB_UNAUTHORIZED,
+	               CERT_PREFIX "Received certificate with acmeValidationV1 extension that is "
+	                           "not Critical.");
+	DIAG_HAS(&c, "acmeIdentifier extension (1.3.6.1.5.5.7.1.31) is not marked critical");
+	vt_check_clear(&c);
+	s_everywhere_m(&c, VT_METHOD_TLSALPN01, VT_PROB_UNAUTHORIZED,
+	               CERT_PREFIX "Received certificate which is not self-signed.");
+	DIAG_HAS(&c, "the certificate on port 443 is not self-signed, from every vantage");
+	vt_check_clear(&c);
+	/* Only one region gets the stale certificate. */
+	s_five_m(&c, VT_METHOD_TLSALPN01, VT_OUTCOME_FAIL, VT_PROB_UNAUTHORIZED,
+	         CERT_PREFIX "Received certificate with acmeValidationV1 extension value 0011 but "
+	                     "expected 2233.");
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	DIAG_HAS(&c, "the wrong digest, only from eu-west while 4 other regions pass");
+	vt_check_clear(&c);
+}
+
+Test(verdict, tls_geo_block_says_port_443)
+{
+	struct vt_check c;
+
+	s_five_m(&c, VT_METHOD_TLSALPN01, VT_OUTCOME_FAIL, VT_PROB_CONNECTION,
+	         "203.0.113.7: Timeout during connect (likely firewall problem)");
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	DIAG_HAS(&c, "fails only from eu-west (Timeout during connect) while 4 other regions pass",
+	         "geo-block drops that region on port 443", "allow port 443 from everywhere");
+	DIAG_LACKS(&c, "/.well-known/acme-challenge/");
+	DIAG_LACKS(&c, "port 80");
+	vt_check_clear(&c);
+	s_everywhere_m(&c, VT_METHOD_TLSALPN01, VT_PROB_CONNECTION,
+	               "203.0.113.7: Connection refused");
+	DIAG_HAS(&c, "fails from every vantage (Connection refused)", "listening on port 443");
+	vt_check_clear(&c);
+}
+
+static void s_cert(struct vt_entry *e, const char *sha)
+{
+	e->result.cert.present = true;
+	snprintf(e->result.cert.sha256, sizeof(e->result.cert.sha256), "%s", sha);
+	snprintf(e->result.cert.alpn, sizeof(e->result.cert.alpn), "acme-tls/1");
+}
+
+Test(verdict, tls_different_certificate)
+{
+	struct vt_check c;
+
+	s_five_m(&c, VT_METHOD_TLSALPN01, VT_OUTCOME_PASS, VT_PROB_NONE, NULL);
+	for (size_t i = 0; i < c.n_entries; i++)
+		s_cert(&c.entries[i], i == 2 ? SHA_B : SHA_A);
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	cr_assert_eq(c.verdict, VT_VERDICT_PASS);
+	DIAG_HAS(&c, "passes from all 5 vantages");
+	DIAG_HAS(&c,
+	         "eu-west sees a different certificate (sha256 bbbbbbbbbbbbbbbb...) than the other "
+	         "regions: a CDN edge or a stale server in that region");
+	cr_assert_eq(s_diag_count(&c, "different certificate"), 1);
+	/* The same certificate everywhere: nothing to say. */
+	s_cert(&c.entries[2], SHA_A);
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	DIAG_LACKS(&c, "different certificate");
+	vt_check_clear(&c);
+}
+
+Test(verdict, tls_ipv6_fallback_wording)
+{
+	struct vt_check c;
+
+	s_five_m(&c, VT_METHOD_TLSALPN01, VT_OUTCOME_PASS, VT_PROB_NONE, NULL);
+	vt_result_add_warning(&c.entries[1].result,
+	                      "IPv6 connect to [2001:db8::1]:443 failed; fell back to IPv4");
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	DIAG_HAS(&c, "IPv6 is broken", "any connection or handshake error");
+	DIAG_LACKS(&c, "redirect");
+	vt_check_clear(&c);
+}
+
+/* ---- DNS-01 ---- */
+
+static struct vt_nameserver *s_ns(struct vt_entry *e, const char *name, const char *addr,
+                                  bool reachable, bool matches)
+{
+	struct vt_nameserver *ns = vt_result_add_nameserver(&e->result);
+
+	cr_assert_not_null(ns);
+	snprintf(ns->name, sizeof(ns->name), "%s", name);
+	snprintf(ns->address, sizeof(ns->address), "%s", addr);
+	ns->reachable = reachable;
+	ns->matches = reachable && matches;
+	if (reachable) {
+		snprintf(ns->rcode, sizeof(ns->rcode), "NOERROR");
+		snprintf(ns->answer, sizeof(ns->answer), "\"%s\"", matches ? "good" : "stale");
+		ns->ttl = 300;
+	} else {
+		snprintf(ns->error, sizeof(ns->error), "query timed out");
+	}
+	return ns;
+}
+
+/* Five passing DNS-01 vantages that each swept ns1 and ns2. */
+static void s_dns_five(struct vt_check *c)
+{
+	s_five_m(c, VT_METHOD_DNS01, VT_OUTCOME_PASS, VT_PROB_NONE, NULL);
+	for (size_t i = 0; i < c->n_entries; i++) {
+		s_ns(&c->entries[i], "ns1.example.com", "10.77.0.90", true, true);
+		s_ns(&c->entries[i], "ns2.example.com", "10.77.0.91", true, true);
+	}
+}
+
+Test(verdict, dns_nameserver_geo_blocked)
+{
+	struct vt_check c;
+
+	s_dns_five(&c);
+	c.entries[2].result.nameservers[1].reachable = false;
+	c.entries[2].result.nameservers[1].matches = false;
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	DIAG_HAS(&c, "ns2.example.com (10.77.0.91) does not answer from eu-west while 4 other "
+	             "regions reach it: geo-blocked or firewalled DNS; Let's Encrypt's remote "
+	             "perspectives will fail there");
+	DIAG_LACKS(&c, "ns1.example.com (10.77.0.90) does not");
+	DIAG_LACKS(&c, "not propagated");
+	vt_check_clear(&c);
+}
+
+Test(verdict, dns_nameserver_down_everywhere)
+{
+	struct vt_check c;
+
+	s_dns_five(&c);
+	for (size_t i = 0; i < c.n_entries; i++) {
+		c.entries[i].result.nameservers[1].reachable = false;
+		c.entries[i].result.nameservers[1].matches = false;
+		snprintf(c.entries[i].result.nameservers[1].error, LIMIT_WARNING_LEN,
+		         "query timed out");
+	}
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	DIAG_HAS(&c, "ns2.example.com (10.77.0.91) does not answer from any vantage: ",
+	         "(query timed out)");
+	vt_check_clear(&c);
+}
+
+Test(verdict, dns_ipv6_nameserver_not_judged_without_ipv6)
+{
+	struct vt_check c;
+
+	s_dns_five(&c);
+	for (size_t i = 0; i < c.n_entries; i++)
+		s_ns(&c.entries[i], "ns1.example.com", "2001:db8::53", i != 2, true);
+	c.entries[2].vantage.ipv6 = false;
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	DIAG_LACKS(&c, "2001:db8::53");
+	vt_check_clear(&c);
+}
+
+Test(verdict, dns_not_propagated)
+{
+	struct vt_check c;
+
+	s_dns_five(&c);
+	for (size_t i = 0; i < c.n_entries; i++)
+		c.entries[i].result.nameservers[1].matches = false;
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	DIAG_HAS(&c, "not propagated: ns2.example.com (10.77.0.91) does not serve the TXT record "
+	             "yet (ns1.example.com does): wait until every nameserver serves it (vantage "
+	             "wait will, later) or fix the zone transfer");
+	cr_assert_eq(s_diag_count(&c, "not propagated"), 1);
+	vt_check_clear(&c);
+}
+
+Test(verdict, dns_one_region_gets_stale_answer)
+{
+	struct vt_check c;
+
+	s_dns_five(&c);
+	c.entries[2].result.nameservers[0].matches = false;
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	DIAG_HAS(&c, "ns1.example.com (10.77.0.90) does not serve the TXT record to eu-west while "
+	             "4 other regions get it");
+	DIAG_LACKS(&c, "not propagated");
+	vt_check_clear(&c);
+}
+
+Test(verdict, dns_dnssec_bogus)
+{
+	struct vt_check c;
+
+	s_everywhere_m(&c, VT_METHOD_DNS01, VT_PROB_DNS,
+	               "DNS problem: looking up TXT for _acme-challenge.example.com: DNSSEC: "
+	               "Bogus: signature expired");
+	DIAG_HAS(&c, "DNSSEC validation fails (bogus) from every vantage (signature expired)",
+	         "fix the signatures or the DS record; Let's Encrypt's resolvers will refuse "
+	         "every answer");
+	cr_assert_eq(c.n_diagnosis, 1, "the bogus sentence says it all");
+	vt_check_clear(&c);
+	/* Only the result's dnssec field says so, from one region. */
+	s_five_m(&c, VT_METHOD_DNS01, VT_OUTCOME_FAIL, VT_PROB_DNS,
+	         "DNS problem: SERVFAIL looking up TXT for _acme-challenge.example.com - the "
+	         "domain's nameservers may be malfunctioning");
+	snprintf(c.entries[2].result.dnssec, sizeof(c.entries[2].result.dnssec), "bogus");
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	DIAG_HAS(&c, "DNSSEC validation fails (bogus) from eu-west while 4 other regions",
+	         "fix the signatures or the DS record");
+	vt_check_clear(&c);
+}
+
+Test(verdict, dns_wrong_value_no_txt_nxdomain)
+{
+	struct vt_check c;
+
+	s_everywhere_m(&c, VT_METHOD_DNS01, VT_PROB_UNAUTHORIZED,
+	               "Incorrect TXT record \"stale\" found at _acme-challenge.example.com");
+	DIAG_HAS(&c,
+	         "the TXT record at _acme-challenge.example.com has the wrong value from "
+	         "every vantage",
+	         "Incorrect TXT record \"stale\"");
+	vt_check_clear(&c);
+	s_everywhere_m(&c, VT_METHOD_DNS01, VT_PROB_UNAUTHORIZED,
+	               "No TXT record found at _acme-challenge.example.com");
+	DIAG_HAS(&c, "there is no TXT record at _acme-challenge.example.com from every vantage");
+	vt_check_clear(&c);
+	s_everywhere_m(&c, VT_METHOD_DNS01, VT_PROB_DNS,
+	               "DNS problem: NXDOMAIN looking up TXT for _acme-challenge.example.com - "
+	               "check that a DNS record exists for this domain");
+	DIAG_HAS(&c, "_acme-challenge.example.com does not exist (NXDOMAIN) from every vantage");
+	vt_check_clear(&c);
+	s_five_m(&c, VT_METHOD_DNS01, VT_OUTCOME_FAIL, VT_PROB_DNS,
+	         "DNS problem: NXDOMAIN looking up TXT for _acme-challenge.example.com - check "
+	         "that a DNS record exists for this domain");
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	DIAG_HAS(&c, "does not exist (NXDOMAIN) for eu-west while 4 other regions pass",
+	         "not caught up");
+	vt_check_clear(&c);
+}
+
+Test(verdict, dns_diagnosis_is_deterministic)
+{
+	struct vt_check c;
+	char first[VERDICT_MAX_DIAGNOSIS][VERDICT_DIAGNOSIS_LEN];
+	size_t n;
+
+	s_dns_five(&c);
+	c.entries[2].result.nameservers[1].reachable = false;
+	c.entries[3].result.nameservers[0].matches = false;
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	n = c.n_diagnosis;
+	memcpy(first, c.diagnosis, sizeof(first));
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	cr_assert_eq(c.n_diagnosis, n);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_str_eq(c.diagnosis[i], first[i]);
+	vt_check_clear(&c);
+}
+
+/* ---- CAA ---- */
+
+#define CAA_FORBIDS                                                                                \
+	"While processing CAA for example.com: CAA record for example.com prevents issuance"
+
+Test(verdict, caa_forbids_with_reason)
+{
+	struct vt_check c;
+
+	s_five_m(&c, VT_METHOD_CAA, VT_OUTCOME_FAIL, VT_PROB_CAA, CAA_FORBIDS);
+	vt_result_add_warning(
+	        &c.entries[2].result,
+	        "CAA at example.com: issue \"digicert.com\" only authorizes another CA");
+	for (size_t i = 0; i < c.n_entries; i++)
+		c.entries[i].result = c.entries[2].result;
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	DIAG_HAS(&c,
+	         "CAA at example.com forbids this CA: issue \"digicert.com\" only authorizes "
+	         "another CA",
+	         "add an issue record");
+	DIAG_LACKS(&c, "warning from"); /* quoted once, not repeated */
+	vt_check_clear(&c);
+}
+
+Test(verdict, caa_forbids_reasons_advise)
+{
+	static const struct {
+		const char *warning, *advice;
+	} cases[] = {
+	        {"validationmethods=dns-01 excludes http-01", "add the method you validate with"},
+	        {"unknown critical tag \"tbs\"", "drop the tag or its critical flag"},
+	        {"accounturi is pinned to https://acme-v02.api.letsencrypt.org/acme/acct/1",
+	         "staging accounts"},
+	};
+
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct vt_check c;
+		s_five_m(&c, VT_METHOD_CAA, VT_OUTCOME_FAIL, VT_PROB_CAA, CAA_FORBIDS);
+		vt_result_add_warning(&c.entries[2].result, "%s", cases[k].warning);
+		for (size_t i = 0; i < c.n_entries; i++)
+			c.entries[i].result = c.entries[2].result;
+		verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+		const char *needles[] = {"CAA at example.com forbids this CA: ", cases[k].warning,
+		                         cases[k].advice, NULL};
+		if (!s_diag_has(&c, needles))
+			s_dump(&c);
+		cr_assert(s_diag_has(&c, needles), "case %zu", k);
+		vt_check_clear(&c);
+	}
+}
+
+Test(verdict, caa_differs_between_regions)
+{
+	struct vt_check c;
+
+	s_five_m(&c, VT_METHOD_CAA, VT_OUTCOME_FAIL, VT_PROB_CAA, CAA_FORBIDS);
+	vt_result_add_warning(&c.entries[2].result, "issue \"digicert.com\" only");
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	DIAG_HAS(&c,
+	         "CAA at example.com forbids this CA only from eu-west (issue \"digicert.com\" "
+	         "only) while 4 other regions allow it",
+	         "remote perspectives");
+	vt_check_clear(&c);
+}
+
+Test(verdict, caa_lookup_fails)
+{
+	struct vt_check c;
+
+	s_everywhere_m(&c, VT_METHOD_CAA, VT_PROB_DNS,
+	               "While processing CAA for example.com: DNS problem: SERVFAIL looking up CAA "
+	               "for example.com - the domain's nameservers may be malfunctioning");
+	DIAG_HAS(&c,
+	         "the CAA lookup fails from every vantage (DNS problem: SERVFAIL looking up CAA",
+	         "DNSSEC");
+	vt_check_clear(&c);
+}
+
+Test(verdict, caa_le_problem)
+{
+	struct vt_check c;
+	char problem[LIMIT_DETAIL_LEN + 64 + LIMIT_DOMAIN_LEN];
+
+	/* Two remotes forbid: 2 of 4 pass, LE refuses with a secondary's detail. */
+	s_five_m(&c, VT_METHOD_CAA, VT_OUTCOME_FAIL, VT_PROB_CAA, CAA_FORBIDS);
+	c.entries[3].result.outcome = VT_OUTCOME_FAIL;
+	c.entries[3].result.problem = c.entries[2].result.problem;
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	cr_assert_eq(c.mpic.accepted, 0);
+	cr_assert_eq(c.mpic.remotes_required, 3);
+	cr_assert_eq(verdict_le_problem(&c, problem, sizeof(problem)), 0);
+	cr_assert_str_eq(problem, "During secondary validation: " CAA_FORBIDS);
+	/* The primary forbids: its detail, no prefix. */
+	c.entries[0].result.outcome = VT_OUTCOME_FAIL;
+	c.entries[0].result.problem = c.entries[2].result.problem;
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	cr_assert_eq(verdict_le_problem(&c, problem, sizeof(problem)), 0);
+	cr_assert_str_eq(problem, CAA_FORBIDS);
+	/* An agent detail without LE's CAA prefix gets it. */
+	snprintf(c.entries[0].result.problem.detail, LIMIT_DETAIL_LEN,
+	         "CAA record for example.com prevents issuance");
+	cr_assert_eq(verdict_le_problem(&c, problem, sizeof(problem)), 0);
+	cr_assert_str_eq(problem, CAA_FORBIDS);
+	vt_check_clear(&c);
+}
