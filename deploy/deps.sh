@@ -8,7 +8,7 @@ libzmq3-dev libsodium-dev libmsgpack-dev libcurl4-openssl-dev libssl-dev
 libldns-dev libunbound-dev libevent-dev libmicrohttpd-dev libjansson-dev
 libconfig-dev libcriterion-dev libpsl-dev
 clang clang-format clang-tidy cppcheck libclang-rt-14-dev
-iproute2 nftables nginx-light knot knot-dnsutils ldnsutils
+iproute2 nftables nginx-light knot knot-dnsutils ldnsutils unbound openssl
 prometheus-blackbox-exporter curl jq valgrind procps psmisc"
 
 missing=""
@@ -28,12 +28,28 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
+# Keep maintainer scripts from starting the packaged services (nginx, knot,
+# unbound, ...) through invoke-rc.d: the lab runs its own instances, and a
+# system unbound would resolve from the real Internet's root.  Only a
+# policy-rc.d this script created is removed again.
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# deploy/deps.sh: no service starts during the install\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	own_policy=1
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
+if [ "$own_policy" -eq 1 ]; then
+	rm -f "$policy"
+	trap - EXIT
+fi
 # Debian starts these services on install where an init system runs; the
 # lab starts its own instances, so keep the packaged ones out of the way.
-for s in nginx knot prometheus-blackbox-exporter; do
+for s in nginx knot unbound prometheus-blackbox-exporter; do
 	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 		systemctl disable --now "$s" >/dev/null 2>&1 || true
 	fi

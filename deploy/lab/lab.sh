@@ -6,7 +6,15 @@
 #   lab.sh env [RUNDIR]            print the path of the sourceable env file
 #   lab.sh status [RUNDIR]         namespaces, processes, agents as the coordinator sees them
 #   lab.sh geoblock REGION|AGENT...  drop those vantages' traffic to geo.example.com
-#   lab.sh unblock                 empty the geo-block set
+#   lab.sh geoblock-addr SITE|ADDR REGION|AGENT...
+#                                  drop all their traffic to one lab address or site
+#                                  (alpn-ok, ns2, ...: its IPv4 and IPv6 addresses)
+#   lab.sh geoblock-dns REGION|AGENT...  = geoblock-addr ns2 (UDP and TCP 53 time out)
+#   lab.sh unblock-addr SITE|ADDR  lift geoblock-addr for that address (unblock-dns: ns2)
+#   lab.sh unblock                 empty every geo-block set
+#   lab.sh dns-set ns1|ns2|both OWNER TYPE RDATA...   add a record to example.com
+#   lab.sh dns-unset ns1|ns2|both OWNER [TYPE]        remove it (Knot re-signs)
+#   lab.sh knotc root|ns1|ns2|sub ARGS...             knotc on one lab nameserver
 #   lab.sh start-agent NAME        (re)start one agent (use1 usw2 euw1 euc1 apse1 rogue)
 #   lab.sh kill-agent NAME [SIG]   signal one agent (default KILL) and forget its PID
 #   lab.sh wait-agents [N] [SECS]  wait until N agents (default 5) are "up"
@@ -19,7 +27,8 @@
 #
 # Network rule: lab namespaces only have the lab's subnets (10.77.0.0/24,
 # fd77::/64) behind a bridge in a "core" namespace, no default route, and their
-# own /etc/netns/NS/resolv.conf pointing at the lab nameserver.  Namespace
+# own /etc/netns/NS/resolv.conf pointing at the lab's recursive resolver
+# (unbound on the target, resolving from the lab root).  Namespace
 # names carry a per-run id, so runs never collide.  Every wait is bounded.
 set -euo pipefail
 
@@ -35,7 +44,7 @@ VT_LIVENESS=${VT_LIVENESS:-3}
 VT_JOB_BUDGET_MS=${VT_JOB_BUDGET_MS:-8000}
 VT_MIN_ANSWERS=${VT_MIN_ANSWERS:-3}
 VT_AGENT_IPV6=${VT_AGENT_IPV6:-true}
-VT_DNSSEC=${VT_DNSSEC:-on}               # sign the lab root and give agents its trust anchor
+VT_DNSSEC=${VT_DNSSEC:-on}               # sign root, example.com, subzones; trust anchor for agents + resolver
 VT_NGINX_WORKERS=${VT_NGINX_WORKERS:-2}
 VT_NGINX_ACCESS_LOG=${VT_NGINX_ACCESS_LOG:-on}
 VT_UP_TIMEOUT=${VT_UP_TIMEOUT:-30}       # seconds to wait for the agents in `up`
@@ -47,9 +56,22 @@ VT_BENCH_NAMES=${VT_BENCH_NAMES:-32}     # bench1..benchN.example.com -> ok's ad
 AGENTS=(use1 usw2 euw1 euc1 apse1)
 declare -A REGION=([use1]=us-east [usw2]=us-west [euw1]=eu-west [euc1]=eu-central [apse1]=ap-southeast [rogue]=rogue)
 declare -A HOST=([coord]=2 [use1]=11 [usw2]=12 [euw1]=13 [euc1]=14 [apse1]=15 [rogue]=19)
-TARGET_V4=(53 80 81 82 83 84 85 86 87)
-TARGET_V6=(53 80 86)
-DNS_V4=10.77.0.53
+TARGET_V4=(53 54 80 81 82 83 84 85 86 87 90 91 92 100 101 102 103 104)
+TARGET_V6=(53 54 80 86 90 91 92)
+DNS_V4=10.77.0.53      # the lab root (knotd "root")
+RESOLVER_V4=10.77.0.54 # unbound, every namespace's resolv.conf
+RESOLVER_V6=fd77::54
+# knotd instances on the target (lab root, example.com x2, delegated subzones)
+DNS_INSTANCES=(root ns1 ns2 sub)
+declare -A DNS_HOST=([root]=53 [ns1]=90 [ns2]=91 [sub]=92)
+# TLS-ALPN-01 responders (openssl s_server, one per site); alpn-none is nginx
+ALPN_SERVERS=(alpn-ok alpn-baddigest alpn-noncrit alpn-tls11)
+# lab sites and servers by name (last byte of 10.77.0.X / fd77::X), for geoblock-addr
+declare -A SITE_V4=([ok]=80 [geo]=81 [closed]=82 [badport]=83 [redir11]=84 [redir12]=85
+	[v6broken]=86 [footer]=87 [root]=53 [a.root-servers.lab]=53 [resolver]=54 [ns1]=90 [ns2]=91
+	[ns-sub]=92 [alpn-ok]=100 [alpn-baddigest]=101 [alpn-noncrit]=102 [alpn-none]=103 [alpn-tls11]=104)
+declare -A SITE_V6=([ok]=80 [v6broken]=86 [root]=53 [a.root-servers.lab]=53 [resolver]=54
+	[ns1]=90 [ns2]=91 [ns-sub]=92)
 
 die() {
 	echo "lab: $*" >&2
@@ -131,7 +153,7 @@ add_ns() {
 	ip netns add "$ns"
 	echo "$ns" >>"$RUN/netns.list"
 	mkdir -p "/etc/netns/$ns"
-	echo "nameserver $DNS_V4" >"/etc/netns/$ns/resolv.conf"
+	printf 'nameserver %s\nnameserver %s\n' "$RESOLVER_V4" "$RESOLVER_V6" >"/etc/netns/$ns/resolv.conf"
 	ip -n "$ns" link set lo up
 }
 
@@ -193,18 +215,185 @@ write_nginx_conf() {
 	rm -f "$out.tmp"
 }
 
+# b64url: 32 random bytes, base64url without padding (tokens, thumbprints)
+b64url() { head -c 32 /dev/urandom | base64 -w0 | tr '+/' '-_' | tr -d '='; }
+sha256_hex() { printf '%s' "$1" | openssl dgst -sha256 -hex | awk '{ print $NF }'; }
+sha256_b64url() { printf '%s' "$1" | openssl dgst -sha256 -binary | base64 -w0 | tr '+/' '-_' | tr -d '='; }
+
+# fill_zone TEMPLATE OUT DS-FILE [ns1|ns2]: subst, then the zone placeholders:
+# @DS_LINES@ (the DS records in DS-FILE), @DNS_TXT@, @EX_SERIAL@ and lines
+# starting with @NS1_ONLY@ (kept for ns1, dropped for every other copy)
+fill_zone() {
+	local tpl=$1 out=$2 dsf=$3 who=${4:-} serial=$SERIAL_BASE
+	[[ $who == ns1 ]] && serial=$((SERIAL_BASE + 1))
+	subst "$tpl" "$out.tmp"
+	awk -v dsf="$dsf" -v txt="$DNS_TXT" -v serial="$serial" -v who="$who" '
+		/^@DS_LINES@$/ {
+			if (dsf != "") while ((getline l < dsf) > 0) print l
+			next
+		}
+		/^@NS1_ONLY@/ { if (who != "ns1") next; sub(/^@NS1_ONLY@/, "") }
+		{ gsub(/@DNS_TXT@/, txt); gsub(/@EX_SERIAL@/, serial); print }' "$out.tmp" >"$out"
+	rm -f "$out.tmp"
+}
+
+# zone_entry DOMAIN FILE SIGNING [POLICY]: one knot.conf zone entry
+zone_entry() {
+	printf '  - domain: %s\n    file: "%s"\n    dnssec-signing: %s\n' "$1" "$2" "$3"
+	[[ -z ${4:-} ]] || printf '    dnssec-policy: %s\n' "$4"
+}
+
+# knot_conf INSTANCE ZONE-ENTRIES: RUN/dns/INSTANCE/knot.conf from the template
+knot_conf() {
+	local inst=$1 zones=$2 dir=$RUN/dns/$1 h=${DNS_HOST[$1]}
+	mkdir -p "$dir/db"
+	subst "$TEMPLATES/knot.conf.in" "$dir/knot.conf.tmp"
+	awk -v z="$zones" -v d="$dir" -v i="$inst" -v l="10.77.0.$h@53, fd77::$h@53" '
+		/^@ZONES@$/ { print z; next }
+		{ gsub(/@DIR@/, d); gsub(/@INSTANCE@/, i); gsub(/@LISTEN@/, l); print }' "$dir/knot.conf.tmp" >"$dir/knot.conf"
+	rm -f "$dir/knot.conf.tmp"
+}
+
+# sign_subzone ZONE: RUN/dns/sub/ZONE.zone, signed with a fresh ldns key
+# (its DS appended to RUN/dns/sub/ds) unless VT_DNSSEC=off
+sign_subzone() {
+	local zone=$1 dir=$RUN/dns/sub k
+	mkdir -p "$dir/keys"
+	fill_zone "$TEMPLATES/$zone.zone.in" "$dir/$zone.unsigned" ""
+	if [[ $VT_DNSSEC != on ]]; then
+		cp "$dir/$zone.unsigned" "$dir/$zone.zone"
+		return 0
+	fi
+	k=$(cd "$dir/keys" && ldns-keygen -a ECDSAP256SHA256 -k "$zone") || die "ldns-keygen $zone failed"
+	# inception an hour back: no validator finds it "not yet valid"
+	ldns-signzone -i "$(date -u -d '-1 hour' +%Y%m%d%H%M%S)" -e "$(date -u -d '+30 days' +%Y%m%d%H%M%S)" \
+		-o "$zone" -f "$dir/$zone.zone" "$dir/$zone.unsigned" "$dir/keys/$k" || die "ldns-signzone $zone failed"
+	cat "$dir/keys/$k.ds" >>"$dir/ds"
+}
+
+# corrupt_rrsig FILE OWNER TYPE: flip bytes in the signature of one RRSIG
+corrupt_rrsig() {
+	local f=$1
+	awk -v owner="$2" -v type="$3" '
+		$1 == owner && $4 == "RRSIG" && $5 == type && !done {
+			sig = $NF; c = substr(sig, 21, 4); r = (c == "AAAA") ? "BBBB" : "AAAA"
+			$NF = substr(sig, 1, 20) r substr(sig, 25); done = 1
+		}
+		{ print }
+		END { if (!done) exit 1 }' "$f" >"$f.tmp" || die "no RRSIG $3 for $2 in $f"
+	mv "$f.tmp" "$f"
+}
+
 write_dns() {
-	local i
-	mkdir -p "$RUN/dns/db"
-	subst "$TEMPLATES/knot.conf.in" "$RUN/dns/knot.conf"
-	subst "$TEMPLATES/root.zone.in" "$RUN/dns/root.zone"
-	{
-		echo "; bench names (make bench): all at ok.example.com's IPv4 address"
-		for ((i = 1; i <= VT_BENCH_NAMES; i++)); do
-			printf 'bench%d.example.com. A 10.77.0.80\n' "$i"
-		done
-	} >>"$RUN/dns/root.zone"
+	local i k dsf="" z
+	mkdir -p "$RUN/dns/resolver" "$RUN/dns/sub"
+	SERIAL_BASE=$(date +%s)
+	DNS_KA="$(b64url).$(b64url)"
+	DNS_TXT=$(sha256_b64url "$DNS_KA")
+
+	# sub: delegated subzones, pre-signed with ldns; bogus gets corrupted
+	: >"$RUN/dns/sub/ds"
+	sign_subzone acme-dns.example.com
+	sign_subzone bogus.example.com
+	if [[ $VT_DNSSEC == on ]]; then
+		corrupt_rrsig "$RUN/dns/sub/bogus.example.com.zone" _acme-challenge.bogus.example.com. TXT
+	fi
+	knot_conf sub "$(zone_entry acme-dns.example.com acme-dns.example.com.zone off
+		zone_entry bogus.example.com bogus.example.com.zone off)"
+
+	# ns1, ns2: example.com, signed by Knot with one shared CSK
+	for i in ns1 ns2; do
+		knot_conf "$i" "$(zone_entry example.com example.com.zone "$VT_DNSSEC" shared)"
+	done
+	if [[ $VT_DNSSEC == on ]]; then
+		keymgr -c "$RUN/dns/ns1/knot.conf" example.com. generate algorithm=ecdsap256sha256 ksk=yes zsk=yes \
+			>>"$RUN/logs/keymgr.log" 2>&1 || die "keymgr generate failed: $(tail -n3 "$RUN/logs/keymgr.log")"
+		keymgr -c "$RUN/dns/ns1/knot.conf" example.com. ds 2>>"$RUN/logs/keymgr.log" |
+			awk '$2 == "DS" && $5 == 2' >"$RUN/dns/ns1/ds"
+		[[ -s $RUN/dns/ns1/ds ]] || die "keymgr printed no DS for example.com"
+		cp -a "$RUN/dns/ns1/db/keys" "$RUN/dns/ns2/db/"
+		dsf=$RUN/dns/ns1/ds
+	fi
+	for i in ns1 ns2; do
+		z=$RUN/dns/$i/example.com.zone
+		fill_zone "$TEMPLATES/example.com.zone.in" "$z" "$([[ $VT_DNSSEC == on ]] && echo "$RUN/dns/sub/ds")" "$i"
+		{
+			echo "; bench names (make bench): all at ok.example.com's IPv4 address"
+			for ((k = 1; k <= VT_BENCH_NAMES; k++)); do
+				printf 'bench%d.example.com. A 10.77.0.80\n' "$k"
+			done
+		} >>"$z"
+	done
+
+	# root: delegates example.com (with its DS)
+	knot_conf root "$(zone_entry . root.zone "$VT_DNSSEC" lab)"
+	fill_zone "$TEMPLATES/root.zone.in" "$RUN/dns/root/root.zone" "$dsf"
 	subst "$TEMPLATES/root.hints.in" "$RUN/dns/root.hints"
+}
+
+write_resolver_conf() {
+	local ta="    # no trust anchor: VT_DNSSEC=off"
+	[[ $VT_DNSSEC == on ]] && ta="    trust-anchor-file: \"$RUN/dns/root.key\""
+	subst "$TEMPLATES/unbound.conf.in" "$RUN/dns/resolver/unbound.conf.tmp"
+	awk -v ta="$ta" '/^@TRUST_ANCHOR_LINE@$/ { print ta; next } { print }' \
+		"$RUN/dns/resolver/unbound.conf.tmp" >"$RUN/dns/resolver/unbound.conf"
+	rm -f "$RUN/dns/resolver/unbound.conf.tmp"
+}
+
+# ---- TLS-ALPN-01 ----
+# alpn_cert NAME [ACMEID-EXT]: self-signed P-256 certificate RUN/tls/NAME.{crt,key}
+# for NAME.example.com, with the acmeIdentifier extension value given
+alpn_cert() {
+	local name=$1 d=$RUN/tls args=()
+	[[ -z ${2:-} ]] || args=(-addext "1.3.6.1.5.5.7.1.31=$2")
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+		-keyout "$d/$name.key" -out "$d/$name.crt" -subj "/CN=$name.example.com" \
+		-addext "subjectAltName=DNS:$name.example.com" "${args[@]}" >>"$RUN/logs/openssl.log" 2>&1 ||
+		die "openssl req for $name failed: $(tail -n3 "$RUN/logs/openssl.log")"
+}
+
+write_tls() {
+	local d=$RUN/tls digest
+	mkdir -p "$d"
+	ALPN_KA="$(b64url).$(b64url)"
+	ALPN_KA_OTHER="$(b64url).$(b64url)"
+	digest=$(sha256_hex "$ALPN_KA")
+	ALPN_DIGEST=$digest
+	alpn_cert alpn-ok "critical,DER:0420$digest"
+	alpn_cert alpn-baddigest "critical,DER:0420$(sha256_hex "$ALPN_KA_OTHER")"
+	alpn_cert alpn-noncrit "DER:0420$digest"
+	alpn_cert alpn-tls11 "critical,DER:0420$digest"
+	# alpn-none: an ordinary site certificate issued by a lab CA
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+		-keyout "$d/lab-ca.key" -out "$d/lab-ca.crt" -subj "/O=vantage lab/CN=vantage lab CA" \
+		>>"$RUN/logs/openssl.log" 2>&1 || die "openssl: lab CA failed"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/alpn-none.key" -out "$d/alpn-none.csr" -subj "/CN=alpn-none.example.com" \
+		>>"$RUN/logs/openssl.log" 2>&1 || die "openssl: alpn-none CSR failed"
+	printf 'subjectAltName=DNS:alpn-none.example.com\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$d/alpn-none.ext"
+	openssl x509 -req -in "$d/alpn-none.csr" -CA "$d/lab-ca.crt" -CAkey "$d/lab-ca.key" -CAcreateserial \
+		-days 30 -extfile "$d/alpn-none.ext" -out "$d/alpn-none.crt" >>"$RUN/logs/openssl.log" 2>&1 ||
+		die "openssl: alpn-none certificate failed"
+	chmod 600 "$d"/*.key
+}
+
+listening() { # ADDR:PORT (TCP, in the target namespace)
+	ip netns exec "$(ns_of target)" ss -Hltn 2>/dev/null | awk '{ print $4 }' | grep -qxF "$1"
+}
+
+start_alpn() {
+	local name h extra
+	for name in "${ALPN_SERVERS[@]}"; do
+		h=${SITE_V4[$name]}
+		extra=()
+		[[ $name == alpn-tls11 ]] && extra=(-tls1_1 -cipher 'DEFAULT@SECLEVEL=0')
+		start_daemon "s_server-$name" target openssl s_server -quiet -www -accept "10.77.0.$h:443" \
+			-cert "$RUN/tls/$name.crt" -key "$RUN/tls/$name.key" -alpn acme-tls/1 "${extra[@]}"
+	done
+	for name in "${ALPN_SERVERS[@]}"; do
+		wait_for 5 "openssl s_server for $name" listening "10.77.0.${SITE_V4[$name]}:443" ||
+			die "openssl s_server for $name did not start: $(tail -n3 "$RUN/logs/s_server-$name.log")"
+	done
 }
 
 write_webroots() {
@@ -230,17 +419,46 @@ write_nft() {
 			set geo_blocked6 {
 				type ipv6_addr
 			}
+			# geoblock-addr: (lab address . vantage address) pairs
+			set pair_blocked {
+				type ipv4_addr . ipv4_addr
+			}
+			set pair_blocked6 {
+				type ipv6_addr . ipv6_addr
+			}
 			chain input {
 				type filter hook input priority 0; policy accept;
 				ip daddr 10.77.0.81 ip saddr @geo_blocked tcp dport { 80, 443 } drop
 				ip6 saddr @geo_blocked6 tcp dport { 80, 443 } ip6 daddr fd77::81 drop
 				ip6 daddr fd77::86 drop
+				ip daddr . ip saddr @pair_blocked drop
+				ip6 daddr . ip6 saddr @pair_blocked6 drop
 			}
 		}
 	EOF
 }
 
-dns_answers() { ip netns exec "$(ns_of target)" kdig +timeout=1 +retry=0 +short @"$DNS_V4" ok.example.com A | grep -q '^10\.77\.0\.80$'; }
+tkdig() { ip netns exec "$(ns_of target)" kdig +timeout=1 +retry=0 "$@"; }
+# knot_ready INSTANCE: the instance answers its zone's SOA (signed when it signs)
+knot_ready() {
+	local h=${DNS_HOST[$1]} zone=example.com
+	case $1 in
+	root) zone=. ;;
+	sub) zone=bogus.example.com ;;
+	esac
+	if [[ $VT_DNSSEC == on && $1 != sub ]]; then
+		tkdig +dnssec +noall +answer @"10.77.0.$h" "$zone" SOA | grep -q 'RRSIG'
+	else
+		tkdig +short @"10.77.0.$h" "$zone" SOA | grep -q .
+	fi
+}
+# resolver_ready: unbound resolves ok.example.com from the root (validated)
+resolver_ready() {
+	local out
+	out=$(tkdig +dnssec @"$RESOLVER_V4" ok.example.com A) || return 1
+	grep -qE '^ok\.example\.com\.\s.*\sA\s+10\.77\.0\.80$' <<<"$out" || return 1
+	[[ $VT_DNSSEC != on ]] || grep -qi 'flags:.* ad' <<<"$out"
+}
 web_answers() { ip netns exec "$(ns_of target)" curl -fsS -m 2 -o /dev/null http://10.77.0.80/index.html; }
 api_answers() { [[ -s $RUN/coord/api.token ]] && ip netns exec "$(ns_of coord)" curl -fsS -m 2 -o /dev/null -H "Authorization: Bearer $(cat "$RUN/coord/api.token")" http://127.0.0.1:8750/v1/health; }
 
@@ -312,6 +530,27 @@ write_env() {
 		echo "VT_ROOT_HINTS=$RUN/dns/root.hints"
 		echo "VT_TRUST_ANCHOR=$([[ $VT_DNSSEC == on ]] && echo "$RUN/dns/root.key")"
 		echo "VT_DNS=$DNS_V4"
+		echo "VT_DNS_ROOT=$DNS_V4"
+		echo "VT_RESOLVER=$RESOLVER_V4"
+		echo "VT_RESOLVER6=$RESOLVER_V6"
+		echo "VT_DNS_NS1=10.77.0.${DNS_HOST[ns1]}"
+		echo "VT_DNS_NS1_V6=fd77::${DNS_HOST[ns1]}"
+		echo "VT_DNS_NS2=10.77.0.${DNS_HOST[ns2]}"
+		echo "VT_DNS_NS2_V6=fd77::${DNS_HOST[ns2]}"
+		echo "VT_DNS_SUB=10.77.0.${DNS_HOST[sub]}"
+		echo "VT_DNS_SUB_V6=fd77::${DNS_HOST[sub]}"
+		echo "VT_DNS_KA=$DNS_KA"
+		echo "VT_DNS_TXT=$DNS_TXT"
+		echo "VT_ALPN_KA=$ALPN_KA"
+		echo "VT_ALPN_DIGEST=$ALPN_DIGEST"
+		echo "VT_ALPN_KA_OTHER=$ALPN_KA_OTHER"
+		echo "VT_TLS_DIR=$RUN/tls"
+		echo "VT_LAB_CA=$RUN/tls/lab-ca.crt"
+		for node in $(printf '%s\n' "${!SITE_V4[@]}" | sort); do
+			[[ $node == *.* ]] && continue
+			var=$(echo "$node" | tr '[:lower:]-' '[:upper:]_')
+			echo "VT_SITE_$var=10.77.0.${SITE_V4[$node]}"
+		done
 		echo "VT_AGENTS='${AGENTS[*]}'"
 		echo "VT_JOB_BUDGET_MS=$VT_JOB_BUDGET_MS"
 		echo "VT_DIAL_TIMEOUT_MS=$VT_DIAL_TIMEOUT_MS"
@@ -350,7 +589,7 @@ up_failed() {
 cmd_up() {
 	[[ $(id -u) -eq 0 ]] || die "must run as root (network namespaces)"
 	local t
-	for t in ip nft nginx knotd kdig curl jq sysctl; do
+	for t in ip nft nginx knotd knotc keymgr kdig ldns-keygen ldns-signzone unbound openssl ss curl jq sysctl; do
 		command -v "$t" >/dev/null || die "missing tool '$t' (run: make deps)"
 	done
 	if [[ $VT_NO_VANTAGE != 1 ]]; then
@@ -389,18 +628,30 @@ cmd_up() {
 	done
 	write_nft
 
-	# DNS and web on the target
+	# DNS, web and TLS on the target
 	write_dns
+	write_tls
 	write_webroots
 	write_nginx_conf
-	start_daemon knotd target knotd -c "$RUN/dns/knot.conf"
-	wait_for 10 "knotd to answer" dns_answers
+	local inst
+	for inst in "${DNS_INSTANCES[@]}"; do
+		start_daemon "knotd-$inst" target knotd -c "$RUN/dns/$inst/knot.conf"
+	done
+	ip netns exec "$(ns_of target)" nginx -t -q -c "$RUN/target/nginx.conf" || die "nginx config test failed"
+	start_daemon nginx target nginx -c "$RUN/target/nginx.conf"
+	start_alpn
+	for inst in "${DNS_INSTANCES[@]}"; do
+		wait_for 15 "knotd $inst to answer (signed)" knot_ready "$inst" ||
+			die "knotd $inst not ready; last log lines: $(tail -n 5 "$RUN/logs/knotd-$inst.log")"
+	done
 	if [[ $VT_DNSSEC == on ]]; then
 		write_trust_anchor
 	fi
-	ip netns exec "$(ns_of target)" nginx -t -q -c "$RUN/target/nginx.conf" || die "nginx config test failed"
-	start_daemon nginx target nginx -c "$RUN/target/nginx.conf"
-	wait_for 10 "nginx to answer" web_answers
+	write_resolver_conf
+	start_daemon unbound target unbound -d -c "$RUN/dns/resolver/unbound.conf"
+	wait_for 10 "the lab resolver to resolve ok.example.com (validated)" resolver_ready ||
+		die "the lab resolver (unbound, $RESOLVER_V4) does not resolve ok.example.com; see $RUN/logs/unbound.log"
+	wait_for 10 "nginx to answer" web_answers || die "nginx does not answer"
 
 	if [[ $VT_NO_VANTAGE != 1 ]]; then
 		"$VT_BIN/vantage" keygen coordinator --dir "$RUN/keys" >>"$RUN/logs/keygen.log" 2>&1 ||
@@ -519,12 +770,93 @@ cmd_unblock() {
 	ns=$(ns_of target)
 	ip netns exec "$ns" nft flush set inet vtlab geo_blocked
 	ip netns exec "$ns" nft flush set inet vtlab geo_blocked6
-	log "geo-block set emptied"
+	ip netns exec "$ns" nft flush set inet vtlab pair_blocked
+	ip netns exec "$ns" nft flush set inet vtlab pair_blocked6
+	log "geo-block sets emptied"
+}
+
+# target_addrs SITE|ADDR: the lab addresses of a site/server name or a literal address
+target_addrs() {
+	local t=${1%.}
+	if [[ $t =~ ^10\.77\.0\.[0-9]+$ || $t == fd77:* ]]; then
+		echo "$t"
+		return 0
+	fi
+	t=${t%.example.com}
+	[[ -n ${SITE_V4[$t]:-} ]] || die "no lab site or server '$1' (one of: ${!SITE_V4[*]}, or an address)"
+	echo "10.77.0.${SITE_V4[$t]}"
+	[[ -z ${SITE_V6[$t]:-} ]] || echo "fd77::${SITE_V6[$t]}"
+}
+
+cmd_geoblock_addr() { # SITE|ADDR REGION|AGENT...
+	(($# >= 2)) || die "usage: lab.sh geoblock-addr SITE|ADDR REGION|AGENT..."
+	load_run
+	local target=$1 a addr ns
+	shift
+	ns=$(ns_of target)
+	for a in $(nodes_for "$@"); do
+		for addr in $(target_addrs "$target"); do
+			if [[ $addr == *:* ]]; then
+				ip netns exec "$ns" nft add element inet vtlab pair_blocked6 "{ $addr . fd77::${HOST[$a]} }"
+			else
+				ip netns exec "$ns" nft add element inet vtlab pair_blocked "{ $addr . 10.77.0.${HOST[$a]} }"
+			fi
+		done
+		log "geo-blocked $a (${REGION[$a]}) from $target ($(target_addrs "$target" | paste -sd' '))"
+	done
+}
+
+cmd_unblock_addr() { # SITE|ADDR
+	(($# == 1)) || die "usage: lab.sh unblock-addr SITE|ADDR"
+	load_run
+	local a addr ns
+	ns=$(ns_of target)
+	for addr in $(target_addrs "$1"); do
+		for a in "${AGENTS[@]}" rogue; do
+			if [[ $addr == *:* ]]; then
+				ip netns exec "$ns" nft delete element inet vtlab pair_blocked6 "{ $addr . fd77::${HOST[$a]} }" 2>/dev/null || true
+			else
+				ip netns exec "$ns" nft delete element inet vtlab pair_blocked "{ $addr . 10.77.0.${HOST[$a]} }" 2>/dev/null || true
+			fi
+		done
+	done
+	log "lifted the geo-blocks of $1"
+}
+
+knotc_of() { # INSTANCE ARGS...
+	local inst=$1
+	shift
+	[[ -n ${DNS_HOST[$inst]:-} ]] || die "no lab nameserver '$inst' (${DNS_INSTANCES[*]})"
+	knotc -s "$RUN/dns/$inst/knot.sock" "$@"
+}
+
+# dns_edit ns1|ns2|both set|unset OWNER ARGS...: one transaction on example.com
+dns_edit() {
+	local which=$1 op=$2 owner=$3 inst insts=()
+	shift 3
+	load_run
+	case $which in
+	ns1 | ns2) insts=("$which") ;;
+	both) insts=(ns1 ns2) ;;
+	*) die "usage: lab.sh dns-$op ns1|ns2|both OWNER ..." ;;
+	esac
+	# OWNER relative to example.com, or absolute (a trailing dot is added to a
+	# name that already ends in example.com)
+	[[ $owner == *example.com ]] && owner=$owner.
+	for inst in "${insts[@]}"; do
+		knotc_of "$inst" zone-begin example.com. >/dev/null || die "knotc zone-begin on $inst failed"
+		if ! knotc_of "$inst" "zone-$op" example.com. "$owner" "$@" >/dev/null; then
+			knotc_of "$inst" zone-abort example.com. >/dev/null 2>&1 || true
+			die "knotc zone-$op on $inst failed"
+		fi
+		knotc_of "$inst" zone-commit example.com. >/dev/null || die "knotc zone-commit on $inst failed"
+		log "$inst: zone-$op $owner $*"
+	done
 }
 
 cmd_status() {
 	load_run "${1:-}"
-	local f name pid st
+	local f name pid st set
 	echo "lab $VT_ID  run dir $RUN"
 	echo "namespaces:"
 	ip netns list | grep "^$VT_ID-" | sed 's/^/  /' || true
@@ -539,6 +871,11 @@ cmd_status() {
 	done
 	echo "geo-blocked:"
 	ip netns exec "$(ns_of target)" nft list set inet vtlab geo_blocked 2>/dev/null | sed -n 's/^\s*elements = /  /p' || true
+	echo "geo-blocked (lab address . vantage):"
+	for set in pair_blocked pair_blocked6; do
+		ip netns exec "$(ns_of target)" nft list set inet vtlab "$set" 2>/dev/null |
+			sed -n '/elements = /,/}/{s/^\s*elements = //;s/^\s*/  /;p}' || true
+	done
 	if [[ -s $RUN/coord/api.token ]]; then
 		echo "agents (coordinator's view):"
 		ip netns exec "$(ns_of coord)" "$VT_BIN/vantage" agents --token-file "$RUN/coord/api.token" 2>&1 | sed 's/^/  /' || true
@@ -558,6 +895,27 @@ main() {
 	status) cmd_status "$@" ;;
 	geoblock) cmd_geoblock "$@" ;;
 	unblock) cmd_unblock ;;
+	geoblock-addr) cmd_geoblock_addr "$@" ;;
+	unblock-addr) cmd_unblock_addr "$@" ;;
+	geoblock-dns) cmd_geoblock_addr ns2 "$@" ;;
+	unblock-dns) cmd_unblock_addr ns2 ;;
+	dns-set)
+		(($# >= 4)) || die "usage: lab.sh dns-set ns1|ns2|both OWNER TYPE RDATA..."
+		local w=$1 o=$2 ty=$3
+		shift 3
+		dns_edit "$w" set "$o" 60 "$ty" "$@"
+		;;
+	dns-unset)
+		(($# >= 2)) || die "usage: lab.sh dns-unset ns1|ns2|both OWNER [TYPE]"
+		local w=$1 o=$2
+		shift 2
+		dns_edit "$w" unset "$o" "$@"
+		;;
+	knotc)
+		(($# >= 2)) || die "usage: lab.sh knotc root|ns1|ns2|sub ARGS..."
+		load_run
+		knotc_of "$@"
+		;;
 	start-agent)
 		(($# == 1)) || die "usage: lab.sh start-agent NAME"
 		load_run
@@ -594,7 +952,7 @@ main() {
 		exec ip netns exec "$(ns_of "$node")" "$@"
 		;;
 	*)
-		sed -n '2,20s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+		sed -n '2,26s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 		exit 2
 		;;
 	esac
