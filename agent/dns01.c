@@ -85,7 +85,7 @@ static void s_incorrect(struct s_dns01 *d, const struct nssweep_txt *t)
 	if (strlen(t->v[0]) > NSSWEEP_SHOW_LEN || t->cut[0])
 		snprintf(shown, sizeof(shown), "%.*s...", NSSWEEP_SHOW_LEN, t->v[0]);
 	else
-		snprintf(shown, sizeof(shown), "%s", t->v[0]);
+		snprintf(shown, sizeof(shown), "%.*s", NSSWEEP_SHOW_LEN, t->v[0]);
 	nssweep_quote(shown, quoted, sizeof(quoted));
 	if (t->n > 1)
 		snprintf(more, sizeof(more), " (and %zu more)", t->n - 1);
@@ -286,7 +286,9 @@ static int s_start(struct probe *p, char *err, size_t errlen)
 		snprintf(err, errlen, "domain too long for %s", DNS01_LABEL);
 		goto out;
 	}
-	snprintf(d->qname, sizeof(d->qname), "%s.%s", DNS01_LABEL, base);
+	/* the length was checked above; the precision only tells the compiler */
+	snprintf(d->qname, sizeof(d->qname), "%s.%.*s", DNS01_LABEL,
+	         (int)(sizeof(d->qname) - sizeof(DNS01_LABEL) - 1), base);
 	snprintf(d->swept, sizeof(d->swept), "%s", d->qname);
 	rec = vt_result_add_record(probe_result(p));
 	if (rec == NULL) {

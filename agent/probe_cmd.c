@@ -1,7 +1,8 @@
 /*
- * probe_cmd.c -- the one-shot probe: parse the command line, run one probe on
- * a private event_base, judge it with verdict.c and print it with report.c,
- * exactly as the coordinator would for a single vantage.
+ * probe_cmd.c -- the one-shot probe: parse the command line, run one probe
+ * (http-01, tls-alpn-01, dns-01 or caa) on a private event_base, judge it
+ * with verdict.c and print it with report.c, exactly as the coordinator
+ * would for a single vantage.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "../common/keyauth.h"
 #include "../common/report.h"
 #include "../common/verdict.h"
 #include "probe.h"
@@ -34,11 +36,19 @@ struct s_opts {
 static void s_usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: vantage-agent probe http-01 DOMAIN [options]\n"
-	        "  --key-authorization KA   validate: expect KA (TOKEN.THUMBPRINT) at the URL\n"
-	        "  --token TOKEN            reachability mode with this token (default random)\n"
+	        "usage: vantage-agent probe http-01|tls-alpn-01|dns-01|caa DOMAIN [options]\n"
+	        "  --key-authorization KA   validate: TOKEN.THUMBPRINT (http-01, tls-alpn-01,\n"
+	        "                           dns-01); without one, check reachability\n"
+	        "  --digest D               tls-alpn-01, dns-01: validate against SHA-256(KA),\n"
+	        "                           64 hex or 43 base64url characters\n"
+	        "  --txt VALUE              dns-01: the expected TXT value (the digest)\n"
+	        "  --token TOKEN            http-01 reachability with this token (default "
+	        "random)\n"
+	        "  --issuer-domain D        caa: the CA's issuer domain (default %s)\n"
+	        "  --account-uri URI        caa: the ACME account URL (accounturi)\n"
 	        "  --resolver ADDR[@PORT]   forward DNS to this resolver (default: recursive)\n"
 	        "  --root-hints FILE        root hints for recursive resolution\n"
+	        "  --trust-anchor FILE      DNSSEC trust anchor (default: no validation)\n"
 	        "  --treat-as-public P[,P]  prefixes to treat as public (labs)\n"
 	        "  --dial-timeout-ms N      TCP connect timeout (default %d)\n"
 	        "  --budget-ms N            the job's time budget (default %d, %d..%d)\n"
@@ -46,8 +56,8 @@ static void s_usage(FILE *out)
 	        "  --json                   print the JSON document\n"
 	        "  --help                   this text\n"
 	        "Exit status: 0 pass, 1 fail, 3 unknown, 2 usage error.\n",
-	        HTTP01_DIAL_TIMEOUT_MS, JOB_DEFAULT_BUDGET_MS, JOB_MIN_BUDGET_MS,
-	        JOB_MAX_BUDGET_MS);
+	        CAA_DEFAULT_ISSUER, HTTP01_DIAL_TIMEOUT_MS, JOB_DEFAULT_BUDGET_MS,
+	        JOB_MIN_BUDGET_MS, JOB_MAX_BUDGET_MS);
 }
 
 /* Parse a decimal in [lo, hi].  0 or -1. */
@@ -96,14 +106,128 @@ static int s_random_token(char *out, size_t len)
 	return 0;
 }
 
+/* Copy a path option into dst (dstlen).  0, or -1 after a message. */
+static int s_path_opt(const char *opt, const char *arg, char *dst, size_t dstlen)
+{
+	if (strlen(arg) >= dstlen) {
+		fprintf(stderr, "probe: %s path too long\n", opt);
+		return -1;
+	}
+	snprintf(dst, dstlen, "%s", arg);
+	return 0;
+}
+
+/* The challenge options against the method; fills job's mode, token, key
+ * authorization, digest and CAA fields.  0, or -1 after a message. */
+static int s_challenge(struct vt_job *job, const char *ka, const char *token, const char *digest,
+                       const char *txt, const char *issuer, const char *account)
+{
+	const char *dopt = digest != NULL ? "--digest" : "--txt";
+	const char *dval = digest != NULL ? digest : txt;
+	char err[128], *dot;
+	uint8_t raw[32];
+
+	if ((ka != NULL) + (token != NULL) + (digest != NULL) + (txt != NULL) > 1) {
+		fprintf(stderr, "probe: give one of --key-authorization, --token, --digest, "
+		                "--txt\n");
+		return -1;
+	}
+	if ((issuer != NULL || account != NULL) && job->method != VT_METHOD_CAA) {
+		fprintf(stderr, "probe: --issuer-domain and --account-uri are for caa\n");
+		return -1;
+	}
+	if (job->method == VT_METHOD_CAA) {
+		if (ka != NULL || token != NULL || dval != NULL) {
+			fprintf(stderr, "probe: caa takes no challenge value (use "
+			                "--issuer-domain, --account-uri)\n");
+			return -1;
+		}
+		if (issuer != NULL &&
+		    (strlen(issuer) == 0 || strlen(issuer) > LIMIT_CAA_ISSUER_LEN ||
+		     strspn(issuer, "abcdefghijklmnopqrstuvwxyz"
+		                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != strlen(issuer))) {
+			fprintf(stderr, "probe: --issuer-domain must be a domain name\n");
+			return -1;
+		}
+		if (account != NULL && (strlen(account) == 0 || strlen(account) > LIMIT_URL_LEN ||
+		                        strpbrk(account, " ;\t\r\n") != NULL)) {
+			fprintf(stderr,
+			        "probe: --account-uri must be a URL without spaces or ';'\n");
+			return -1;
+		}
+		job->mode = VT_MODE_VALIDATE;
+		snprintf(job->caa_issuer, sizeof(job->caa_issuer), "%s",
+		         issuer != NULL ? issuer : CAA_DEFAULT_ISSUER);
+		if (account != NULL)
+			snprintf(job->caa_account_uri, sizeof(job->caa_account_uri), "%s", account);
+		/* one-shot: ask about HTTP-01, the CA's most common method */
+		job->caa_methods = 1u << VT_METHOD_HTTP01;
+		return 0;
+	}
+	if (token != NULL && job->method != VT_METHOD_HTTP01) {
+		fprintf(stderr, "probe: --token is for http-01\n");
+		return -1;
+	}
+	if (dval != NULL) {
+		if (job->method == VT_METHOD_HTTP01 ||
+		    (txt != NULL && job->method != VT_METHOD_DNS01)) {
+			fprintf(stderr, "probe: %s is for %s (http-01 needs --key-authorization)\n",
+			        dopt, txt != NULL ? "dns-01" : "tls-alpn-01 and dns-01");
+			return -1;
+		}
+		if (keyauth_digest_parse(dval, raw, err, sizeof(err)) != 0) {
+			fprintf(stderr, "probe: %s: %s\n", dopt, err);
+			return -1;
+		}
+		keyauth_b64url32(raw, job->digest);
+		job->mode = VT_MODE_VALIDATE;
+	}
+	if (ka != NULL) {
+		dot = strchr(ka, '.');
+		if (dot == NULL || dot == ka || strlen(ka) > LIMIT_KEYAUTH_LEN ||
+		    (size_t)(dot - ka) > LIMIT_TOKEN_LEN) {
+			fprintf(stderr, "probe: --key-authorization must be TOKEN.THUMBPRINT\n");
+			return -1;
+		}
+		snprintf(job->key_authorization, sizeof(job->key_authorization), "%s", ka);
+		snprintf(job->token, sizeof(job->token), "%.*s", (int)(dot - ka), ka);
+		if (!s_token_ok(job->token)) {
+			fprintf(stderr, "probe: the token (before '.') must be base64url\n");
+			return -1;
+		}
+		job->mode = VT_MODE_VALIDATE;
+		return 0;
+	}
+	if (job->mode == VT_MODE_VALIDATE) /* digest: no token needed */
+		return 0;
+	job->mode = VT_MODE_REACHABILITY;
+	if (token != NULL) {
+		if (!s_token_ok(token)) {
+			fprintf(stderr, "probe: --token must be base64url, 1..%d characters\n",
+			        LIMIT_TOKEN_LEN);
+			return -1;
+		}
+		snprintf(job->token, sizeof(job->token), "%s", token);
+	} else if (s_random_token(job->token, sizeof(job->token)) != 0) {
+		fprintf(stderr, "probe: cannot get random bytes\n");
+		return -1;
+	}
+	return 0;
+}
+
 /* Fill o from argv.  0, or -1 after printing a message (exit 2); 1 for --help. */
 static int s_parse(int argc, char **argv, struct s_opts *o)
 {
 	static const struct option longopts[] = {
 	        {"key-authorization", required_argument, NULL, 'k'},
 	        {"token", required_argument, NULL, 't'},
+	        {"digest", required_argument, NULL, 'D'},
+	        {"txt", required_argument, NULL, 'T'},
+	        {"issuer-domain", required_argument, NULL, 'I'},
+	        {"account-uri", required_argument, NULL, 'A'},
 	        {"resolver", required_argument, NULL, 'r'},
 	        {"root-hints", required_argument, NULL, 'R'},
+	        {"trust-anchor", required_argument, NULL, 'a'},
 	        {"treat-as-public", required_argument, NULL, 'p'},
 	        {"dial-timeout-ms", required_argument, NULL, 'd'},
 	        {"budget-ms", required_argument, NULL, 'b'},
@@ -112,8 +236,9 @@ static int s_parse(int argc, char **argv, struct s_opts *o)
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	char err[256], *dot;
-	const char *ka = NULL, *token = NULL, *method, *domain;
+	char err[256];
+	const char *ka = NULL, *token = NULL, *digest = NULL, *txt = NULL, *issuer = NULL,
+	           *account = NULL, *method, *domain;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -135,6 +260,23 @@ static int s_parse(int argc, char **argv, struct s_opts *o)
 		case 't':
 			token = optarg;
 			break;
+		case 'D':
+			digest = optarg;
+			break;
+		case 'T':
+			txt = optarg;
+			break;
+		case 'I':
+			issuer = optarg;
+			break;
+		case 'A':
+			account = optarg;
+			break;
+		case 'a':
+			if (s_path_opt("--trust-anchor", optarg, o->cfg.resolver.trust_anchor,
+			               sizeof(o->cfg.resolver.trust_anchor)) != 0)
+				return -1;
+			break;
 		case 'r':
 			if (strlen(optarg) >= sizeof(o->cfg.resolver.forwarder)) {
 				fprintf(stderr, "probe: --resolver too long\n");
@@ -144,12 +286,9 @@ static int s_parse(int argc, char **argv, struct s_opts *o)
 			         optarg);
 			break;
 		case 'R':
-			if (strlen(optarg) >= sizeof(o->cfg.resolver.root_hints)) {
-				fprintf(stderr, "probe: --root-hints path too long\n");
+			if (s_path_opt("--root-hints", optarg, o->cfg.resolver.root_hints,
+			               sizeof(o->cfg.resolver.root_hints)) != 0)
 				return -1;
-			}
-			snprintf(o->cfg.resolver.root_hints, sizeof(o->cfg.resolver.root_hints),
-			         "%s", optarg);
 			break;
 		case 'p':
 			if (addr_filter_parse(&o->cfg.public_prefixes, optarg, err, sizeof(err)) !=
@@ -198,8 +337,10 @@ static int s_parse(int argc, char **argv, struct s_opts *o)
 	method = argv[optind];
 	domain = argv[optind + 1];
 	o->job.method = vt_method_parse(method);
-	if (o->job.method != VT_METHOD_HTTP01) {
-		fprintf(stderr, "probe: unsupported method \"%s\" (only http-01)\n", method);
+	if (o->job.method == VT_METHOD_NONE) {
+		fprintf(stderr,
+		        "probe: unknown method \"%s\" (http-01, tls-alpn-01, dns-01 or caa)\n",
+		        method);
 		return -1;
 	}
 	size_t dl = strlen(domain);
@@ -218,39 +359,8 @@ static int s_parse(int argc, char **argv, struct s_opts *o)
 		o->job.domain[i] = (char)tolower(ch);
 	}
 	o->job.domain[dl] = '\0';
-	if (ka != NULL && token != NULL) {
-		fprintf(stderr, "probe: give --key-authorization or --token, not both\n");
+	if (s_challenge(&o->job, ka, token, digest, txt, issuer, account) != 0)
 		return -1;
-	}
-	if (ka != NULL) {
-		dot = strchr(ka, '.');
-		if (dot == NULL || dot == ka || strlen(ka) > LIMIT_KEYAUTH_LEN ||
-		    (size_t)(dot - ka) > LIMIT_TOKEN_LEN) {
-			fprintf(stderr, "probe: --key-authorization must be TOKEN.THUMBPRINT\n");
-			return -1;
-		}
-		snprintf(o->job.key_authorization, sizeof(o->job.key_authorization), "%s", ka);
-		snprintf(o->job.token, sizeof(o->job.token), "%.*s", (int)(dot - ka), ka);
-		if (!s_token_ok(o->job.token)) {
-			fprintf(stderr, "probe: the token (before '.') must be base64url\n");
-			return -1;
-		}
-		o->job.mode = VT_MODE_VALIDATE;
-	} else {
-		o->job.mode = VT_MODE_REACHABILITY;
-		if (token != NULL) {
-			if (!s_token_ok(token)) {
-				fprintf(stderr,
-				        "probe: --token must be base64url, 1..%d characters\n",
-				        LIMIT_TOKEN_LEN);
-				return -1;
-			}
-			snprintf(o->job.token, sizeof(o->job.token), "%s", token);
-		} else if (s_random_token(o->job.token, sizeof(o->job.token)) != 0) {
-			fprintf(stderr, "probe: cannot get random bytes\n");
-			return -1;
-		}
-	}
 	snprintf(o->job.id, sizeof(o->job.id), "local");
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include <openssl/crypto.h>
 
 #include "api.h"
+#include "../common/keyauth.h"
 #include "../common/log.h"
 
 enum api_route { ROUTE_NONE, ROUTE_CHECKS, ROUTE_AGENTS, ROUTE_HEALTH };
@@ -142,13 +143,217 @@ static bool s_b64url(const char *s, size_t n)
 	return true;
 }
 
-/* Parse a POST /v1/checks body into req.  0, or -1 with a precise reason. */
+/* Add one method name to req (CAA sets req->caa).  "all" adds every
+ * validation method and CAA.  where names the member for errors. */
+static int s_add_method(struct check_request *req, const char *name, const char *where,
+                        bool *caa_named, char *err, size_t errlen)
+{
+	static const enum vt_method all[] = {VT_METHOD_HTTP01, VT_METHOD_TLSALPN01,
+	                                     VT_METHOD_DNS01};
+	enum vt_method m;
+
+	if (strcmp(name, "all") == 0) {
+		for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+			bool seen = false;
+			for (size_t k = 0; k < req->n_methods; k++)
+				seen |= req->methods[k] == all[i];
+			if (!seen && req->n_methods < CHECKS_MAX_METHODS)
+				req->methods[req->n_methods++] = all[i];
+		}
+		*caa_named = true;
+		return 0;
+	}
+	m = vt_method_parse(name);
+	if (m == VT_METHOD_NONE) {
+		snprintf(err, errlen,
+		         "%s: unknown method \"%.64s\" (http-01, tls-alpn-01, dns-01, caa or all)",
+		         where, name);
+		return -1;
+	}
+	if (m == VT_METHOD_CAA) {
+		*caa_named = true;
+		return 0;
+	}
+	for (size_t k = 0; k < req->n_methods; k++) {
+		if (req->methods[k] == m) {
+			snprintf(err, errlen, "%s: method %s given twice", where, name);
+			return -1;
+		}
+	}
+	if (req->n_methods >= CHECKS_MAX_METHODS) {
+		snprintf(err, errlen, "%s: too many methods", where);
+		return -1;
+	}
+	req->methods[req->n_methods++] = m;
+	return 0;
+}
+
+/* "method" (one name or "all") or "methods" (an array of names); default
+ * http-01.  Fills req->methods and *caa_named (caa or all named). */
+static int s_parse_methods(json_t *o, struct check_request *req, bool *caa_named, char *err,
+                           size_t errlen)
+{
+	json_t *one = json_object_get(o, "method"), *arr = json_object_get(o, "methods");
+	char where[32];
+
+	*caa_named = false;
+	if (one != NULL && arr != NULL) {
+		snprintf(err, errlen, "give \"method\" or \"methods\", not both");
+		return -1;
+	}
+	if (one != NULL) {
+		if (!json_is_string(one)) {
+			snprintf(err, errlen, "method must be a string");
+			return -1;
+		}
+		return s_add_method(req, json_string_value(one), "method", caa_named, err, errlen);
+	}
+	if (arr == NULL) {
+		req->methods[req->n_methods++] = VT_METHOD_HTTP01;
+		return 0;
+	}
+	if (!json_is_array(arr) || json_array_size(arr) == 0 ||
+	    json_array_size(arr) > CHECKS_MAX_METHODS + 1) {
+		snprintf(err, errlen,
+		         "methods must be an array of 1..%d names (http-01, tls-alpn-01, dns-01, "
+		         "caa, all)",
+		         CHECKS_MAX_METHODS + 1);
+		return -1;
+	}
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		json_t *v = json_array_get(arr, i);
+
+		snprintf(where, sizeof(where), "methods[%zu]", i);
+		if (!json_is_string(v)) {
+			snprintf(err, errlen, "%s must be a string", where);
+			return -1;
+		}
+		if (s_add_method(req, json_string_value(v), where, caa_named, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static bool s_has_method(const struct check_request *req, enum vt_method m)
+{
+	for (size_t k = 0; k < req->n_methods; k++)
+		if (req->methods[k] == m)
+			return true;
+	return false;
+}
+
+/* "digest" or its DNS-01 alias "txt": 64 hex or 43 base64url characters,
+ * stored as base64url.  Absent is fine. */
+static int s_parse_digest(json_t *o, struct check_request *req, char *err, size_t errlen)
+{
+	json_t *dg = json_object_get(o, "digest"), *txt = json_object_get(o, "txt");
+	const char *key = dg != NULL ? "digest" : "txt";
+	json_t *v = dg != NULL ? dg : txt;
+	uint8_t raw[32];
+	char sub[128];
+
+	if (dg != NULL && txt != NULL) {
+		snprintf(err, errlen, "give \"digest\" or \"txt\", not both (txt is the digest)");
+		return -1;
+	}
+	if (v == NULL)
+		return 0;
+	if (!json_is_string(v)) {
+		snprintf(err, errlen, "%s must be a string", key);
+		return -1;
+	}
+	if (keyauth_digest_parse(json_string_value(v), raw, sub, sizeof(sub)) != 0) {
+		snprintf(err, errlen,
+		         "%s must be SHA-256(key authorization) as 64 hex or 43 base64url "
+		         "characters: %s",
+		         key, sub);
+		return -1;
+	}
+	if (txt != NULL && !s_has_method(req, VT_METHOD_DNS01)) {
+		snprintf(err, errlen, "txt is the DNS-01 record value: it needs method dns-01");
+		return -1;
+	}
+	if (!s_has_method(req, VT_METHOD_TLSALPN01) && !s_has_method(req, VT_METHOD_DNS01)) {
+		snprintf(err, errlen, "%s validates only tls-alpn-01 and dns-01", key);
+		return -1;
+	}
+	if (s_has_method(req, VT_METHOD_HTTP01)) {
+		snprintf(err, errlen,
+		         "%s cannot validate http-01 (the server must serve the key authorization "
+		         "itself): give key_authorization, or leave http-01 out",
+		         key);
+		return -1;
+	}
+	keyauth_b64url32(raw, req->digest);
+	return 0;
+}
+
+/* A CAA parameter value (RFC 8659 4.2): %x21-3A / %x3C-7E, so no ';'. */
+static bool s_caa_value_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s < 0x21 || *s > 0x7e || *s == ';')
+			return false;
+	return true;
+}
+
+/* "caa" (default true), "caa_issuer", "account_uri". */
+static int s_parse_caa(json_t *o, struct check_request *req, bool caa_named, char *err,
+                       size_t errlen)
+{
+	json_t *v = json_object_get(o, "caa");
+	char issuer[LIMIT_CAA_ISSUER_LEN + 1] = "", sub[256];
+
+	req->caa = true;
+	if (v != NULL) {
+		if (!json_is_boolean(v)) {
+			snprintf(err, errlen, "caa must be true or false");
+			return -1;
+		}
+		req->caa = json_is_true(v);
+	}
+	if (!req->caa && caa_named) {
+		snprintf(err, errlen, "caa is false but the methods ask for caa");
+		return -1;
+	}
+	if (!req->caa && req->n_methods == 0) {
+		snprintf(err, errlen, "no method to check");
+		return -1;
+	}
+	if (s_json_str(o, "caa_issuer", issuer, sizeof(issuer), err, errlen) != 0 ||
+	    s_json_str(o, "account_uri", req->caa_account_uri, sizeof(req->caa_account_uri), err,
+	               errlen) != 0)
+		return -1;
+	if (!req->caa && (issuer[0] != '\0' || req->caa_account_uri[0] != '\0')) {
+		snprintf(err, errlen,
+		         "caa_issuer and account_uri need the caa check (caa is false)");
+		return -1;
+	}
+	if (issuer[0] != '\0' &&
+	    checks_parse_domain(issuer, req->caa_issuer, sub, sizeof(sub)) != 0) {
+		snprintf(err, errlen, "caa_issuer: %s", sub);
+		return -1;
+	}
+	if (issuer[0] == '\0')
+		snprintf(req->caa_issuer, sizeof(req->caa_issuer), "%s", CAA_DEFAULT_ISSUER);
+	if (!s_caa_value_ok(req->caa_account_uri)) {
+		snprintf(err, errlen,
+		         "account_uri must be printable ASCII without spaces or ';' (a CAA "
+		         "accounturi value)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Parse a POST /v1/checks body into req (docs/api.md).  0, or -1 with a
+ * precise reason for a 400. */
 static int s_parse_check(const char *body, size_t len, struct check_request *req, char *err,
                          size_t errlen)
 {
 	json_error_t je;
 	json_t *o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je), *v;
-	char method[32] = "http-01", mode[32] = "reachability", sub[256];
+	char mode[32] = "", sub[256];
+	bool caa_named = false, have_secret;
 	int rc = -1;
 
 	memset(req, 0, sizeof(*req));
@@ -187,8 +392,11 @@ static int s_parse_check(const char *body, size_t len, struct check_request *req
 		}
 		req->n_domains++;
 	}
-	if (s_json_str(o, "method", method, sizeof(method), err, errlen) != 0 ||
-	    s_json_str(o, "mode", mode, sizeof(mode), err, errlen) != 0 ||
+	if (s_parse_methods(o, req, &caa_named, err, errlen) != 0 ||
+	    s_parse_caa(o, req, caa_named, err, errlen) != 0 ||
+	    s_parse_digest(o, req, err, errlen) != 0)
+		goto out;
+	if (s_json_str(o, "mode", mode, sizeof(mode), err, errlen) != 0 ||
 	    s_json_str(o, "token", req->token, sizeof(req->token), err, errlen) != 0 ||
 	    s_json_str(o, "key_authorization", req->key_authorization,
 	               sizeof(req->key_authorization), err, errlen) != 0 ||
@@ -196,15 +404,28 @@ static int s_parse_check(const char *body, size_t len, struct check_request *req
 	                errlen) != 0 ||
 	    s_json_uint(o, "min_answers", 1, LIMIT_AGENTS, &req->min_answers, err, errlen) != 0)
 		goto out;
-	req->method = vt_method_parse(method);
-	if (req->method != VT_METHOD_HTTP01) {
-		snprintf(err, errlen, "method must be \"http-01\"");
+	if (req->key_authorization[0] != '\0' && req->digest[0] != '\0') {
+		snprintf(err, errlen,
+		         "give key_authorization or digest/txt, not both (the digest is derived "
+		         "from the key authorization)");
 		goto out;
 	}
+	have_secret = req->key_authorization[0] != '\0' || req->digest[0] != '\0';
+	if (have_secret && req->n_domains != 1) {
+		snprintf(err, errlen,
+		         "%s validates one challenge: give exactly one domain (%zu given)",
+		         req->key_authorization[0] != '\0' ? "key_authorization" : "digest",
+		         req->n_domains);
+		goto out;
+	}
+	if (mode[0] == '\0')
+		snprintf(mode, sizeof(mode), "%s", have_secret ? "validate" : "reachability");
 	if (strcmp(mode, "reachability") == 0) {
 		req->mode = VT_MODE_REACHABILITY;
-		if (req->key_authorization[0] != '\0') {
-			snprintf(err, errlen, "key_authorization needs mode \"validate\"");
+		if (have_secret) {
+			snprintf(err, errlen, "%s needs mode \"validate\"",
+			         req->key_authorization[0] != '\0' ? "key_authorization"
+			                                           : "digest");
 			goto out;
 		}
 		if (!s_b64url(req->token, strlen(req->token))) {
@@ -214,12 +435,16 @@ static int s_parse_check(const char *body, size_t len, struct check_request *req
 	} else if (strcmp(mode, "validate") == 0) {
 		const char *dot = strchr(req->key_authorization, '.');
 		req->mode = VT_MODE_VALIDATE;
-		if (dot == NULL || dot == req->key_authorization || dot[1] == '\0' ||
-		    !s_b64url(req->key_authorization, (size_t)(dot - req->key_authorization)) ||
-		    !s_b64url(dot + 1, strlen(dot + 1))) {
+		if (req->digest[0] == '\0' &&
+		    (dot == NULL || dot == req->key_authorization || dot[1] == '\0' ||
+		     !s_b64url(req->key_authorization, (size_t)(dot - req->key_authorization)) ||
+		     !s_b64url(dot + 1, strlen(dot + 1)))) {
 			snprintf(err, errlen,
 			         "mode \"validate\" needs key_authorization "
-			         "\"TOKEN.THUMBPRINT\" (base64url)");
+			         "\"TOKEN.THUMBPRINT\" (base64url)%s",
+			         req->n_methods > 0 && !s_has_method(req, VT_METHOD_HTTP01)
+			                 ? " or digest"
+			                 : "");
 			goto out;
 		}
 		if (req->token[0] != '\0') {

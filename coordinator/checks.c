@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "checks.h"
+#include "../common/keyauth.h"
 #include "../common/log.h"
 #include "../common/report.h"
 #include "../common/verdict.h"
@@ -19,14 +20,14 @@
 struct check_job {
 	char id[LIMIT_JOB_ID_LEN + 1];
 	struct agent *agent;
-	size_t domain; /* index into the check's vc */
-	size_t entry;  /* index into vc[domain].entries */
+	size_t vc;    /* index into the check's vc */
+	size_t entry; /* index into vc[vc].entries */
 	bool pending;
 };
 
 struct check {
 	struct check *next;
-	struct vt_check *vc; /* one per domain */
+	struct vt_check *vc; /* one per (domain, method), in report order */
 	size_t n_vc;
 	struct check_job *jobs;
 	size_t n_jobs;
@@ -195,7 +196,7 @@ static bool s_region_ok(const struct check_request *req, const struct coord_agen
 	return false;
 }
 
-/* Mark a result unavailable with a reason. */
+/* Mark a result unavailable with a reason: "vantage NAME WHY". */
 static void s_unavailable(struct vt_result *r, const char *agent, const char *why)
 {
 	r->outcome = VT_OUTCOME_UNAVAILABLE;
@@ -203,30 +204,109 @@ static void s_unavailable(struct vt_result *r, const char *agent, const char *wh
 	snprintf(r->problem.detail, sizeof(r->problem.detail), "vantage %s %s", agent, why);
 }
 
-/* Why agent a cannot take a job for method, or NULL if it can. */
-static const char *s_why_not(const struct agent *a, enum vt_method method)
+/* Why agent a cannot take a job for method (written to why), or NULL if it
+ * can. */
+static const char *s_why_not(const struct agent *a, enum vt_method method, char *why, size_t whylen)
 {
 	unsigned cap = a->caps.max_inflight == 0 || a->caps.max_inflight > AGENT_MAX_INFLIGHT
 	                       ? AGENT_MAX_INFLIGHT
 	                       : a->caps.max_inflight;
 
 	if (a->state == AGENT_NEVER)
-		return "has never connected";
-	if (a->state != AGENT_UP || a->unreachable)
-		return "is down";
-	if ((a->caps.methods & (1u << (unsigned)method)) == 0)
-		return "does not support this method";
-	if (a->inflight >= cap)
-		return "is at its max_inflight";
-	return NULL;
+		snprintf(why, whylen, "has never connected");
+	else if (a->state != AGENT_UP || a->unreachable)
+		snprintf(why, whylen, "is down");
+	else if ((a->caps.methods & (1u << (unsigned)method)) == 0)
+		snprintf(why, whylen,
+		         "does not support %s (not in the methods its HELLO offered; upgrade the "
+		         "agent)",
+		         vt_method_name(method));
+	else if (a->inflight >= cap)
+		snprintf(why, whylen, "is at its max_inflight (%u)", cap);
+	else
+		return NULL;
+	return why;
+}
+
+/* The methods checked per domain, in report order: the validation methods
+ * as requested, then CAA.  Returns how many (0 when there are none). */
+static size_t s_plan(const struct check_request *req, enum vt_method out[CHECKS_MAX_METHODS + 1])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < req->n_methods && i < CHECKS_MAX_METHODS; i++)
+		out[n++] = req->methods[i];
+	if (req->caa)
+		out[n++] = VT_METHOD_CAA;
+	return n;
+}
+
+/* caa_methods of a CAA job: the requested validation methods' bits, or
+ * HTTP-01's when the request is CAA only. */
+static uint32_t s_caa_methods(const struct check_request *req)
+{
+	uint32_t bits = 0;
+
+	for (size_t i = 0; i < req->n_methods && i < CHECKS_MAX_METHODS; i++)
+		bits |= 1u << (unsigned)req->methods[i];
+	return bits != 0 ? bits : 1u << VT_METHOD_HTTP01;
+}
+
+/* Does req hold what validating method needs?  0, or -1 with err. */
+static int s_validate_ok(const struct check_request *req, enum vt_method method, char *err,
+                         size_t errlen)
+{
+	if (req->key_authorization[0] != '\0')
+		return 0;
+	if (method == VT_METHOD_HTTP01) {
+		snprintf(
+		        err, errlen,
+		        "http-01 in validate mode needs key_authorization (a digest is not enough: "
+		        "the server must serve the key authorization itself)");
+		return -1;
+	}
+	if ((method == VT_METHOD_TLSALPN01 || method == VT_METHOD_DNS01) &&
+	    strlen(req->digest) != KEYAUTH_DIGEST_B64_LEN) {
+		snprintf(err, errlen, "%s in validate mode needs key_authorization or digest",
+		         vt_method_name(method));
+		return -1;
+	}
+	return 0;
+}
+
+/* Fill job for domain and method from req. */
+static void s_fill_job(struct vt_job *job, const struct check_request *req, enum vt_method method,
+                       const char *domain, const char *token, uint32_t budget)
+{
+	job->method = method;
+	job->mode = method == VT_METHOD_CAA ? VT_MODE_VALIDATE : req->mode;
+	job->budget_ms = budget;
+	snprintf(job->domain, sizeof(job->domain), "%s", domain);
+	snprintf(job->token, sizeof(job->token), "%s", token);
+	if (method == VT_METHOD_CAA) {
+		snprintf(job->caa_issuer, sizeof(job->caa_issuer), "%s",
+		         req->caa_issuer[0] != '\0' ? req->caa_issuer : CAA_DEFAULT_ISSUER);
+		snprintf(job->caa_account_uri, sizeof(job->caa_account_uri), "%s",
+		         req->caa_account_uri);
+		job->caa_methods = s_caa_methods(req);
+		return;
+	}
+	if (req->mode != VT_MODE_VALIDATE)
+		return;
+	if (req->key_authorization[0] != '\0')
+		snprintf(job->key_authorization, sizeof(job->key_authorization), "%s",
+		         req->key_authorization);
+	else if (method != VT_METHOD_HTTP01)
+		snprintf(job->digest, sizeof(job->digest), "%s", req->digest);
 }
 
 struct check *checks_start(struct checks *m, const struct check_request *req, check_done_fn done,
                            void *arg, uint64_t now_ms, int *http_status, char *err, size_t errlen)
 {
 	struct check *c = NULL;
-	char token[LIMIT_TOKEN_LEN + 1] = "";
-	size_t eligible = 0, nj = 0;
+	char token[LIMIT_TOKEN_LEN + 1] = "", why[CHECKS_WHY_LEN];
+	enum vt_method plan[CHECKS_MAX_METHODS + 1];
+	size_t eligible = 0, nj = 0, nplan = s_plan(req, plan);
 	uint32_t budget = req->budget_ms ? req->budget_ms : m->cfg->job_budget_ms;
 	int ok = 0;
 
@@ -246,6 +326,20 @@ struct check *checks_start(struct checks *m, const struct check_request *req, ch
 		snprintf(err, errlen, "domains: 1..%d names required", LIMIT_DOMAINS_PER_CHECK);
 		goto out;
 	}
+	if (nplan == 0 || req->n_methods > CHECKS_MAX_METHODS) {
+		snprintf(err, errlen, "no method to check");
+		goto out;
+	}
+	for (size_t k = 0; k < req->n_methods; k++) {
+		if (req->methods[k] != VT_METHOD_HTTP01 && req->methods[k] != VT_METHOD_TLSALPN01 &&
+		    req->methods[k] != VT_METHOD_DNS01) {
+			snprintf(err, errlen, "methods[%zu] is not a validation method", k);
+			goto out;
+		}
+		if (req->mode == VT_MODE_VALIDATE &&
+		    s_validate_ok(req, req->methods[k], err, errlen) != 0)
+			goto out;
+	}
 	if (budget < JOB_MIN_BUDGET_MS || budget > JOB_MAX_BUDGET_MS) {
 		snprintf(err, errlen, "budget_ms must be %d..%d", JOB_MIN_BUDGET_MS,
 		         JOB_MAX_BUDGET_MS);
@@ -263,7 +357,7 @@ struct check *checks_start(struct checks *m, const struct check_request *req, ch
 			memcpy(token, req->token, sizeof(token));
 		else if (checks_random_token(token) != 0)
 			goto nomem;
-	} else {
+	} else if (req->key_authorization[0] != '\0') {
 		const char *dot = strchr(req->key_authorization, '.');
 		size_t tl = dot ? (size_t)(dot - req->key_authorization) : 0;
 		if (tl == 0 || tl > LIMIT_TOKEN_LEN) {
@@ -277,26 +371,27 @@ struct check *checks_start(struct checks *m, const struct check_request *req, ch
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		goto nomem;
-	c->vc = calloc(req->n_domains, sizeof(*c->vc));
-	c->jobs = calloc(req->n_domains * eligible, sizeof(*c->jobs));
+	c->vc = calloc(req->n_domains * nplan, sizeof(*c->vc));
+	c->jobs = calloc(req->n_domains * nplan * eligible, sizeof(*c->jobs));
 	if (c->vc == NULL || c->jobs == NULL)
 		goto nomem;
-	c->n_vc = req->n_domains;
+	c->n_vc = req->n_domains * nplan;
 	c->budget_ms = budget;
 	c->deadline_ms = now_ms + budget + JOB_GRACE_MS;
 	c->min_answers = req->min_answers ? req->min_answers : m->cfg->min_answers;
 	c->done = done;
 	c->arg = arg;
 
-	for (size_t d = 0; d < req->n_domains; d++) {
-		struct vt_check *vc = &c->vc[d];
-		snprintf(vc->domain, sizeof(vc->domain), "%s", req->domains[d]);
-		vc->method = req->method;
-		vc->mode = req->mode;
+	for (size_t v = 0; v < c->n_vc; v++) {
+		struct vt_check *vc = &c->vc[v];
+		enum vt_method method = plan[v % nplan];
+
+		snprintf(vc->domain, sizeof(vc->domain), "%s", req->domains[v / nplan]);
+		vc->method = method;
+		vc->mode = method == VT_METHOD_CAA ? VT_MODE_VALIDATE : req->mode;
 		for (size_t i = 0; i < m->agents->n; i++) {
 			struct agent *a = &m->agents->v[i];
 			struct vt_entry *e;
-			const char *why;
 			struct vt_job job;
 
 			if (!s_region_ok(req, a->cfg))
@@ -310,36 +405,26 @@ struct check *checks_start(struct checks *m, const struct check_request *req, ch
 			snprintf(e->vantage.rir, sizeof(e->vantage.rir), "%s", a->cfg->rir);
 			e->vantage.primary = a->cfg->primary;
 			e->vantage.ipv6 = a->state != AGENT_NEVER && a->caps.ipv6;
-			e->result.method = req->method;
+			e->result.method = method;
 			snprintf(e->result.domain, sizeof(e->result.domain), "%s", vc->domain);
-			why = s_why_not(a, req->method);
-			if (why != NULL) {
+			if (s_why_not(a, method, why, sizeof(why)) != NULL) {
 				s_unavailable(&e->result, a->cfg->name, why);
 				continue;
 			}
 			memset(&job, 0, sizeof(job));
 			if (checks_random_hex(job.id, LIMIT_JOB_ID_LEN) != 0)
 				goto nomem;
-			job.method = req->method;
-			job.mode = req->mode;
-			job.budget_ms = budget;
-			snprintf(job.domain, sizeof(job.domain), "%s", vc->domain);
-			snprintf(job.token, sizeof(job.token), "%s", token);
-			if (req->mode == VT_MODE_VALIDATE)
-				snprintf(job.key_authorization, sizeof(job.key_authorization), "%s",
-				         req->key_authorization);
+			s_fill_job(&job, req, method, vc->domain, token, budget);
 			snprintf(e->result.job_id, sizeof(e->result.job_id), "%s", job.id);
-			s_unavailable(&e->result, "vantage %s did not answer in time",
-			              a->cfg->name);
+			s_unavailable(&e->result, a->cfg->name, "did not answer in time");
 			if (m->send(m->send_ctx, a, &job) != 0) {
-				s_unavailable(&e->result, "vantage %s is unreachable",
-				              a->cfg->name);
+				s_unavailable(&e->result, a->cfg->name, "is unreachable");
 				continue;
 			}
 			a->inflight++;
 			memcpy(c->jobs[nj].id, job.id, sizeof(job.id));
 			c->jobs[nj].agent = a;
-			c->jobs[nj].domain = d;
+			c->jobs[nj].vc = v;
 			c->jobs[nj].entry = vc->n_entries - 1;
 			c->jobs[nj].pending = true;
 			nj++;
@@ -350,8 +435,9 @@ struct check *checks_start(struct checks *m, const struct check_request *req, ch
 	c->next = m->head;
 	m->head = c;
 	m->n++;
-	log_info("check started: %zu domain(s), %zu vantage(s), %zu job(s) sent, budget %u ms",
-	         req->n_domains, eligible, nj, budget);
+	log_info("check started: %zu domain(s) x %zu method(s), %zu vantage(s), %zu job(s) sent, "
+	         "budget %u ms",
+	         req->n_domains, nplan, eligible, nj, budget);
 	ok = 1;
 	goto out;
 nomem:
@@ -412,14 +498,14 @@ int checks_on_result(struct checks *m, struct agent *a, struct vt_result *r)
 				          a->cfg->name);
 				return -1;
 			}
-			dst = &c->vc[j->domain].entries[j->entry].result;
+			dst = &c->vc[j->vc].entries[j->entry].result;
 			vt_result_clear(dst);
 			*dst = *r;
 			memset(r, 0, sizeof(*r));
 			/* What the job was is ours, not the agent's to say. */
 			snprintf(dst->job_id, sizeof(dst->job_id), "%s", j->id);
-			dst->method = c->vc[j->domain].method;
-			snprintf(dst->domain, sizeof(dst->domain), "%s", c->vc[j->domain].domain);
+			dst->method = c->vc[j->vc].method;
+			snprintf(dst->domain, sizeof(dst->domain), "%s", c->vc[j->vc].domain);
 			if (dst->outcome < VT_OUTCOME_PASS || dst->outcome > VT_OUTCOME_UNAVAILABLE)
 				dst->outcome = VT_OUTCOME_UNAVAILABLE;
 			s_job_end(c, j);
@@ -439,7 +525,7 @@ void checks_agent_down(struct checks *m, struct agent *a)
 			struct check_job *j = &c->jobs[i];
 			if (j->agent != a || !j->pending)
 				continue;
-			s_unavailable(&c->vc[j->domain].entries[j->entry].result, a->cfg->name,
+			s_unavailable(&c->vc[j->vc].entries[j->entry].result, a->cfg->name,
 			              "went down before answering");
 			s_job_end(c, j);
 		}

@@ -1,7 +1,8 @@
 /*
- * checks.h -- running checks: fan a request out as jobs (domains x method x
- * eligible agents), collect RESULTs, expire what did not answer, then judge
- * each domain (verdict_judge) and build the report (report_json).
+ * checks.h -- running checks: fan a request out as jobs (domains x methods
+ * (+ caa) x eligible agents), collect RESULTs, expire what did not answer,
+ * then judge each (domain, method) (verdict_judge) and build the report
+ * (report_json): per domain, the methods in the order requested, then caa.
  *
  * Single-threaded: called only from the coordinator's poll loop.  A check
  * never finishes inside checks_start(); it finishes in checks_tick() once
@@ -19,17 +20,35 @@
 #include "config.h"
 #include "../common/result.h"
 
-#define CHECKS_MAX_ACTIVE  64 /* checks running at once */
-#define CHECKS_MAX_REGIONS 32 /* regions named in one request */
-#define CHECKS_TOKEN_BYTES 32 /* random bytes of a reachability token (43 base64url) */
+#define CHECKS_MAX_ACTIVE  64  /* checks running at once */
+#define CHECKS_MAX_REGIONS 32  /* regions named in one request */
+#define CHECKS_TOKEN_BYTES 32  /* random bytes of a reachability token (43 base64url) */
+#define CHECKS_MAX_METHODS 3   /* validation methods in one request: http-01, tls-alpn-01, dns-01 */
+#define CHECKS_WHY_LEN     160 /* why a vantage is unavailable, without its name */
 
+/*
+ * What to check.  methods are validation methods only (HTTP-01, TLS-ALPN-01,
+ * DNS-01), distinct, in the order requested; caa adds a CAA check per domain
+ * after them.  A CAA-only request has n_methods 0 and caa true; its CAA jobs
+ * then ask about HTTP-01 (caa_methods), the CA's most common method.
+ *
+ * mode VALIDATE needs key_authorization (HTTP-01 takes its token from it) or,
+ * for TLS-ALPN-01 and DNS-01 only, digest: base64url(SHA-256(key
+ * authorization)), 43 characters (the API normalises hex to this).
+ * REACHABILITY uses token, or a random one.
+ */
 struct check_request {
 	char domains[LIMIT_DOMAINS_PER_CHECK][LIMIT_DOMAIN_LEN + 1];
 	size_t n_domains;
-	enum vt_method method;
+	enum vt_method methods[CHECKS_MAX_METHODS];
+	size_t n_methods;
+	bool caa;
 	enum vt_mode mode;
 	char token[LIMIT_TOKEN_LEN + 1]; /* "" = random (reachability) */
 	char key_authorization[LIMIT_KEYAUTH_LEN + 1];
+	char digest[LIMIT_DIGEST_LEN + 1];         /* "" = none */
+	char caa_issuer[LIMIT_CAA_ISSUER_LEN + 1]; /* "" = CAA_DEFAULT_ISSUER */
+	char caa_account_uri[LIMIT_URL_LEN + 1];   /* "" = unknown */
 	char regions[CHECKS_MAX_REGIONS][LIMIT_REGION_LEN + 1];
 	size_t n_regions;     /* 0 = every region */
 	uint32_t budget_ms;   /* 0 = configured default */
@@ -53,9 +72,11 @@ struct checks *checks_new(const struct coord_config *cfg, struct agents *agents,
 void checks_destroy(struct checks **mp);
 
 /*
- * Start a check for req at now_ms.  Returns the check (owned by the manager),
- * or NULL with *http_status (400 bad request, 503 no agents / too busy, 500)
- * and a reason in err.  done(doc, arg) is called exactly once, later, from
+ * Start a check for req at now_ms: one job per (domain, method, eligible
+ * agent); an agent that is down, busy or lacks the method (its HELLO bitmask)
+ * gets an unavailable row saying which.  Returns the check (owned by the
+ * manager), or NULL with *http_status (400 bad request, 503 no agents / too
+ * busy, 500) and a reason in err.  done(doc, arg) is called exactly once, later, from
  * checks_tick() or checks_finish_all(), unless checks_detach() is called first.
  */
 struct check *checks_start(struct checks *m, const struct check_request *req, check_done_fn done,

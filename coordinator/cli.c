@@ -21,6 +21,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "../common/keyauth.h"
 #include "../common/limits.h"
 #include "../common/log.h"
 #include "../common/report.h"
@@ -179,8 +180,8 @@ int cli_check_domains(int n_domains, char *const *domains, bool have_ka, bool ha
 	}
 	if (have_ka && n_domains != 1) {
 		snprintf(err, errlen,
-		         "--key-authorization validates one challenge: give exactly one domain "
-		         "(%d given)",
+		         "--key-authorization (or --digest, --txt) validates one challenge: give "
+		         "exactly one domain (%d given)",
 		         n_domains);
 		return -1;
 	}
@@ -655,16 +656,27 @@ static void s_check_usage(FILE *f)
 	fprintf(f,
 	        "usage: vantage check DOMAIN... [options]\n"
 	        "\n"
-	        "Ask the coordinator's vantages to validate DOMAIN as Let's Encrypt would.\n"
-	        "Without --key-authorization or --webroot, checks reachability with a random\n"
-	        "token (a 404 from the server still counts as reachable).\n"
+	        "Ask the coordinator's vantages to validate DOMAIN as Let's Encrypt would, by\n"
+	        "every method asked for, then check CAA as Let's Encrypt does after a successful\n"
+	        "validation.  Without --key-authorization, --digest, --txt or --webroot, checks\n"
+	        "reachability with a random token (a 404 from the server still counts as\n"
+	        "reachable; for dns-01, every authoritative nameserver answering does).\n"
 	        "\n"
-	        "  --method M              challenge method (default http-01)\n"
+	        "  --method M[,M...]       http-01 (default), tls-alpn-01, dns-01, caa or all\n"
+	        "                          (every method and CAA); repeatable\n"
 	        "  --key-authorization KA  validate a real challenge TOKEN.THUMBPRINT (one "
 	        "domain)\n"
-	        "  --webroot DIR           write a random challenge into\n"
+	        "  --digest D              tls-alpn-01/dns-01: validate against SHA-256(KA), 64 "
+	        "hex\n"
+	        "                          or 43 base64url characters (what uacme gives hooks)\n"
+	        "  --txt VALUE             dns-01: the expected TXT value (the base64url "
+	        "digest)\n"
+	        "  --webroot DIR           http-01: write a random challenge into\n"
 	        "                          DIR/.well-known/acme-challenge/, validate it, remove "
 	        "it\n"
+	        "  --issuer-domain D       CAA: the CA's issuer domain (default %s)\n"
+	        "  --account-uri URI       CAA: the ACME account URL, for accounturi records\n"
+	        "  --no-caa                skip the CAA check\n"
 	        "  --region R              only vantages in region R (repeatable)\n"
 	        "  --coordinator URL       coordinator API (default %s)\n"
 	        "  --token-file F          API token (default $%s, else %s)\n"
@@ -677,26 +689,19 @@ static void s_check_usage(FILE *f)
 	        "\n"
 	        "Exit status: 0 pass, 1 a vantage failed, 2 usage or coordinator error,\n"
 	        "3 unknown (a vantage did not answer, or too few answered).\n",
-	        CLI_DEFAULT_COORDINATOR, CLI_TOKEN_ENV, CLI_DEFAULT_TOKEN_FILE, JOB_MIN_BUDGET_MS,
-	        JOB_MAX_BUDGET_MS);
+	        CAA_DEFAULT_ISSUER, CLI_DEFAULT_COORDINATOR, CLI_TOKEN_ENV, CLI_DEFAULT_TOKEN_FILE,
+	        JOB_MIN_BUDGET_MS, JOB_MAX_BUDGET_MS);
 }
-
-struct s_check_opts {
-	struct s_conn conn;
-	const char *method;
-	const char *ka;
-	const char *webroot;
-	const char *regions[CLI_MAX_REGIONS];
-	size_t n_regions;
-	unsigned long budget_ms; /* 0: coordinator default */
-	unsigned long min_answers;
-	bool json, no_color;
-};
 
 enum {
 	OPT_METHOD = 256,
 	OPT_KA,
+	OPT_DIGEST,
+	OPT_TXT,
 	OPT_WEBROOT,
+	OPT_ISSUER,
+	OPT_ACCOUNT,
+	OPT_NO_CAA,
 	OPT_REGION,
 	OPT_COORD,
 	OPT_TOKEN_FILE,
@@ -708,13 +713,188 @@ enum {
 	OPT_HELP,
 };
 
-/* Parse argv into o.  0 ok, 1 --help printed, -1 error in err. */
-static int s_check_args(int argc, char **argv, struct s_check_opts *o, char *err, size_t errlen)
+static bool s_has(const struct cli_check_opts *o, enum vt_method m)
+{
+	for (size_t i = 0; i < o->n_methods; i++)
+		if (o->methods[i] == m)
+			return true;
+	return false;
+}
+
+/* Add m to o->methods unless present (CAA goes to o->caa_named). */
+static void s_add_method(struct cli_check_opts *o, enum vt_method m)
+{
+	if (m == VT_METHOD_CAA) {
+		o->caa_named = true;
+		return;
+	}
+	if (!s_has(o, m) && o->n_methods < CLI_MAX_METHODS)
+		o->methods[o->n_methods++] = m;
+}
+
+/* One --method argument: names separated by commas. */
+static int s_parse_methods(struct cli_check_opts *o, const char *arg, char *err, size_t errlen)
+{
+	const char *p = arg;
+
+	for (size_t guard = 0; guard <= strlen(arg); guard++) {
+		size_t n = strcspn(p, ",");
+		char name[CLI_METHOD_NAME_LEN];
+		enum vt_method m;
+
+		if (n == 0 || n >= sizeof(name)) {
+			snprintf(err, errlen,
+			         "--method \"%s\": expected names separated by commas (http-01, "
+			         "tls-alpn-01, dns-01, caa, all)",
+			         arg);
+			return -1;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if (strcmp(name, "all") == 0) {
+			s_add_method(o, VT_METHOD_HTTP01);
+			s_add_method(o, VT_METHOD_TLSALPN01);
+			s_add_method(o, VT_METHOD_DNS01);
+			s_add_method(o, VT_METHOD_CAA);
+		} else {
+			m = vt_method_parse(name);
+			if (m == VT_METHOD_NONE) {
+				snprintf(err, errlen,
+				         "--method \"%s\": unknown method (try http-01, "
+				         "tls-alpn-01, "
+				         "dns-01, caa or all)",
+				         name);
+				return -1;
+			}
+			s_add_method(o, m);
+		}
+		if (p[n] == '\0')
+			return 0;
+		p += n + 1;
+	}
+	snprintf(err, errlen, "--method \"%s\": malformed list", arg);
+	return -1;
+}
+
+/* --issuer-domain: a plain domain name (letters, digits, '-', '.'). */
+static int s_check_issuer(const char *d, char *err, size_t errlen)
+{
+	size_t n = strlen(d);
+
+	if (n == 0 || n > LIMIT_CAA_ISSUER_LEN || strchr(d, '.') == NULL) {
+		snprintf(err, errlen, "--issuer-domain \"%s\": expected a domain name such as %s",
+		         d, CAA_DEFAULT_ISSUER);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char c = d[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '.')) {
+			snprintf(err, errlen, "--issuer-domain \"%s\": invalid character '%c'", d,
+			         c);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* --account-uri: a CAA accounturi value (RFC 8659 4.2: no spaces, no ';'). */
+static int s_check_account_uri(const char *u, char *err, size_t errlen)
+{
+	size_t n = strlen(u);
+
+	if (n == 0 || n > LIMIT_URL_LEN || strstr(u, "://") == NULL) {
+		snprintf(err, errlen,
+		         "--account-uri: expected the ACME account URL (1..%d "
+		         "characters), e.g. https://acme-v02.api.letsencrypt.org/acme/"
+		         "acct/123",
+		         LIMIT_URL_LEN);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (u[i] < 0x21 || u[i] > 0x7e || u[i] == ';') {
+			snprintf(err, errlen,
+			         "--account-uri: character %zu is not allowed in a CAA accounturi "
+			         "(printable ASCII, no spaces or ';')",
+			         i + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The rules between methods and the challenge options, after parsing. */
+static int s_check_combination(struct cli_check_opts *o, char *err, size_t errlen)
+{
+	int secrets = (o->ka != NULL) + (o->digest != NULL) + (o->txt != NULL);
+	uint8_t raw[32];
+	char sub[128];
+
+	if (o->n_methods == 0 && !o->caa_named)
+		o->methods[o->n_methods++] = VT_METHOD_HTTP01;
+	if (o->no_caa && o->caa_named) {
+		snprintf(err, errlen, "--no-caa contradicts --method caa/all");
+		return -1;
+	}
+	if (o->no_caa && (o->issuer != NULL || o->account_uri != NULL)) {
+		snprintf(err, errlen,
+		         "--issuer-domain and --account-uri need the CAA check; drop "
+		         "--no-caa");
+		return -1;
+	}
+	if (secrets + (o->webroot != NULL) > 1) {
+		snprintf(err, errlen,
+		         "--key-authorization, --digest, --txt and --webroot are "
+		         "mutually exclusive");
+		return -1;
+	}
+	if (o->webroot != NULL && (!s_has(o, VT_METHOD_HTTP01) || s_has(o, VT_METHOD_TLSALPN01) ||
+	                           s_has(o, VT_METHOD_DNS01))) {
+		snprintf(err, errlen,
+		         "--webroot writes an HTTP-01 challenge file: use it with "
+		         "--method http-01 only");
+		return -1;
+	}
+	if (o->digest != NULL || o->txt != NULL) {
+		const char *opt = o->digest != NULL ? "--digest" : "--txt";
+		const char *val = o->digest != NULL ? o->digest : o->txt;
+
+		if (o->txt != NULL && !s_has(o, VT_METHOD_DNS01)) {
+			snprintf(err, errlen,
+			         "--txt is the DNS-01 record value: use it with "
+			         "--method dns-01");
+			return -1;
+		}
+		if (s_has(o, VT_METHOD_HTTP01) ||
+		    (!s_has(o, VT_METHOD_TLSALPN01) && !s_has(o, VT_METHOD_DNS01))) {
+			snprintf(err, errlen,
+			         "%s validates only tls-alpn-01 and dns-01 (http-01 needs the key "
+			         "authorization itself): use --method tls-alpn-01 or dns-01",
+			         opt);
+			return -1;
+		}
+		if (keyauth_digest_parse(val, raw, sub, sizeof(sub)) != 0) {
+			snprintf(err, errlen,
+			         "%s \"%s\": expected SHA-256(key authorization) as 64 hex or 43 "
+			         "base64url characters (%s)",
+			         opt, val, sub);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int cli_check_parse(int argc, char **argv, struct cli_check_opts *o, char *err, size_t errlen)
 {
 	static const struct option opts[] = {
 	        {"method", required_argument, NULL, OPT_METHOD},
 	        {"key-authorization", required_argument, NULL, OPT_KA},
+	        {"digest", required_argument, NULL, OPT_DIGEST},
+	        {"txt", required_argument, NULL, OPT_TXT},
 	        {"webroot", required_argument, NULL, OPT_WEBROOT},
+	        {"issuer-domain", required_argument, NULL, OPT_ISSUER},
+	        {"account-uri", required_argument, NULL, OPT_ACCOUNT},
+	        {"no-caa", no_argument, NULL, OPT_NO_CAA},
 	        {"region", required_argument, NULL, OPT_REGION},
 	        {"coordinator", required_argument, NULL, OPT_COORD},
 	        {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
@@ -728,18 +908,39 @@ static int s_check_args(int argc, char **argv, struct s_check_opts *o, char *err
 	};
 	int c;
 
+	memset(o, 0, sizeof(*o));
 	opterr = 0;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_METHOD:
-			o->method = optarg;
+			if (s_parse_methods(o, optarg, err, errlen) != 0)
+				return -1;
 			break;
 		case OPT_KA:
 			o->ka = optarg;
 			break;
+		case OPT_DIGEST:
+			o->digest = optarg;
+			break;
+		case OPT_TXT:
+			o->txt = optarg;
+			break;
 		case OPT_WEBROOT:
 			o->webroot = optarg;
+			break;
+		case OPT_ISSUER:
+			if (s_check_issuer(optarg, err, errlen) != 0)
+				return -1;
+			o->issuer = optarg;
+			break;
+		case OPT_ACCOUNT:
+			if (s_check_account_uri(optarg, err, errlen) != 0)
+				return -1;
+			o->account_uri = optarg;
+			break;
+		case OPT_NO_CAA:
+			o->no_caa = true;
 			break;
 		case OPT_REGION:
 			if (o->n_regions >= CLI_MAX_REGIONS) {
@@ -755,13 +956,13 @@ static int s_check_args(int argc, char **argv, struct s_check_opts *o, char *err
 			o->regions[o->n_regions++] = optarg;
 			break;
 		case OPT_COORD:
-			o->conn.coordinator = optarg;
+			o->coordinator = optarg;
 			break;
 		case OPT_TOKEN_FILE:
-			o->conn.token_file = optarg;
+			o->token_file = optarg;
 			break;
 		case OPT_CACERT:
-			o->conn.cacert = optarg;
+			o->cacert = optarg;
 			break;
 		case OPT_BUDGET:
 			if (s_parse_ulong("--budget-ms", optarg, JOB_MIN_BUDGET_MS,
@@ -788,31 +989,45 @@ static int s_check_args(int argc, char **argv, struct s_check_opts *o, char *err
 			return -1;
 		}
 	}
-	if (o->method != NULL && vt_method_parse(o->method) == VT_METHOD_NONE) {
-		snprintf(err, errlen, "--method \"%s\": unknown method (try http-01)", o->method);
+	o->first_domain = optind;
+	if (s_check_combination(o, err, errlen) != 0)
 		return -1;
-	}
-	if (cli_check_domains(argc - optind, argv + optind, o->ka != NULL, o->webroot != NULL, err,
-	                      errlen) != 0)
+	if (cli_check_domains(argc - optind, argv + optind,
+	                      o->ka != NULL || o->digest != NULL || o->txt != NULL,
+	                      o->webroot != NULL, err, errlen) != 0)
 		return -1;
 	return 0;
 }
 
-/* Build the POST /v1/checks body. */
-static json_t *s_check_body(const struct s_check_opts *o, char *const *domains, int n,
-                            const char *ka)
+json_t *cli_check_body(const struct cli_check_opts *o, char *const *domains, int n, const char *ka)
 {
-	json_t *body = json_object(), *arr = json_array();
-	int bad = body == NULL || arr == NULL;
+	json_t *body = json_object(), *arr = json_array(), *meth = json_array();
+	bool validate = ka != NULL || o->digest != NULL || o->txt != NULL;
+	int bad = body == NULL || arr == NULL || meth == NULL;
 
 	for (int i = 0; i < n && !bad; i++)
 		bad |= json_array_append_new(arr, json_string(domains[i]));
 	bad |= json_object_set_new(body, "domains", arr);
 	arr = NULL;
-	bad |= json_object_set_new(body, "method", json_string(o->method ? o->method : "http-01"));
-	bad |= json_object_set_new(body, "mode", json_string(ka ? "validate" : "reachability"));
+	for (size_t i = 0; i < o->n_methods && !bad; i++)
+		bad |= json_array_append_new(meth, json_string(vt_method_name(o->methods[i])));
+	if (o->caa_named && !bad)
+		bad |= json_array_append_new(meth, json_string(vt_method_name(VT_METHOD_CAA)));
+	bad |= json_object_set_new(body, "methods", meth);
+	meth = NULL;
+	bad |= json_object_set_new(body, "caa", json_boolean(!o->no_caa));
+	bad |= json_object_set_new(body, "mode",
+	                           json_string(validate ? "validate" : "reachability"));
 	if (ka != NULL)
 		bad |= json_object_set_new(body, "key_authorization", json_string(ka));
+	if (o->digest != NULL)
+		bad |= json_object_set_new(body, "digest", json_string(o->digest));
+	if (o->txt != NULL)
+		bad |= json_object_set_new(body, "txt", json_string(o->txt));
+	if (o->issuer != NULL)
+		bad |= json_object_set_new(body, "caa_issuer", json_string(o->issuer));
+	if (o->account_uri != NULL)
+		bad |= json_object_set_new(body, "account_uri", json_string(o->account_uri));
 	if (o->n_regions > 0) {
 		json_t *r = json_array();
 		bad |= r == NULL;
@@ -828,6 +1043,7 @@ static json_t *s_check_body(const struct s_check_opts *o, char *const *domains, 
 		                           json_integer((json_int_t)o->min_answers));
 	if (bad) {
 		json_decref(arr);
+		json_decref(meth);
 		json_decref(body);
 		return NULL;
 	}
@@ -836,7 +1052,8 @@ static json_t *s_check_body(const struct s_check_opts *o, char *const *domains, 
 
 int cli_check_main(int argc, char **argv)
 {
-	struct s_check_opts o;
+	struct cli_check_opts o;
+	struct s_conn conn;
 	struct cli_webroot wr;
 	char err[CLI_ERR_LEN], token[LIMIT_TOKEN_LEN + 1];
 	const char *ka = NULL;
@@ -845,9 +1062,9 @@ int cli_check_main(int argc, char **argv)
 	long timeout;
 	int n, r, rc = EXIT_USAGE;
 
-	memset(&o, 0, sizeof(o));
+	memset(&conn, 0, sizeof(conn));
 	memset(&wr, 0, sizeof(wr));
-	r = s_check_args(argc, argv, &o, err, sizeof(err));
+	r = cli_check_parse(argc, argv, &o, err, sizeof(err));
 	if (r == 1) {
 		s_check_usage(stdout);
 		return 0;
@@ -857,13 +1074,16 @@ int cli_check_main(int argc, char **argv)
 		fprintf(stderr, "Try 'vantage check --help'.\n");
 		return EXIT_USAGE;
 	}
-	n = argc - optind;
+	n = argc - o.first_domain;
+	conn.coordinator = o.coordinator;
+	conn.token_file = o.token_file;
+	conn.cacert = o.cacert;
 	if (o.ka != NULL) {
 		if (cli_parse_key_authorization(o.ka, token, sizeof(token), err, sizeof(err)) != 0)
 			goto fail;
 		ka = o.ka;
 	}
-	if (s_conn_ready(&o.conn, err, sizeof(err)) != 0)
+	if (s_conn_ready(&conn, err, sizeof(err)) != 0)
 		goto fail;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(err, sizeof(err), "cannot initialise libcurl");
@@ -874,7 +1094,7 @@ int cli_check_main(int argc, char **argv)
 			goto fail_curl;
 		ka = wr.key_authorization;
 	}
-	body = s_check_body(&o, argv + optind, n, ka);
+	body = cli_check_body(&o, argv + o.first_domain, n, ka);
 	text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
 	if (text == NULL) {
 		snprintf(err, sizeof(err), "out of memory");
@@ -884,7 +1104,7 @@ int cli_check_main(int argc, char **argv)
 		fprintf(stderr, "checking %d domain(s) from the coordinator's vantages\u2026\n", n);
 	timeout = (long)(o.budget_ms != 0 ? o.budget_ms : JOB_MAX_BUDGET_MS) + JOB_GRACE_MS +
 	          CLI_HTTP_MARGIN_MS;
-	if (s_request(&o.conn, "/v1/checks", text, timeout, &doc, err, sizeof(err)) != 0)
+	if (s_request(&conn, "/v1/checks", text, timeout, &doc, err, sizeof(err)) != 0)
 		goto fail_curl;
 	cli_webroot_cleanup(&wr);
 	if (o.json) {
@@ -903,14 +1123,14 @@ fail_curl:
 	goto out;
 fail:
 	fprintf(stderr, "vantage check: %s\n", err);
-	memset(&o.conn.token, 0, sizeof(o.conn.token));
+	explicit_bzero(conn.token, sizeof(conn.token));
 	return EXIT_USAGE;
 out:
 	cli_webroot_cleanup(&wr);
 	free(text);
 	json_decref(body);
 	json_decref(doc);
-	memset(&o.conn.token, 0, sizeof(o.conn.token));
+	explicit_bzero(conn.token, sizeof(conn.token));
 	curl_global_cleanup();
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "../common/limits.h"
+#include "../common/result.h"
 
 #define CLI_DEFAULT_COORDINATOR "http://127.0.0.1:8750"
 #define CLI_DEFAULT_TOKEN_FILE  "/var/lib/vantage/api.token"
@@ -28,11 +29,52 @@
 #define CLI_WEBROOT_MAX_DIRS    2           /* .well-known, acme-challenge */
 #define CLI_WEBROOT_SUBDIR      ".well-known/acme-challenge"
 #define CLI_WEBROOT_WRITE_TRIES 16 /* write() calls for one small file */
+#define CLI_MAX_METHODS         3  /* validation methods: http-01, tls-alpn-01, dns-01 */
+#define CLI_METHOD_NAME_LEN     32 /* one name in a --method list */
+
+/* `vantage check`'s options after cli_check_parse().  Strings point into
+ * argv.  methods are the validation methods in the order given (default
+ * http-01 unless only caa was asked for); caa_named: --method caa or all. */
+struct cli_check_opts {
+	const char *coordinator, *token_file, *cacert; /* NULL: defaults */
+	enum vt_method methods[CLI_MAX_METHODS];
+	size_t n_methods;
+	bool caa_named;
+	bool no_caa;
+	const char *ka, *digest, *txt, *webroot; /* at most one of them */
+	const char *issuer, *account_uri;        /* CAA, NULL: coordinator's default */
+	const char *regions[CLI_MAX_REGIONS];
+	size_t n_regions;
+	unsigned long budget_ms; /* 0: coordinator default */
+	unsigned long min_answers;
+	bool json, no_color;
+	int first_domain; /* argv index of the first DOMAIN */
+};
 
 /* `vantage check ...` (argv[0] is "check").  Returns the exit status: 0
  * pass, 1 a vantage failed, 2 usage/configuration/coordinator error, 3
  * unknown. */
 int cli_check_main(int argc, char **argv);
+
+/*
+ * Parse `vantage check` arguments (argv[0] "check") into o, checking every
+ * rule that needs no coordinator: known methods; --webroot only with
+ * http-01; --digest/--txt only with tls-alpn-01/dns-01 (--txt with dns-01)
+ * and well-formed (64 hex or 43 base64url); one of --key-authorization,
+ * --digest, --txt, --webroot; --no-caa not with --method caa; the domain
+ * rules of cli_check_domains.  Returns 0, 1 for --help, or -1 with the
+ * reason in err.  Does not validate the key authorization's syntax
+ * (cli_parse_key_authorization does).  Uses getopt (not reentrant).
+ */
+int cli_check_parse(int argc, char **argv, struct cli_check_opts *o, char *err, size_t errlen);
+
+/*
+ * The POST /v1/checks body for o and the n domains (docs/api.md): methods,
+ * caa, mode (validate with ka, --digest or --txt), the challenge values,
+ * CAA options, regions, budget.  ka overrides o->ka (the webroot's).
+ * Caller owns the result; NULL on ENOMEM.
+ */
+json_t *cli_check_body(const struct cli_check_opts *o, char *const *domains, int n, const char *ka);
 
 /* `vantage agents ...` (argv[0] is "agents").  0, or 2 on any error. */
 int cli_agents_main(int argc, char **argv);

@@ -46,22 +46,31 @@ _Static_assert(LIMIT_DETAIL_LEN <= PROTO_MAX_STR, "detail longer than PROTO_MAX_
 _Static_assert(LIMIT_MAX_RECORDS <= PROTO_MAX_ARRAY, "records over PROTO_MAX_ARRAY");
 _Static_assert(LIMIT_MAX_ADDRS * 2 <= PROTO_MAX_ARRAY, "addresses over PROTO_MAX_ARRAY");
 _Static_assert(LIMIT_MAX_WARNINGS <= PROTO_MAX_ARRAY, "warnings over PROTO_MAX_ARRAY");
+_Static_assert(LIMIT_MAX_SANS <= PROTO_MAX_ARRAY, "SANs over PROTO_MAX_ARRAY");
+_Static_assert(LIMIT_MAX_NAMESERVERS <= PROTO_MAX_ARRAY, "nameservers over PROTO_MAX_ARRAY");
+_Static_assert(LIMIT_TXT_LEN <= PROTO_MAX_STR, "TXT answer longer than PROTO_MAX_STR");
 _Static_assert(PROTO_MAX_DEPTH >= 4, "RESULT nests four levels deep");
+/* The largest RESULT the encoder can build (26 records, 16 nameservers, 16
+ * SANs, every string at its limit) fits one frame, with room to spare. */
+_Static_assert(PROTO_WC_RESULT <= PROTO_MAX_MSG_BYTES, "largest RESULT over PROTO_MAX_MSG_BYTES");
 
 /* ------------------------------------------------------------------------
  * Field tables
  * ------------------------------------------------------------------------ */
 
 enum s_kind {
-	K_STR,     /* char[size], NUL-terminated, no NUL inside */
-	K_U32,     /* uint32_t in [min, max] */
-	K_U16,     /* uint16_t in [min, max] */
-	K_BOOL,    /* bool */
-	K_ENUM,    /* an enum (unsigned int sized) in [min, max] */
-	K_MASK,    /* uint32_t with no bit outside max */
-	K_STRS,    /* char[max][size] with a size_t count at count_off */
-	K_MAP,     /* a nested struct at off, described by sub[nsub] */
-	K_RECORDS, /* vt_result's records / n_records, each described by sub */
+	K_STR,  /* char[size], NUL-terminated, no NUL inside */
+	K_U32,  /* uint32_t in [min, max] */
+	K_U16,  /* uint16_t in [min, max] */
+	K_BOOL, /* bool */
+	K_ENUM, /* an enum (unsigned int sized) in [min, max] */
+	K_MASK, /* uint32_t with no bit outside max */
+	K_I64,  /* int64_t, any value */
+	K_STRS, /* char[max][size] with a size_t count at count_off */
+	K_MAP,  /* a nested struct at off, described by sub[nsub] */
+	K_OBJS, /* an owned array: element pointer at off, size_t count at
+	           count_off, at most max elements, each described by sub and
+	           appended (zeroed) by add() */
 };
 
 struct s_field {
@@ -72,22 +81,33 @@ struct s_field {
 	size_t size;      /* K_STR: array size; K_STRS: element size */
 	uint32_t min;     /* K_U32, K_U16, K_ENUM */
 	uint32_t max;     /* K_U32, K_U16, K_ENUM; K_MASK: allowed bits; K_STRS: count */
-	size_t count_off; /* K_STRS: offset of the size_t count */
+	size_t count_off; /* K_STRS, K_OBJS: offset of the size_t count */
 	const struct s_field *sub;
 	size_t nsub;
+	bool optional; /* absent on decode = left zero (always encoded) */
+	/* K_OBJS: append a zeroed element to the struct at base; NULL when full
+	 * or out of memory. */
+	void *(*add)(char *base);
 };
 
 #define S_MEMBER_SIZE(T, m) sizeof(((T *)0)->m)
-#define F_STR(k, n, T, m)                                                                          \
+/* Each F_x has an FO_x twin for fields that are optional on decode: added
+ * after version 1 first shipped, so an older peer leaves them out and they
+ * decode as zero.  Both are always encoded. */
+#define F_STR_(k, n, T, m, o)                                                                      \
 	{                                                                                          \
 		.key = (k), .name = (n), .kind = K_STR, .off = offsetof(T, m),                     \
-		.size = S_MEMBER_SIZE(T, m)                                                        \
+		.size = S_MEMBER_SIZE(T, m), .optional = (o)                                       \
 	}
-#define F_NUM(k, n, kd, T, m, lo, hi)                                                              \
+#define F_STR(k, n, T, m)  F_STR_(k, n, T, m, false)
+#define FO_STR(k, n, T, m) F_STR_(k, n, T, m, true)
+#define F_NUM_(k, n, kd, T, m, lo, hi, o)                                                          \
 	{                                                                                          \
 		.key = (k), .name = (n), .kind = (kd), .off = offsetof(T, m), .min = (lo),         \
-		.max = (hi)                                                                        \
+		.max = (hi), .optional = (o)                                                       \
 	}
+#define F_NUM(k, n, kd, T, m, lo, hi)  F_NUM_(k, n, kd, T, m, lo, hi, false)
+#define FO_NUM(k, n, kd, T, m, lo, hi) F_NUM_(k, n, kd, T, m, lo, hi, true)
 #define F_BOOL(k, n, T, m)                                                                         \
 	{                                                                                          \
 		.key = (k), .name = (n), .kind = K_BOOL, .off = offsetof(T, m)                     \
@@ -99,11 +119,29 @@ struct s_field {
 		.max = (uint32_t)(S_MEMBER_SIZE(T, m) / S_MEMBER_SIZE(T, m[0])),                   \
 		.count_off = offsetof(T, cnt)                                                      \
 	}
-#define F_MAP(k, n, T, m, tbl)                                                                     \
+#define F_MAP_(k, n, T, m, tbl, o)                                                                 \
 	{                                                                                          \
 		.key = (k), .name = (n), .kind = K_MAP, .off = offsetof(T, m), .sub = (tbl),       \
-		.nsub = S_ARRAY_LEN(tbl)                                                           \
+		.nsub = S_ARRAY_LEN(tbl), .optional = (o)                                          \
 	}
+#define F_MAP(k, n, T, m, tbl)  F_MAP_(k, n, T, m, tbl, false)
+#define FO_MAP(k, n, T, m, tbl) F_MAP_(k, n, T, m, tbl, true)
+#define F_OBJS_(k, n, T, m, cnt, lim, tbl, fn, o)                                                  \
+	{                                                                                          \
+		.key = (k), .name = (n), .kind = K_OBJS, .off = offsetof(T, m),                    \
+		.size = sizeof(*((T *)0)->m), .max = (lim), .count_off = offsetof(T, cnt),         \
+		.sub = (tbl), .nsub = S_ARRAY_LEN(tbl), .add = (fn), .optional = (o)               \
+	}
+
+static void *s_add_record(char *base)
+{
+	return vt_result_add_record((struct vt_result *)(void *)base);
+}
+
+static void *s_add_nameserver(char *base)
+{
+	return vt_result_add_nameserver((struct vt_result *)(void *)base);
+}
 
 static const struct s_field s_hello_fields[] = {
         F_STR("ver", "agent version", struct proto_hello, agent_version),
@@ -131,6 +169,10 @@ static const struct s_field s_job_fields[] = {
         F_STR("d", "domain", struct vt_job, domain),
         F_STR("tok", "token", struct vt_job, token),
         F_STR("ka", "key authorization", struct vt_job, key_authorization),
+        FO_STR("dg", "digest", struct vt_job, digest),
+        FO_STR("ci", "CAA issuer", struct vt_job, caa_issuer),
+        FO_STR("cau", "CAA account URI", struct vt_job, caa_account_uri),
+        FO_NUM("cm", "CAA methods", K_MASK, struct vt_job, caa_methods, 0, PROTO_CAA_METHOD_MASK),
 };
 
 static const struct s_field s_problem_fields[] = {
@@ -155,6 +197,30 @@ static const struct s_field s_record_fields[] = {
         F_STRS("at", "addressesTried", struct vt_record, addresses_tried, n_addresses_tried),
 };
 
+static const struct s_field s_cert_fields[] = {
+        F_BOOL("pr", "certificate present", struct vt_cert, present),
+        F_STR("sub", "subject", struct vt_cert, subject),
+        F_STR("iss", "issuer", struct vt_cert, issuer),
+        F_STRS("san", "SANs", struct vt_cert, sans, n_sans),
+        F_NUM("nb", "notBefore", K_I64, struct vt_cert, not_before, 0, 0),
+        F_NUM("na", "notAfter", K_I64, struct vt_cert, not_after, 0, 0),
+        F_STR("sha", "certificate SHA-256", struct vt_cert, sha256),
+        F_STR("tv", "TLS version", struct vt_cert, tls_version),
+        F_STR("alpn", "ALPN protocol", struct vt_cert, alpn),
+};
+
+static const struct s_field s_nameserver_fields[] = {
+        F_STR("n", "nameserver name", struct vt_nameserver, name),
+        F_STR("a", "nameserver address", struct vt_nameserver, address),
+        F_BOOL("r", "reachable", struct vt_nameserver, reachable),
+        F_STR("rc", "rcode", struct vt_nameserver, rcode),
+        F_STR("ans", "answer", struct vt_nameserver, answer),
+        F_NUM("ttl", "TTL", K_U32, struct vt_nameserver, ttl, 0, UINT32_MAX),
+        F_BOOL("mt", "matches", struct vt_nameserver, matches),
+        F_NUM("rtt", "round-trip time", K_U32, struct vt_nameserver, rtt_ms, 0, UINT32_MAX),
+        F_STR("e", "nameserver error", struct vt_nameserver, error),
+};
+
 static const struct s_field s_result_fields[] = {
         F_STR("id", "job id", struct vt_result, job_id),
         F_NUM("m", "method", K_ENUM, struct vt_result, method, VT_METHOD_HTTP01, VT_METHOD_CAA),
@@ -165,12 +231,12 @@ static const struct s_field s_result_fields[] = {
         F_NUM("hs", "http status", K_U32, struct vt_result, http_status, 0, PROTO_MAX_HTTP_STATUS),
         F_STRS("w", "warnings", struct vt_result, warnings, n_warnings),
         F_MAP("tm", "timings", struct vt_result, timings, s_timings_fields),
-        {.key = "rec",
-         .name = "records",
-         .kind = K_RECORDS,
-         .max = LIMIT_MAX_RECORDS,
-         .sub = s_record_fields,
-         .nsub = S_ARRAY_LEN(s_record_fields)},
+        F_OBJS_("rec", "records", struct vt_result, records, n_records, LIMIT_MAX_RECORDS,
+                s_record_fields, s_add_record, false),
+        FO_MAP("cert", "certificate", struct vt_result, cert, s_cert_fields),
+        FO_STR("dns", "dnssec", struct vt_result, dnssec),
+        F_OBJS_("ns", "nameservers", struct vt_result, nameservers, n_nameservers,
+                LIMIT_MAX_NAMESERVERS, s_nameserver_fields, s_add_nameserver, true),
 };
 
 static const struct s_field s_bye_fields[] = {
@@ -232,8 +298,8 @@ const char *proto_type_name(enum proto_type t)
 	return "UNKNOWN";
 }
 
-/* See proto.h: frees a RESULT's records and zeroes m; NULL and repeated
- * calls are harmless. */
+/* See proto.h: frees a RESULT's records and nameservers and zeroes m; NULL
+ * and repeated calls are harmless. */
 void proto_msg_clear(struct proto_msg *m)
 {
 	if (m == NULL)
@@ -576,7 +642,8 @@ static int s_check_keys(struct s_ctx *c, const msgpack_object_map *map)
 	return 0;
 }
 
-/* Find f's key in map: exactly once.  Missing or duplicated is an error. */
+/* Find f's key in map: exactly once.  Duplicated is an error; so is missing,
+ * unless f is optional (then *val is NULL and 0 is returned). */
 static int s_find(struct s_ctx *c, const msgpack_object_map *map, const struct s_field *f,
                   const msgpack_object **val)
 {
@@ -594,7 +661,7 @@ static int s_find(struct s_ctx *c, const msgpack_object_map *map, const struct s
 		}
 		*val = &map->ptr[i].val;
 	}
-	if (*val == NULL) {
+	if (*val == NULL && !f->optional) {
 		s_ferr(c, f, -1, "missing required field");
 		return -1;
 	}
@@ -759,28 +826,46 @@ static int s_dec_field(struct s_ctx *c, const struct s_field *f, const msgpack_o
 		memcpy(base + f->count_off, &n, sizeof(n));
 		return 0;
 	}
+	case K_I64: {
+		int64_t v;
+
+		if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+			v = o->via.i64;
+		} else if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+			if (o->via.u64 > (uint64_t)INT64_MAX) {
+				s_ferr(c, f, -1,
+				       "value %" PRIu64 " exceeds a signed 64-bit integer",
+				       o->via.u64);
+				return -1;
+			}
+			v = (int64_t)o->via.u64;
+		} else {
+			s_ferr(c, f, -1, "expected integer, got %s", s_objtype(o->type));
+			return -1;
+		}
+		memcpy(base + f->off, &v, sizeof(v));
+		return 0;
+	}
 	case K_MAP:
 		return s_dec_nested(c, f, -1, o, base + f->off);
-	case K_RECORDS: {
-		struct vt_result *r = (struct vt_result *)(void *)base;
-
+	case K_OBJS: {
 		if (o->type != MSGPACK_OBJECT_ARRAY) {
 			s_ferr(c, f, -1, "expected array, got %s", s_objtype(o->type));
 			return -1;
 		}
 		if (o->via.array.size > f->max) {
-			s_ferr(c, f, -1, "%" PRIu32 " records exceed the limit of %" PRIu32,
-			       o->via.array.size, f->max);
+			s_ferr(c, f, -1, "%" PRIu32 " %s exceed the limit of %" PRIu32,
+			       o->via.array.size, f->name, f->max);
 			return -1;
 		}
 		for (uint32_t i = 0; i < o->via.array.size; i++) {
-			struct vt_record *rec = vt_result_add_record(r);
+			void *elem = f->add(base);
 
-			if (rec == NULL) {
+			if (elem == NULL) {
 				s_ferr(c, f, (long)i, "out of memory");
 				return -1;
 			}
-			if (s_dec_nested(c, f, (long)i, &o->via.array.ptr[i], (char *)rec) != 0)
+			if (s_dec_nested(c, f, (long)i, &o->via.array.ptr[i], elem) != 0)
 				return -1;
 		}
 		return 0;
@@ -801,6 +886,8 @@ static int s_dec_fields(struct s_ctx *c, const msgpack_object_map *map, const st
 	for (size_t i = 0; i < nf; i++) {
 		if (s_find(c, map, &fs[i], &val) != 0)
 			return -1;
+		if (val == NULL) /* optional and absent: stays zero */
+			continue;
 		if (s_dec_field(c, &fs[i], val, base) != 0)
 			return -1;
 	}
@@ -990,6 +1077,14 @@ static int s_enc_field(struct s_ctx *c, msgpack_packer *pk, const struct s_field
 				return -1;
 		return 0;
 	}
+	case K_I64: {
+		int64_t v;
+
+		memcpy(&v, base + f->off, sizeof(v));
+		if (msgpack_pack_int64(pk, v) != 0)
+			return s_enc_nomem(c);
+		return 0;
+	}
 	case K_MAP:
 		if (msgpack_pack_map(pk, f->nsub) != 0)
 			return s_enc_nomem(c);
@@ -997,25 +1092,27 @@ static int s_enc_field(struct s_ctx *c, msgpack_packer *pk, const struct s_field
 		rc = s_enc_fields(c, pk, f->sub, f->nsub, base + f->off);
 		s_path_pop(c, saved);
 		return rc;
-	case K_RECORDS: {
-		const struct vt_result *r = (const struct vt_result *)(const void *)base;
+	case K_OBJS: {
+		const char *elems;
+		size_t n;
 
-		if (r->n_records > f->max) {
-			s_ferr(c, f, -1, "%zu records exceed the limit of %" PRIu32, r->n_records,
-			       f->max);
+		memcpy(&elems, base + f->off, sizeof(elems));
+		memcpy(&n, base + f->count_off, sizeof(n));
+		if (n > f->max) {
+			s_ferr(c, f, -1, "%zu %s exceed the limit of %" PRIu32, n, f->name, f->max);
 			return -1;
 		}
-		if (r->n_records > 0 && r->records == NULL) {
-			s_ferr(c, f, -1, "%zu records but no array", r->n_records);
+		if (n > 0 && elems == NULL) {
+			s_ferr(c, f, -1, "%zu %s but no array", n, f->name);
 			return -1;
 		}
-		if (msgpack_pack_array(pk, r->n_records) != 0)
+		if (msgpack_pack_array(pk, n) != 0)
 			return s_enc_nomem(c);
-		for (size_t i = 0; i < r->n_records; i++) {
+		for (size_t i = 0; i < n; i++) {
 			if (msgpack_pack_map(pk, f->nsub) != 0)
 				return s_enc_nomem(c);
 			s_path_push(c, f, (long)i, saved);
-			rc = s_enc_fields(c, pk, f->sub, f->nsub, (const char *)&r->records[i]);
+			rc = s_enc_fields(c, pk, f->sub, f->nsub, elems + i * f->size);
 			s_path_pop(c, saved);
 			if (rc != 0)
 				return -1;

@@ -54,7 +54,13 @@ struct proto_bye {
 };
 
 /* A decoded or to-be-encoded message.  For PROTO_RESULT the result's records
- * are owned by the message: release with proto_msg_clear(). */
+ * and nameservers are owned by the message: release with proto_msg_clear().
+ *
+ * Fields added after version 1 first shipped are optional on decode (absent
+ * = zero) and always encoded: JOB's digest, caa_issuer, caa_account_uri and
+ * caa_methods (validation-method bits only); RESULT's cert (a map of every
+ * vt_cert field, at most LIMIT_MAX_SANS SANs), dnssec and nameservers (at
+ * most LIMIT_MAX_NAMESERVERS maps of every vt_nameserver field). */
 struct proto_msg {
 	enum proto_type type;
 	union {

@@ -32,6 +32,14 @@ static int s_same(const struct proto_msg *a, const struct proto_msg *b)
 			return 0;
 		x.u.result.records = NULL;
 		y.u.result.records = NULL;
+		if (a->u.result.n_nameservers != b->u.result.n_nameservers)
+			return 0;
+		if (a->u.result.n_nameservers > 0 &&
+		    memcmp(a->u.result.nameservers, b->u.result.nameservers,
+		           a->u.result.n_nameservers * sizeof(*a->u.result.nameservers)) != 0)
+			return 0;
+		x.u.result.nameservers = NULL;
+		y.u.result.nameservers = NULL;
 	}
 	return memcmp(&x, &y, sizeof(x)) == 0;
 }

@@ -384,7 +384,7 @@ i3_alpn_no_acme_tls() {
 i3_alpn_tls11_only() {
 	vcheck i3_alpn_tls11 alpn-tls11.example.com --method tls-alpn-01 --key-authorization "$VT_ALPN_KA"
 	expect_rc 1 "TLS 1.1-only server"
-	all_fail3 tls-alpn-01 '(tls|connection|malformed)$' '(?i)protocol version|unsupported protocol|version' "TLS 1.1-only server"
+	all_fail3 tls-alpn-01 '(tls|connection|malformed)$' '(?i)protocol version|unsupported protocol|only speaks TLS 1[.][01]' "TLS 1.1-only server"
 	diag3 tls-alpn-01 'TLS 1\.2' "TLS 1.1-only server"
 }
 

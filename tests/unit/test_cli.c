@@ -4,6 +4,7 @@
  */
 #include <criterion/criterion.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,4 +309,183 @@ Test(cli, get_agents_refuses_plain_http_to_remote_host)
 	cr_assert(strstr(err, "refusing to send the API token over plain http:// to 10.0.0.1") !=
 	                  NULL,
 	          "%s", err);
+}
+
+/* ---- vantage check's method and challenge options ---- */
+
+#define T_ARGV_MAX 16 /* arguments in one test command line */
+
+/* Parse a NULL-terminated list of arguments after "check". */
+static int s_parse(struct cli_check_opts *o, char *err, size_t errlen, ...)
+{
+	static char *argv[T_ARGV_MAX + 2];
+	va_list ap;
+	int argc = 0;
+
+	argv[argc++] = "check";
+	va_start(ap, errlen);
+	for (char *a = va_arg(ap, char *); a != NULL && argc <= T_ARGV_MAX; a = va_arg(ap, char *))
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	err[0] = '\0';
+	return cli_check_parse(argc, argv, o, err, errlen);
+}
+
+static void s_refused(const char *needle, int rc, const char *err)
+{
+	cr_assert_eq(rc, -1, "accepted; wanted an error with \"%s\"", needle);
+	cr_assert(strstr(err, needle) != NULL, "error \"%s\" lacks \"%s\"", err, needle);
+}
+
+#define T_HEX "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+#define T_B64 "LPJNul-wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ"
+
+Test(cli, check_methods_parse)
+{
+	struct cli_check_opts o;
+	char err[512];
+
+	cr_assert_eq(s_parse(&o, err, sizeof(err), "a.example", NULL), 0, "%s", err);
+	cr_assert_eq(o.n_methods, 1);
+	cr_assert_eq(o.methods[0], VT_METHOD_HTTP01);
+	cr_assert_not(o.caa_named);
+	cr_assert_not(o.no_caa);
+
+	cr_assert_eq(s_parse(&o, err, sizeof(err), "--method", "dns-01,tls-alpn-01", "--method",
+	                     "caa", "a.example", NULL),
+	             0, "%s", err);
+	cr_assert_eq(o.n_methods, 2);
+	cr_assert_eq(o.methods[0], VT_METHOD_DNS01);
+	cr_assert_eq(o.methods[1], VT_METHOD_TLSALPN01);
+	cr_assert(o.caa_named);
+
+	cr_assert_eq(s_parse(&o, err, sizeof(err), "--method", "caa", "a.example", NULL), 0, "%s",
+	             err);
+	cr_assert_eq(o.n_methods, 0);
+	cr_assert(o.caa_named);
+
+	cr_assert_eq(s_parse(&o, err, sizeof(err), "--method", "all", "--method", "http-01",
+	                     "a.example", NULL),
+	             0, "%s", err);
+	cr_assert_eq(o.n_methods, 3);
+	cr_assert(o.caa_named);
+
+	s_refused("unknown method",
+	          s_parse(&o, err, sizeof(err), "--method", "smtp-01", "a.example", NULL), err);
+	s_refused("names separated by commas",
+	          s_parse(&o, err, sizeof(err), "--method", "dns-01,,caa", "a.example", NULL), err);
+	s_refused("--no-caa contradicts",
+	          s_parse(&o, err, sizeof(err), "--method", "all", "--no-caa", "a.example", NULL),
+	          err);
+	s_refused("need the CAA check",
+	          s_parse(&o, err, sizeof(err), "--no-caa", "--issuer-domain", "pki.goog",
+	                  "a.example", NULL),
+	          err);
+	s_refused("--issuer-domain",
+	          s_parse(&o, err, sizeof(err), "--issuer-domain", "not/a/name", "a.example", NULL),
+	          err);
+	s_refused("--account-uri",
+	          s_parse(&o, err, sizeof(err), "--account-uri", "https://acme.example/acct;1",
+	                  "a.example", NULL),
+	          err);
+}
+
+Test(cli, check_challenge_options_per_method)
+{
+	struct cli_check_opts o;
+	char err[512];
+
+	/* --digest: tls-alpn-01 / dns-01 only, well-formed */
+	cr_assert_eq(s_parse(&o, err, sizeof(err), "--method", "tls-alpn-01", "--digest", T_HEX,
+	                     "a.example", NULL),
+	             0, "%s", err);
+	cr_assert_str_eq(o.digest, T_HEX);
+	cr_assert_eq(s_parse(&o, err, sizeof(err), "--method", "dns-01", "--digest", T_B64,
+	                     "a.example", NULL),
+	             0, "%s", err);
+	s_refused("validates only tls-alpn-01 and dns-01",
+	          s_parse(&o, err, sizeof(err), "--digest", T_HEX, "a.example", NULL), err);
+	s_refused("validates only tls-alpn-01 and dns-01",
+	          s_parse(&o, err, sizeof(err), "--method", "http-01,dns-01", "--digest", T_HEX,
+	                  "a.example", NULL),
+	          err);
+	s_refused("validates only tls-alpn-01 and dns-01",
+	          s_parse(&o, err, sizeof(err), "--method", "caa", "--digest", T_HEX, "a.example",
+	                  NULL),
+	          err);
+	s_refused("expected SHA-256(key authorization)",
+	          s_parse(&o, err, sizeof(err), "--method", "dns-01", "--digest", "abc123",
+	                  "a.example", NULL),
+	          err);
+	s_refused("expected SHA-256(key authorization)",
+	          s_parse(&o, err, sizeof(err), "--method", "dns-01", "--digest",
+	                  "zzf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+	                  "a.example", NULL),
+	          err);
+	/* --txt: dns-01 only */
+	cr_assert_eq(s_parse(&o, err, sizeof(err), "--method", "dns-01", "--txt", T_B64,
+	                     "a.example", NULL),
+	             0, "%s", err);
+	s_refused("--txt is the DNS-01 record value",
+	          s_parse(&o, err, sizeof(err), "--method", "tls-alpn-01", "--txt", T_B64,
+	                  "a.example", NULL),
+	          err);
+	/* --webroot: http-01 only */
+	cr_assert_eq(s_parse(&o, err, sizeof(err), "--webroot", "/tmp", "a.example", NULL), 0, "%s",
+	             err);
+	cr_assert_eq(s_parse(&o, err, sizeof(err), "--method", "http-01,caa", "--webroot", "/tmp",
+	                     "a.example", NULL),
+	             0, "%s", err);
+	s_refused("--webroot writes an HTTP-01 challenge file",
+	          s_parse(&o, err, sizeof(err), "--method", "dns-01", "--webroot", "/tmp",
+	                  "a.example", NULL),
+	          err);
+	s_refused("--webroot writes an HTTP-01 challenge file",
+	          s_parse(&o, err, sizeof(err), "--method", "all", "--webroot", "/tmp", "a.example",
+	                  NULL),
+	          err);
+	/* one challenge value at a time, for one domain */
+	s_refused("mutually exclusive",
+	          s_parse(&o, err, sizeof(err), "--method", "dns-01", "--digest", T_B64,
+	                  "--key-authorization", "tok.thumb", "a.example", NULL),
+	          err);
+	s_refused("exactly one domain",
+	          s_parse(&o, err, sizeof(err), "--method", "dns-01", "--txt", T_B64, "a.example",
+	                  "b.example", NULL),
+	          err);
+}
+
+Test(cli, check_request_body)
+{
+	struct cli_check_opts o;
+	char err[512], *domains[] = {"a.example"};
+	json_t *body, *m;
+
+	cr_assert_eq(s_parse(&o, err, sizeof(err), "--method", "dns-01,caa", "--txt", T_B64,
+	                     "--issuer-domain", "pki.goog", "--account-uri",
+	                     "https://acme.example/acct/1", "a.example", NULL),
+	             0, "%s", err);
+	body = cli_check_body(&o, domains, 1, NULL);
+	cr_assert_not_null(body);
+	m = json_object_get(body, "methods");
+	cr_assert_eq(json_array_size(m), 2);
+	cr_assert_str_eq(json_string_value(json_array_get(m, 0)), "dns-01");
+	cr_assert_str_eq(json_string_value(json_array_get(m, 1)), "caa");
+	cr_assert(json_is_true(json_object_get(body, "caa")));
+	cr_assert_str_eq(json_string_value(json_object_get(body, "mode")), "validate");
+	cr_assert_str_eq(json_string_value(json_object_get(body, "txt")), T_B64);
+	cr_assert_str_eq(json_string_value(json_object_get(body, "caa_issuer")), "pki.goog");
+	cr_assert_str_eq(json_string_value(json_object_get(body, "account_uri")),
+	                 "https://acme.example/acct/1");
+	json_decref(body);
+
+	cr_assert_eq(s_parse(&o, err, sizeof(err), "--no-caa", "a.example", NULL), 0, "%s", err);
+	body = cli_check_body(&o, domains, 1, NULL);
+	cr_assert_not_null(body);
+	cr_assert(json_is_false(json_object_get(body, "caa")));
+	cr_assert_str_eq(json_string_value(json_object_get(body, "mode")), "reachability");
+	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(body, "methods"), 0)),
+	                 "http-01");
+	json_decref(body);
 }

@@ -360,7 +360,8 @@ static void s_send(void *d, const struct proto_msg *m)
 	free(buf);
 }
 
-static void s_send_hello(void *d)
+/* HELLO offering methods (bits 1 << vt_method). */
+static void s_send_hello_methods(void *d, uint32_t methods)
 {
 	struct proto_msg m;
 
@@ -370,8 +371,14 @@ static void s_send_hello(void *d)
 	m.u.hello.ipv4 = true;
 	m.u.hello.ipv6 = true;
 	m.u.hello.max_inflight = 10;
-	m.u.hello.methods = 1u << VT_METHOD_HTTP01;
+	m.u.hello.methods = methods;
 	s_send(d, &m);
+}
+
+/* HELLO of an HTTP-01-only agent (the walking skeleton's). */
+static void s_send_hello(void *d)
+{
+	s_send_hello_methods(d, 1u << VT_METHOD_HTTP01);
 }
 
 /* Wait up to ms for a message of type want (skipping heartbeats).  0 got it. */
@@ -591,10 +598,13 @@ Test(coordinator, api_requires_token_and_validates, E2E)
 /* Agent thread for the check test: answer every JOB with REACHABLE, and
  * heartbeat like a real agent so that a slow client (a TLS handshake under
  * valgrind) does not outlast its liveness. */
+#define T_MAX_JOBS 16 /* jobs a fake agent remembers */
+
 struct t_agent {
 	void *d;
 	int jobs;
 	char token[LIMIT_TOKEN_LEN + 1];
+	struct vt_job seen[T_MAX_JOBS]; /* the first T_MAX_JOBS jobs, in arrival order */
 	volatile int stop;
 };
 
@@ -610,6 +620,8 @@ static void *s_agent(void *arg)
 			s_send(ta->d, &r);
 			continue;
 		}
+		if (ta->jobs < T_MAX_JOBS)
+			ta->seen[ta->jobs] = m.u.job;
 		ta->jobs++;
 		snprintf(ta->token, sizeof(ta->token), "%s", m.u.job.token);
 		memset(&r, 0, sizeof(r));
@@ -655,7 +667,11 @@ static void s_check_through_agent(void)
 	cr_assert_not_null(doc, "%s", b.data);
 	checks = json_object_get(doc, "checks");
 	cr_assert(json_is_array(checks), "%s", b.data);
-	cr_assert_eq(json_array_size(checks), 1);
+	/* http-01, then CAA (on by default); a1's HELLO offers no CAA */
+	cr_assert_eq(json_array_size(checks), 2, "%s", b.data);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(checks, 1), "method")),
+	                 "caa");
+	cr_assert_not_null(strstr(b.data, "does not support caa"), "%s", b.data);
 	/* a1 answered; a2 never connected and is reported as unavailable */
 	cr_assert_not_null(strstr(b.data, "\"a1\""), "%s", b.data);
 	cr_assert_not_null(strstr(b.data, "\"a2\""), "%s", b.data);
@@ -667,6 +683,224 @@ static void s_check_through_agent(void)
 Test(coordinator, check_runs_through_agent, E2E)
 {
 	s_check_through_agent();
+}
+
+/* POST body to /v1/checks through a fake agent offering methods; the
+ * document (caller decrefs) and what the agent was sent (ta). */
+static json_t *s_check_via(uint32_t methods, const char *body, struct t_agent *ta)
+{
+	char allow[128];
+	struct proto_msg m;
+	struct t_buf b;
+	pthread_t th;
+	json_t *doc;
+
+	snprintf(allow, sizeof(allow), "%s/agents.d", s_dir);
+	memset(ta, 0, sizeof(*ta));
+	ta->d = s_dealer(allow, "a1");
+	s_send_hello_methods(ta->d, methods);
+	cr_assert_eq(s_recv(ta->d, PROTO_WELCOME, T_WAIT_MS, &m), 0);
+	cr_assert_eq(pthread_create(&th, NULL, s_agent, ta), 0);
+	cr_assert_eq(s_http("POST", "/v1/checks", body, s_token, &b), 200, "%s", b.data);
+	ta->stop = 1;
+	pthread_join(th, NULL);
+	zmq_close(ta->d);
+	doc = json_loads(b.data, 0, NULL);
+	cr_assert_not_null(doc, "%s", b.data);
+	return doc;
+}
+
+/* The result of agent in check i of doc. */
+static json_t *s_row(json_t *doc, size_t i, const char *agent)
+{
+	json_t *res = json_object_get(json_array_get(json_object_get(doc, "checks"), i), "results");
+
+	for (size_t k = 0; k < json_array_size(res); k++) {
+		json_t *r = json_array_get(res, k);
+		if (strcmp(json_string_value(json_object_get(r, "agent")), agent) == 0)
+			return r;
+	}
+	cr_assert_fail("no row for %s in check %zu", agent, i);
+	return NULL;
+}
+
+Test(coordinator, check_all_methods_in_order_then_caa, E2E)
+{
+	static const char *want[] = {"http-01", "tls-alpn-01", "dns-01", "caa"};
+	struct t_agent ta;
+	json_t *doc, *checks;
+	uint32_t all = 1u << VT_METHOD_HTTP01 | 1u << VT_METHOD_TLSALPN01 | 1u << VT_METHOD_DNS01 |
+	               1u << VT_METHOD_CAA;
+
+	doc = s_check_via(all,
+	                  "{\"domains\": [\"www.example.com\"], \"method\": \"all\", "
+	                  "\"min_answers\": 1, \"budget_ms\": 1000}",
+	                  &ta);
+	checks = json_object_get(doc, "checks");
+	cr_assert_eq(json_array_size(checks), 4);
+	for (size_t i = 0; i < 4; i++) {
+		json_t *c = json_array_get(checks, i);
+		cr_assert_str_eq(json_string_value(json_object_get(c, "method")), want[i]);
+		cr_assert_str_eq(json_string_value(json_object_get(c, "domain")),
+		                 "www.example.com");
+		cr_assert_str_eq(json_string_value(json_object_get(s_row(doc, i, "a1"), "outcome")),
+		                 "reachable");
+		cr_assert_str_eq(json_string_value(json_object_get(s_row(doc, i, "a2"), "outcome")),
+		                 "unavailable");
+	}
+	/* one job per (method, agent that is up), sent in report order */
+	cr_assert_eq(ta.jobs, 4);
+	for (int i = 0; i < 4; i++)
+		cr_assert_str_eq(vt_method_name(ta.seen[i].method), want[i]);
+	cr_assert_eq(ta.seen[2].mode, VT_MODE_REACHABILITY);
+	cr_assert_str_eq(ta.seen[2].digest, "");
+	cr_assert_str_eq(ta.seen[3].caa_issuer, CAA_DEFAULT_ISSUER);
+	cr_assert_eq(ta.seen[3].caa_methods,
+	             1u << VT_METHOD_HTTP01 | 1u << VT_METHOD_TLSALPN01 | 1u << VT_METHOD_DNS01);
+	json_decref(doc);
+
+	/* two domains, dns-01 then http-01 as asked, no CAA */
+	doc = s_check_via(all,
+	                  "{\"domains\": [\"a.example.com\", \"b.example.com\"], \"methods\": "
+	                  "[\"dns-01\", \"http-01\"], \"caa\": false, \"min_answers\": 1, "
+	                  "\"budget_ms\": 1000}",
+	                  &ta);
+	checks = json_object_get(doc, "checks");
+	cr_assert_eq(json_array_size(checks), 4);
+	for (size_t i = 0; i < 4; i++) {
+		json_t *c = json_array_get(checks, i);
+		cr_assert_str_eq(json_string_value(json_object_get(c, "domain")),
+		                 i < 2 ? "a.example.com" : "b.example.com");
+		cr_assert_str_eq(json_string_value(json_object_get(c, "method")),
+		                 i % 2 == 0 ? "dns-01" : "http-01");
+	}
+	json_decref(doc);
+}
+
+Test(coordinator, check_digest_and_caa_options_reach_the_jobs, E2E)
+{
+	struct t_agent ta;
+	json_t *doc, *checks;
+	uint32_t all = 1u << VT_METHOD_HTTP01 | 1u << VT_METHOD_TLSALPN01 | 1u << VT_METHOD_DNS01 |
+	               1u << VT_METHOD_CAA;
+
+	/* hex in, base64url in the jobs (the digest of "token.thumbprint") */
+	doc = s_check_via(
+	        all,
+	        "{\"domains\": [\"www.example.com\"], \"methods\": [\"tls-alpn-01\", "
+	        "\"dns-01\"], \"digest\": "
+	        "\"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\", "
+	        "\"caa_issuer\": \"Pki.Goog\", \"account_uri\": "
+	        "\"https://acme.example/acct/1\", \"min_answers\": 1, \"budget_ms\": 1000}",
+	        &ta);
+	checks = json_object_get(doc, "checks");
+	cr_assert_eq(json_array_size(checks), 3);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(checks, 0), "mode")),
+	                 "validate");
+	cr_assert_eq(ta.jobs, 3);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(ta.seen[i].mode, VT_MODE_VALIDATE);
+		cr_assert_str_eq(ta.seen[i].digest, "LPJNul-wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ");
+		cr_assert_str_eq(ta.seen[i].key_authorization, "");
+	}
+	cr_assert_eq(ta.seen[2].method, VT_METHOD_CAA);
+	cr_assert_str_eq(ta.seen[2].caa_issuer, "pki.goog");
+	cr_assert_str_eq(ta.seen[2].caa_account_uri, "https://acme.example/acct/1");
+	cr_assert_eq(ta.seen[2].caa_methods, 1u << VT_METHOD_TLSALPN01 | 1u << VT_METHOD_DNS01);
+	json_decref(doc);
+
+	/* CAA only: its jobs ask about HTTP-01 */
+	doc = s_check_via(all,
+	                  "{\"domains\": [\"www.example.com\"], \"method\": \"caa\", "
+	                  "\"min_answers\": 1, \"budget_ms\": 1000}",
+	                  &ta);
+	cr_assert_eq(json_array_size(json_object_get(doc, "checks")), 1);
+	cr_assert_eq(ta.jobs, 1);
+	cr_assert_eq(ta.seen[0].method, VT_METHOD_CAA);
+	cr_assert_eq(ta.seen[0].caa_methods, 1u << VT_METHOD_HTTP01);
+	json_decref(doc);
+}
+
+/* An agent whose HELLO lacks a method is unavailable for it, with a reason. */
+Test(coordinator, check_agent_without_method_is_unavailable, E2E)
+{
+	struct t_agent ta;
+	json_t *doc, *row;
+	const char *detail;
+
+	doc = s_check_via(1u << VT_METHOD_HTTP01,
+	                  "{\"domains\": [\"www.example.com\"], \"methods\": [\"http-01\", "
+	                  "\"dns-01\"], \"min_answers\": 1, \"budget_ms\": 1000}",
+	                  &ta);
+	cr_assert_eq(json_array_size(json_object_get(doc, "checks")), 3);
+	cr_assert_eq(ta.jobs, 1, "only the http-01 job may be sent");
+	cr_assert_str_eq(json_string_value(json_object_get(s_row(doc, 0, "a1"), "outcome")),
+	                 "reachable");
+	row = s_row(doc, 1, "a1");
+	cr_assert_str_eq(json_string_value(json_object_get(row, "outcome")), "unavailable");
+	detail = json_string_value(json_object_get(row, "unavailable_reason"));
+	cr_assert_not_null(detail);
+	cr_assert_not_null(strstr(detail, "does not support dns-01"), "%s", detail);
+	json_decref(doc);
+}
+
+/* POST body and expect 400 with needle in the error. */
+static void s_bad_request(const char *body, const char *needle)
+{
+	struct t_buf b;
+
+	cr_assert_eq(s_http("POST", "/v1/checks", body, s_token, &b), 400, "%s -> %s", body,
+	             b.data);
+	cr_assert_not_null(strstr(b.data, needle), "%s -> %s (wanted \"%s\")", body, b.data,
+	                   needle);
+}
+
+Test(coordinator, check_request_validation, E2E)
+{
+	s_bad_request("{\"domains\": [\"a.com\"], \"method\": \"smtp-01\"}",
+	              "unknown method \\\"smtp-01\\\"");
+	s_bad_request("{\"domains\": [\"a.com\"], \"methods\": [\"dns-01\", 7]}",
+	              "methods[1] must be a string");
+	s_bad_request("{\"domains\": [\"a.com\"], \"methods\": [\"dns-01\", \"dns-01\"]}",
+	              "given twice");
+	s_bad_request("{\"domains\": [\"a.com\"], \"methods\": []}", "methods must be an array");
+	s_bad_request("{\"domains\": [\"a.com\"], \"method\": \"http-01\", \"methods\": "
+	              "[\"dns-01\"]}",
+	              "not both");
+	s_bad_request("{\"domains\": [\"a.com\"], \"methods\": [\"dns-01\"], \"digest\": \"xyz\"}",
+	              "digest must be SHA-256(key authorization)");
+	s_bad_request("{\"domains\": [\"a.com\"], \"methods\": [\"http-01\"], \"digest\": "
+	              "\"LPJNul-wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ\"}",
+	              "validates only tls-alpn-01 and dns-01");
+	s_bad_request("{\"domains\": [\"a.com\"], \"method\": \"all\", \"digest\": "
+	              "\"LPJNul-wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ\"}",
+	              "cannot validate http-01");
+	s_bad_request("{\"domains\": [\"a.com\"], \"methods\": [\"tls-alpn-01\"], \"txt\": "
+	              "\"LPJNul-wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ\"}",
+	              "needs method dns-01");
+	s_bad_request("{\"domains\": [\"a.com\", \"b.com\"], \"methods\": [\"dns-01\"], "
+	              "\"key_authorization\": \"tok.thumb\"}",
+	              "key_authorization validates one challenge: give exactly one domain");
+	s_bad_request("{\"domains\": [\"a.com\"], \"methods\": [\"dns-01\"], "
+	              "\"key_authorization\": \"tok.thumb\", \"txt\": "
+	              "\"LPJNul-wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ\"}",
+	              "not both");
+	s_bad_request("{\"domains\": [\"a.com\"], \"method\": \"caa\", \"caa\": false}",
+	              "caa is false");
+	s_bad_request("{\"domains\": [\"a.com\"], \"caa\": \"yes\"}", "caa must be true or false");
+	s_bad_request("{\"domains\": [\"a.com\"], \"caa\": false, \"caa_issuer\": \"x.org\"}",
+	              "need the caa check");
+	s_bad_request("{\"domains\": [\"a.com\"], \"caa_issuer\": \"not an issuer\"}",
+	              "caa_issuer:");
+	s_bad_request("{\"domains\": [\"a.com\"], \"account_uri\": \"https://a/acct;x\"}",
+	              "account_uri must be");
+	s_bad_request("{\"domains\": [\"a.com\"], \"methods\": [\"http-01\"], \"mode\": "
+	              "\"validate\"}",
+	              "needs key_authorization");
+	s_bad_request(
+	        "{\"domains\": [\"a.com\"], \"methods\": [\"dns-01\"], \"mode\": "
+	        "\"reachability\", \"digest\": \"LPJNul-wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ\"}",
+	        "needs mode \\\"validate\\\"");
 }
 
 /* Plain http:// goes to loopback only, so a proxy from the environment must

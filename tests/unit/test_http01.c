@@ -504,13 +504,13 @@ Test(http01, unsupported_method)
 	struct probe_env *env;
 	char err[256] = "";
 
-	cr_expect_eq(probe_methods(), 1u << VT_METHOD_HTTP01);
+	cr_expect_neq(probe_methods() & (1u << VT_METHOD_HTTP01), 0);
 	run.base = event_base_new();
 	env = probe_env_new(run.base, &cfg, err, sizeof(err));
 	cr_assert_not_null(env);
-	job.method = VT_METHOD_DNS01;
+	job.method = (enum vt_method)(VT_METHOD_CAA + 1); /* no ops table entry */
 	cr_expect_null(probe_start(env, &job, t_done, &run, err, sizeof(err)));
-	cr_expect(strstr(err, "dns-01") != NULL, "%s", err);
+	cr_expect(strstr(err, "not supported") != NULL, "%s", err);
 	probe_env_destroy(&env);
 	cr_expect_null(env);
 	event_base_free(run.base);

@@ -742,3 +742,407 @@ Test(proto, mutated_frames_never_crash)
 	free(buf);
 	free(orig);
 }
+
+/* ---- fields added for TLS-ALPN-01, DNS-01 and CAA ---- */
+
+/* A DNS-01 / TLS-ALPN-01 result with a certificate and a nameserver sweep. */
+static void s_sample_result_ext(struct proto_msg *m)
+{
+	struct vt_result *r = &m->u.result;
+
+	memset(m, 0, sizeof(*m));
+	m->type = PROTO_RESULT;
+	snprintf(r->job_id, sizeof(r->job_id), "%s", "cafe0001");
+	r->method = VT_METHOD_DNS01;
+	r->outcome = VT_OUTCOME_PASS;
+	snprintf(r->domain, sizeof(r->domain), "%s", "dns-ok.example.com");
+	r->cert.present = true;
+	snprintf(r->cert.subject, sizeof(r->cert.subject), "%s", "CN=dns-ok.example.com");
+	snprintf(r->cert.issuer, sizeof(r->cert.issuer), "%s", "CN=dns-ok.example.com");
+	snprintf(r->cert.sans[0], sizeof(r->cert.sans[0]), "%s", "dns-ok.example.com");
+	snprintf(r->cert.sans[1], sizeof(r->cert.sans[1]), "%s", "192.0.2.7");
+	r->cert.n_sans = 2;
+	r->cert.not_before = -86400; /* before 1970: signed values travel */
+	r->cert.not_after = INT64_MAX;
+	memset(r->cert.sha256, 'f', sizeof(r->cert.sha256) - 1);
+	snprintf(r->cert.tls_version, sizeof(r->cert.tls_version), "%s", "TLSv1.3");
+	snprintf(r->cert.alpn, sizeof(r->cert.alpn), "%s", "acme-tls/1");
+	snprintf(r->dnssec, sizeof(r->dnssec), "%s", "secure");
+	for (int i = 0; i < 3; i++) {
+		struct vt_nameserver *ns = vt_result_add_nameserver(r);
+
+		cr_assert_not_null(ns);
+		snprintf(ns->name, sizeof(ns->name), "ns%d.example.com", i + 1);
+		snprintf(ns->address, sizeof(ns->address), "2001:db8::5%d", i);
+		ns->reachable = i != 2;
+		snprintf(ns->rcode, sizeof(ns->rcode), "%s", i != 2 ? "NOERROR" : "");
+		snprintf(ns->answer, sizeof(ns->answer), "\"value-%d\"", i);
+		ns->ttl = 300u + (uint32_t)i;
+		ns->matches = i == 0;
+		ns->rtt_ms = 12u * (uint32_t)i;
+		if (i == 2)
+			snprintf(ns->error, sizeof(ns->error), "%s", "query timed out");
+	}
+}
+
+/* Replace n bytes of buf (len) at `at` with ins[insn]; returns a new buffer. */
+static uint8_t *s_splice(const uint8_t *buf, size_t len, size_t at, size_t n, const void *ins,
+                         size_t insn, size_t *outlen)
+{
+	uint8_t *out = malloc(len - n + insn);
+
+	cr_assert_not_null(out);
+	cr_assert(at + n <= len);
+	memcpy(out, buf, at);
+	memcpy(out + at, ins, insn);
+	memcpy(out + at + insn, buf + at + n, len - at - n);
+	*outlen = len - n + insn;
+	return out;
+}
+
+/* Offset of needle in buf (must be there). */
+static size_t s_find_bytes(const uint8_t *buf, size_t len, const void *needle, size_t n)
+{
+	for (size_t i = 0; i + n <= len; i++)
+		if (memcmp(buf + i, needle, n) == 0)
+			return i;
+	cr_assert_fail("bytes not found in the encoding");
+	return 0;
+}
+
+Test(proto, roundtrip_job_new_fields)
+{
+	struct proto_msg in, out;
+
+	s_sample_job(&in);
+	in.u.job.method = VT_METHOD_CAA;
+	in.u.job.key_authorization[0] = '\0';
+	snprintf(in.u.job.digest, sizeof(in.u.job.digest), "%s",
+	         "LPJNul-wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ");
+	snprintf(in.u.job.caa_issuer, sizeof(in.u.job.caa_issuer), "%s", "pki.goog");
+	snprintf(in.u.job.caa_account_uri, sizeof(in.u.job.caa_account_uri), "%s",
+	         "https://acme-v02.api.letsencrypt.org/acme/acct/12345");
+	in.u.job.caa_methods = 1u << VT_METHOD_DNS01 | 1u << VT_METHOD_TLSALPN01;
+	s_roundtrip(&in, &out);
+	cr_assert_eq(out.u.job.method, VT_METHOD_CAA);
+	cr_assert_str_eq(out.u.job.digest, in.u.job.digest);
+	cr_assert_str_eq(out.u.job.caa_issuer, "pki.goog");
+	cr_assert_str_eq(out.u.job.caa_account_uri, in.u.job.caa_account_uri);
+	cr_assert_eq(out.u.job.caa_methods, in.u.job.caa_methods);
+}
+
+Test(proto, new_job_fields_are_optional)
+{
+	struct tb t;
+	struct proto_msg m;
+	char err[ERRLEN];
+
+	/* the hand-built frame has none of dg, ci, cau, cm */
+	s_job_frame(&t, NULL, NULL, NULL, 0, NULL, 0);
+	cr_assert_eq(proto_decode(t.b, t.n, &m, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(m.u.job.digest, "");
+	cr_assert_str_eq(m.u.job.caa_issuer, "");
+	cr_assert_str_eq(m.u.job.caa_account_uri, "");
+	cr_assert_eq(m.u.job.caa_methods, 0);
+}
+
+Test(proto, job_caa_methods_and_strings_checked)
+{
+	struct tb t, v;
+	static const uint8_t caa_bit[] = {0xa2, 'c', 'm', 0x10};  /* 1 << VT_METHOD_CAA */
+	static const uint8_t none_bit[] = {0xa2, 'c', 'm', 0x01}; /* 1 << VT_METHOD_NONE */
+	static const uint8_t dg_int[] = {0xa2, 'd', 'g', 0x07};
+	char big[LIMIT_CAA_ISSUER_LEN + 1];
+
+	s_job_frame(&t, NULL, NULL, NULL, 0, caa_bit, sizeof(caa_bit));
+	s_refused(t.b, t.n, "field \"cm\" (CAA methods): unknown bits in 0x10");
+	s_job_frame(&t, NULL, NULL, NULL, 0, none_bit, sizeof(none_bit));
+	s_refused(t.b, t.n, "field \"cm\" (CAA methods): unknown bits in 0x1");
+	s_job_frame(&t, NULL, NULL, NULL, 0, dg_int, sizeof(dg_int));
+	s_refused(t.b, t.n, "field \"dg\" (digest): expected string, got integer");
+	memset(big, 'i', sizeof(big));
+	v.n = 0;
+	tb_str(&v, "ci");
+	tb_strn(&v, big, sizeof(big));
+	s_job_frame(&t, NULL, NULL, NULL, 0, v.b, v.n);
+	s_refused(t.b, t.n, "field \"ci\" (CAA issuer): string of 254 bytes does not fit");
+}
+
+Test(proto, roundtrip_result_cert_and_nameservers)
+{
+	struct proto_msg in, out;
+	const struct vt_result *a = &in.u.result, *b = &out.u.result;
+
+	s_sample_result_ext(&in);
+	s_roundtrip(&in, &out);
+	cr_assert(b->cert.present);
+	cr_assert_str_eq(b->cert.subject, a->cert.subject);
+	cr_assert_str_eq(b->cert.issuer, a->cert.issuer);
+	cr_assert_eq(b->cert.n_sans, 2);
+	cr_assert_str_eq(b->cert.sans[1], "192.0.2.7");
+	cr_assert_eq(b->cert.not_before, -86400);
+	cr_assert_eq(b->cert.not_after, INT64_MAX);
+	cr_assert_str_eq(b->cert.sha256, a->cert.sha256);
+	cr_assert_str_eq(b->cert.tls_version, "TLSv1.3");
+	cr_assert_str_eq(b->cert.alpn, "acme-tls/1");
+	cr_assert_str_eq(b->dnssec, "secure");
+	cr_assert_eq(b->n_nameservers, 3);
+	for (size_t i = 0; i < a->n_nameservers; i++) {
+		const struct vt_nameserver *x = &a->nameservers[i], *y = &b->nameservers[i];
+
+		cr_assert_str_eq(y->name, x->name);
+		cr_assert_str_eq(y->address, x->address);
+		cr_assert_eq(y->reachable, x->reachable);
+		cr_assert_str_eq(y->rcode, x->rcode);
+		cr_assert_str_eq(y->answer, x->answer);
+		cr_assert_eq(y->ttl, x->ttl);
+		cr_assert_eq(y->matches, x->matches);
+		cr_assert_eq(y->rtt_ms, x->rtt_ms);
+		cr_assert_str_eq(y->error, x->error);
+	}
+	proto_msg_clear(&out);
+	cr_assert_null(out.u.result.nameservers);
+	proto_msg_clear(&in);
+}
+
+/* An agent that predates cert / dnssec / nameservers: they decode as zero. */
+Test(proto, new_result_fields_are_optional)
+{
+	struct tb t;
+	struct proto_msg m;
+	char err[ERRLEN];
+
+	t.n = 0;
+	tb_map(&t, 11);
+	tb_str(&t, "v");
+	tb_uint(&t, PROTO_VERSION);
+	tb_str(&t, "t");
+	tb_uint(&t, PROTO_RESULT);
+	tb_str(&t, "id");
+	tb_str(&t, "beef");
+	tb_str(&t, "m");
+	tb_uint(&t, VT_METHOD_HTTP01);
+	tb_str(&t, "d");
+	tb_str(&t, "example.com");
+	tb_str(&t, "o");
+	tb_uint(&t, VT_OUTCOME_REACHABLE);
+	tb_str(&t, "p");
+	tb_map(&t, 2);
+	tb_str(&t, "ty");
+	tb_uint(&t, 0);
+	tb_str(&t, "dt");
+	tb_str(&t, "");
+	tb_str(&t, "hs");
+	tb_uint(&t, 404);
+	tb_str(&t, "w");
+	tb_u8(&t, 0x90);
+	tb_str(&t, "tm");
+	tb_map(&t, 3);
+	tb_str(&t, "r");
+	tb_uint(&t, 1);
+	tb_str(&t, "c");
+	tb_uint(&t, 2);
+	tb_str(&t, "t");
+	tb_uint(&t, 3);
+	tb_str(&t, "rec");
+	tb_u8(&t, 0x90);
+	cr_assert_eq(proto_decode(t.b, t.n, &m, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(m.u.result.http_status, 404);
+	cr_assert_not(m.u.result.cert.present);
+	cr_assert_eq(m.u.result.cert.n_sans, 0);
+	cr_assert_str_eq(m.u.result.dnssec, "");
+	cr_assert_eq(m.u.result.n_nameservers, 0);
+	cr_assert_null(m.u.result.nameservers);
+	proto_msg_clear(&m);
+}
+
+/* The largest RESULT (26 records, 16 nameservers, 16 SANs, every string at
+ * its limit) fits PROTO_MAX_MSG_BYTES and round-trips. */
+Test(proto, roundtrip_result_everything_at_limits)
+{
+	struct proto_msg in, out;
+	struct vt_result *r = &in.u.result;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	memset(&in, 0, sizeof(in));
+	in.type = PROTO_RESULT;
+	memset(r->job_id, 'j', LIMIT_JOB_ID_LEN);
+	r->method = VT_METHOD_DNS01;
+	r->outcome = VT_OUTCOME_FAIL;
+	r->problem.type = VT_PROB_SERVER_INTERNAL;
+	r->http_status = PROTO_MAX_HTTP_STATUS;
+	memset(r->domain, 'd', LIMIT_DOMAIN_LEN);
+	memset(r->problem.detail, 'x', sizeof(r->problem.detail) - 1);
+	for (int i = 0; i < LIMIT_MAX_WARNINGS; i++) {
+		memset(r->warnings[i], 'w', LIMIT_WARNING_LEN - 1);
+		r->n_warnings++;
+	}
+	r->timings.resolve_ms = r->timings.connect_ms = r->timings.total_ms = UINT32_MAX;
+	for (int i = 0; i < LIMIT_MAX_RECORDS; i++) {
+		struct vt_record *rec = vt_result_add_record(r);
+
+		cr_assert_not_null(rec);
+		memset(rec->url, 'u', LIMIT_URL_LEN);
+		memset(rec->hostname, 'h', LIMIT_DOMAIN_LEN);
+		rec->port = UINT16_MAX;
+		rec->n_addresses_resolved = LIMIT_MAX_ADDRS * 2;
+		for (size_t j = 0; j < rec->n_addresses_resolved; j++)
+			memset(rec->addresses_resolved[j], 'a', LIMIT_ADDR_LEN - 1);
+		memset(rec->address_used, 'a', LIMIT_ADDR_LEN - 1);
+		rec->n_addresses_tried = HTTP01_MAX_ADDRS_TRIED;
+		for (size_t j = 0; j < rec->n_addresses_tried; j++)
+			memset(rec->addresses_tried[j], 't', LIMIT_ADDR_LEN - 1);
+	}
+	r->cert.present = true;
+	memset(r->cert.subject, 's', sizeof(r->cert.subject) - 1);
+	memset(r->cert.issuer, 'i', sizeof(r->cert.issuer) - 1);
+	r->cert.n_sans = LIMIT_MAX_SANS;
+	for (size_t j = 0; j < LIMIT_MAX_SANS; j++)
+		memset(r->cert.sans[j], 'n', LIMIT_DOMAIN_LEN);
+	r->cert.not_before = INT64_MIN;
+	r->cert.not_after = INT64_MAX;
+	memset(r->cert.sha256, 'f', sizeof(r->cert.sha256) - 1);
+	memset(r->cert.tls_version, 'v', sizeof(r->cert.tls_version) - 1);
+	memset(r->cert.alpn, 'p', sizeof(r->cert.alpn) - 1);
+	memset(r->dnssec, 'b', sizeof(r->dnssec) - 1);
+	for (int i = 0; i < LIMIT_MAX_NAMESERVERS; i++) {
+		struct vt_nameserver *ns = vt_result_add_nameserver(r);
+
+		cr_assert_not_null(ns);
+		memset(ns->name, 'n', sizeof(ns->name) - 1);
+		memset(ns->address, 'a', sizeof(ns->address) - 1);
+		memset(ns->rcode, 'r', sizeof(ns->rcode) - 1);
+		memset(ns->answer, 'x', sizeof(ns->answer) - 1);
+		memset(ns->error, 'e', sizeof(ns->error) - 1);
+		ns->ttl = ns->rtt_ms = UINT32_MAX;
+		ns->reachable = ns->matches = true;
+	}
+	cr_assert_null(vt_result_add_nameserver(r), "a 17th nameserver was accepted");
+	s_encode_ok(&in, &buf, &len);
+	cr_assert_leq(len, (size_t)PROTO_WC_RESULT, "encoded %zu bytes, bound says %u", len,
+	              (unsigned)PROTO_WC_RESULT);
+	cr_assert_leq(len, PROTO_MAX_MSG_BYTES);
+	free(buf);
+	s_roundtrip(&in, &out);
+	cr_assert_eq(out.u.result.n_records, LIMIT_MAX_RECORDS);
+	cr_assert_eq(out.u.result.n_nameservers, LIMIT_MAX_NAMESERVERS);
+	cr_assert_eq(out.u.result.cert.n_sans, LIMIT_MAX_SANS);
+	cr_assert_eq(out.u.result.cert.not_before, INT64_MIN);
+	cr_assert_eq(strlen(out.u.result.nameservers[15].answer), LIMIT_TXT_LEN - 1);
+	cr_assert_eq(strlen(out.u.result.cert.sans[15]), LIMIT_DOMAIN_LEN);
+	proto_msg_clear(&out);
+	proto_msg_clear(&in);
+}
+
+Test(proto, oversized_sans_refused)
+{
+	struct proto_msg in;
+	uint8_t *buf = NULL, *mod;
+	size_t len = 0, modlen = 0, at;
+	char err[ERRLEN];
+	/* "san" then array16 of 16 */
+	static const uint8_t san16[] = {0xa3, 's', 'a', 'n', 0xdc, 0x00, 0x10};
+	static const uint8_t san17[] = {0xa3, 's', 'a', 'n', 0xdc, 0x00, 0x11, 0xa1, 'x'};
+
+	s_sample_result_ext(&in);
+	for (size_t j = 0; j < LIMIT_MAX_SANS; j++)
+		snprintf(in.u.result.cert.sans[j], sizeof(in.u.result.cert.sans[j]), "s%zu.example",
+		         j);
+	in.u.result.cert.n_sans = LIMIT_MAX_SANS;
+	s_encode_ok(&in, &buf, &len);
+	at = s_find_bytes(buf, len, san16, sizeof(san16));
+	mod = s_splice(buf, len, at, sizeof(san16), san17, sizeof(san17), &modlen);
+	s_refused(mod, modlen, "field \"cert.san\" (SANs): 17 elements exceed the limit of 16");
+	free(mod);
+	free(buf);
+
+	in.u.result.cert.n_sans = LIMIT_MAX_SANS + 1;
+	buf = NULL;
+	cr_assert_eq(proto_encode(&in, &buf, &len, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "field \"cert.san\" (SANs): 17 elements exceed") != NULL, "%s", err);
+	cr_assert_null(buf);
+	proto_msg_clear(&in);
+}
+
+Test(proto, oversized_nameservers_refused)
+{
+	struct proto_msg in;
+	uint8_t *buf = NULL, *mod;
+	size_t len = 0, modlen = 0, at;
+	char err[ERRLEN];
+	static const uint8_t ns3[] = {0xa2, 'n', 's', 0x93};
+	static const uint8_t ns17[] = {0xa2, 'n', 's', 0xdc, 0x00, 0x11};
+	uint8_t big[sizeof(ns17) + 14];
+
+	s_sample_result_ext(&in);
+	s_encode_ok(&in, &buf, &len);
+	at = s_find_bytes(buf, len, ns3, sizeof(ns3));
+	/* 17 declared; 14 nils behind the 3 real maps make the count fit */
+	memcpy(big, ns17, sizeof(ns17));
+	memset(big + sizeof(ns17), 0xc0, 14);
+	mod = s_splice(buf, len, at, sizeof(ns3), big, sizeof(big), &modlen);
+	s_refused(mod, modlen, "field \"ns\" (nameservers): 17 nameservers exceed the limit of 16");
+	free(mod);
+	/* a nameserver that is not a map */
+	mod = s_splice(buf, len, at + sizeof(ns3), 0, "\xc0", 1, &modlen);
+	mod[at + 3] = 0x94;
+	s_refused(mod, modlen, "field \"ns[0]\" (nameservers): expected map, got nil");
+	free(mod);
+	free(buf);
+
+	proto_msg_clear(&in);
+	s_sample_result_ext(&in);
+	in.u.result.n_nameservers = LIMIT_MAX_NAMESERVERS + 1;
+	buf = NULL;
+	cr_assert_eq(proto_encode(&in, &buf, &len, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "17 nameservers exceed the limit of 16") != NULL, "%s", err);
+	in.u.result.n_nameservers = 3;
+	proto_msg_clear(&in);
+}
+
+Test(proto, too_long_nameserver_answer_refused)
+{
+	struct proto_msg in;
+	uint8_t *buf = NULL, *mod;
+	size_t len = 0, modlen = 0, at;
+	/* "ans" then str16 of LIMIT_TXT_LEN - 1 = 511 bytes */
+	static const uint8_t ans511[] = {0xa3, 'a', 'n', 's', 0xda, 0x01, 0xff};
+	static const uint8_t ans512[] = {0xa3, 'a', 'n', 's', 0xda, 0x02, 0x00, 'y'};
+
+	_Static_assert(LIMIT_TXT_LEN == 512, "the byte patterns below assume 512");
+	s_sample_result_ext(&in);
+	memset(in.u.result.nameservers[1].answer, 'x', LIMIT_TXT_LEN - 1);
+	s_encode_ok(&in, &buf, &len);
+	at = s_find_bytes(buf, len, ans511, sizeof(ans511));
+	mod = s_splice(buf, len, at, sizeof(ans511), ans512, sizeof(ans512), &modlen);
+	s_refused(mod, modlen,
+	          "field \"ns[1].ans\" (answer): string of 512 bytes does not fit (at most 511)");
+	free(mod);
+	free(buf);
+	proto_msg_clear(&in);
+}
+
+Test(proto, cert_field_types_checked)
+{
+	struct proto_msg in;
+	uint8_t *buf = NULL, *mod;
+	size_t len = 0, modlen = 0, at;
+	/* "nb" -86400 as int32 */
+	static const uint8_t nb[] = {0xa2, 'n', 'b', 0xd2, 0xff, 0xfe, 0xae, 0x80};
+	static const uint8_t nb_big[] = {0xa2, 'n',  'b',  0xcf, 0xff, 0xff,
+	                                 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	static const uint8_t nb_str[] = {0xa2, 'n', 'b', 0xa1, '1'};
+
+	s_sample_result_ext(&in);
+	s_encode_ok(&in, &buf, &len);
+	proto_msg_clear(&in);
+	at = s_find_bytes(buf, len, nb, sizeof(nb));
+	mod = s_splice(buf, len, at, sizeof(nb), nb_big, sizeof(nb_big), &modlen);
+	s_refused(mod, modlen, "field \"cert.nb\" (notBefore): value 18446744073709551615 exceeds");
+	free(mod);
+	mod = s_splice(buf, len, at, sizeof(nb), nb_str, sizeof(nb_str), &modlen);
+	s_refused(mod, modlen, "field \"cert.nb\" (notBefore): expected integer, got string");
+	free(mod);
+	free(buf);
+}
