@@ -71,7 +71,7 @@ asan:
 # fails.  Criterion forks a child per test, hence --trace-children.
 valgrind: $(BUILD)/unit-tests
 	valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-		--trace-children=yes $(BUILD)/unit-tests --jobs 2
+		--suppressions=tests/valgrind.supp --trace-children=yes $(BUILD)/unit-tests --jobs 2
 
 # libFuzzer target for the wire decoder (needs clang and libclang-rt-14-dev).
 FUZZ_SECONDS ?= 60
