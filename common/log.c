@@ -46,7 +46,7 @@ char *log_escape(char *dst, size_t dstlen, const char *src, size_t len)
 		return dst;
 	for (size_t i = 0; i < len && src[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)src[i];
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
+		if (c >= 0x20 && c < 0x7f) {
 			if (o + 1 >= dstlen)
 				break;
 			dst[o++] = (char)c;

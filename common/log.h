@@ -21,7 +21,9 @@ void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(pri
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 
 /* Copy at most len bytes of src into dst (size dstlen, always terminated),
- * replacing control characters and non-ASCII bytes by \xNN.  Returns dst. */
+ * replacing control characters and non-ASCII bytes by \xNN.  Printable ASCII,
+ * backslash included, is kept: texts that are already Go-quoted (LE's
+ * details quote server bodies as "\r\n") stay readable.  Returns dst. */
 char *log_escape(char *dst, size_t dstlen, const char *src, size_t len);
 
 #endif
