@@ -188,6 +188,19 @@ static int s_add_method(struct check_request *req, const char *name, const char 
 	return 0;
 }
 
+/* Does a key authorization or digest in req bind to one identifier?  True
+ * when any requested method other than http-01 (and caa, which uses none)
+ * would use it. */
+static bool s_needs_one_domain(const struct check_request *req)
+{
+	if (req->digest[0] != '\0')
+		return true;
+	for (size_t k = 0; k < req->n_methods; k++)
+		if (req->methods[k] == VT_METHOD_TLSALPN01 || req->methods[k] == VT_METHOD_DNS01)
+			return true;
+	return false;
+}
+
 /* "method" (one name or "all") or "methods" (an array of names); default
  * http-01.  Fills req->methods and *caa_named (caa or all named). */
 static int s_parse_methods(json_t *o, struct check_request *req, bool *caa_named, char *err,
@@ -411,7 +424,10 @@ static int s_parse_check(const char *body, size_t len, struct check_request *req
 		goto out;
 	}
 	have_secret = req->key_authorization[0] != '\0' || req->digest[0] != '\0';
-	if (have_secret && req->n_domains != 1) {
+	/* One HTTP-01 file may serve several names (vantage check --webroot
+	 * writes one file into a webroot several names share); a TLS-ALPN-01
+	 * certificate or a DNS-01 TXT record belongs to one identifier. */
+	if (have_secret && req->n_domains != 1 && s_needs_one_domain(req)) {
 		snprintf(err, errlen,
 		         "%s validates one challenge: give exactly one domain (%zu given)",
 		         req->key_authorization[0] != '\0' ? "key_authorization" : "digest",

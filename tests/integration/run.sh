@@ -31,6 +31,7 @@ ALL_SCENARIOS=(
 	s8_rogue_agent_refused
 	s9_local_probe
 	s10_lab_issue3_fixtures
+	s11_webroot_several_names
 )
 
 # issue 3: TLS-ALPN-01, DNS-01 and CAA against the lab's servers

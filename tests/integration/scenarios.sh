@@ -497,3 +497,18 @@ i3_caa_servfail() {
 	expect_rc 1 "SERVFAIL at the name"
 	all_fail3 caa 'dns$' 'SERVFAIL looking up CAA for caa-servfail\.example\.com' "SERVFAIL at the name"
 }
+
+# ------------------------------------------------------------------ 11
+# --webroot with several names sharing one webroot: one challenge file,
+# every name validated from every vantage (a real renewal with SANs).
+s11_webroot_several_names() {
+	vcheck s11 ok.example.com geo.example.com redir11.example.com --webroot "$VT_WEBROOT_OK" --no-caa
+	expect_rc 0 "--webroot with three names"
+	expect '[.checks[] | .domain] == ["ok.example.com","geo.example.com","redir11.example.com"]' \
+		"not one check per name, in order"
+	expect '[.checks[].results[] | select(.outcome == "pass")] | length == 15' \
+		"not 15 passes (3 names x 5 vantages)"
+	expect '[.checks[] | .mode] | unique == ["validate"]' "webroot checks are not in validate mode"
+	[[ -z $(find "$VT_WEBROOT_OK/.well-known/acme-challenge" -type f -newer "$J.err" 2>/dev/null) ]] ||
+		fail "the challenge file was left in the webroot"
+}
