@@ -256,6 +256,8 @@ static int s_make_ctx(struct resolver *r, char *err, size_t errlen)
 	        {"infra-cache-slabs:", RESOLVER_SLABS},
 	        {"outgoing-range:", RESOLVER_OUTGOING_RANGE},
 	        {"num-queries-per-thread:", RESOLVER_QUERIES},
+	        {"outgoing-port-avoid:", RESOLVER_PORTS_AVOID},
+	        {"outgoing-port-permit:", RESOLVER_PORTS_PERMIT},
 	};
 	int rc = -1, ub;
 

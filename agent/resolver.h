@@ -23,6 +23,12 @@
 #define RESOLVER_OUTGOING_RANGE "64"
 #define RESOLVER_QUERIES        "32"
 #define RESOLVER_SLABS          "1"
+/* Source ports for queries: libunbound copies its list of usable ports into
+ * every context and every outgoing interface (~700 KB for all 65,536); a
+ * range of 16,384 random ports keeps port randomisation strong and the copy
+ * at a quarter of that. */
+#define RESOLVER_PORTS_AVOID  "0-65535"
+#define RESOLVER_PORTS_PERMIT "32768-49151"
 
 struct event_base;
 struct resolver;
