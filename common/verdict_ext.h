@@ -1,8 +1,10 @@
 /*
- * verdict_ext.h -- helpers verdict.c shares with report.c beyond verdict.h.
+ * verdict_ext.h -- helpers verdict.c and diagnose.c share with report.c beyond verdict.h.
  *
- * Kept apart from the shared contract so verdict.h stays as agreed; both
- * functions are pure and are implemented in common/verdict.c.
+ * Kept apart from the shared contract so verdict.h stays as agreed; the
+ * functions are pure: verdict_entry_judged() and verdict_le_problem() are
+ * implemented in common/verdict.c, verdict_problem_summary() in
+ * common/diagnose.c.
  */
 #ifndef VANTAGE_VERDICT_EXT_H
 #define VANTAGE_VERDICT_EXT_H

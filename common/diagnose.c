@@ -1,0 +1,558 @@
+/*
+ * diagnose.c -- the diagnosis machinery shared by every method: the short
+ * summary of a problem detail, failure groups (what makes two failures "the
+ * same problem"), the lists of regions and agents that sentences name,
+ * repeated warnings, and diag_diagnose(), which puts the sentences in
+ * order and asks the method files (diagnose_http.c, diagnose_tls.c,
+ * diagnose_dns.c, diagnose_caa.c) for each failure group's words.
+ *
+ * The diagnosis is the product's voice: every sentence names what was seen
+ * (which regions, which problem) and what the site owner can do about it.
+ * Pure functions: no I/O, no allocation.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "verdict.h"
+#include "verdict_ext.h"
+#include "diagnose_int.h"
+
+const char diag_no_ips[] = "Let's Encrypt does not publish its addresses, so";
+
+/* ---- words and sentences ---- */
+
+const char *diag_plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+const char *diag_verb(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+void diag_append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strnlen(buf, len);
+	va_list ap;
+
+	if (used + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+void diag_add(struct vt_check *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->n_diagnosis >= VERDICT_MAX_DIAGNOSIS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->diagnosis[c->n_diagnosis], VERDICT_DIAGNOSIS_LEN, fmt, ap);
+	va_end(ap);
+	c->n_diagnosis++;
+}
+
+bool diag_says_bogus(const struct diag_key *k)
+{
+	return strstr(k->summary, "DNSSEC: Bogus") != NULL;
+}
+
+/* ---- problem summaries ---- */
+
+/* The prefixes Let's Encrypt puts before a problem's own words. */
+const char diag_le_secondary[] = "During secondary validation: ";
+const char diag_le_caa_prefix[] = "While processing CAA for ";
+static const char s_cert_prefix[] = "Incorrect validation certificate for tls-alpn-01 challenge. ";
+
+/* Does s[0..n) look like an IP address (Boulder's "<ip>: " prefix)? */
+static bool s_is_ip_text(const char *s, size_t n)
+{
+	bool sep = false;
+
+	if (n < 2 || n >= LIMIT_ADDR_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '.' || s[i] == ':')
+			sep = true;
+		else if (!isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return sep;
+}
+
+static bool s_all_digits(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 3)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+void verdict_problem_summary(const char *detail, char *buf, size_t len)
+{
+	const char *p = detail;
+	const char *q;
+	size_t n;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	if (strncmp(p, diag_le_secondary, strlen(diag_le_secondary)) == 0)
+		p += strlen(diag_le_secondary);
+	/* "While processing CAA for <identifier>: " (CAA, section 7.3). */
+	if (strncmp(p, diag_le_caa_prefix, strlen(diag_le_caa_prefix)) == 0) {
+		q = strstr(p + strlen(diag_le_caa_prefix), ": ");
+		if (q != NULL)
+			p = q + 2;
+	}
+	/* "Incorrect validation certificate for tls-alpn-01 challenge.
+	 * Requested <ident> from <ip>:443. <the rule>" (section 4.3). */
+	if (strncmp(p, s_cert_prefix, strlen(s_cert_prefix)) == 0) {
+		q = strstr(p + strlen(s_cert_prefix), ". ");
+		if (q != NULL && q[2] != '\0')
+			p = q + 2;
+	}
+	q = strstr(p, ": ");
+	if (q != NULL && s_is_ip_text(p, (size_t)(q - p)))
+		p = q + 2;
+	if (strncmp(p, "Fetching ", strlen("Fetching ")) == 0) {
+		q = strstr(p + strlen("Fetching "), ": ");
+		if (q != NULL)
+			p = q + 2;
+	} else if (strncmp(p, "Invalid response from ", strlen("Invalid response from ")) == 0) {
+		q = strstr(p + strlen("Invalid response from "), ": ");
+		if (q != NULL) {
+			if (s_all_digits(q + 2))
+				snprintf(buf, len, "HTTP %s", q + 2);
+			else
+				snprintf(buf, len, "Invalid response: %s", q + 2);
+			return;
+		}
+	}
+	snprintf(buf, len, "%s", p);
+	/* Drop Boulder's trailing hint, "Timeout during connect (likely
+	 * firewall problem)": the diagnosis gives its own advice.  Quoted text
+	 * (a body, a key authorization) is kept whole. */
+	n = strlen(buf);
+	if (n > 0 && buf[n - 1] == ')' && strchr(buf, '"') == NULL) {
+		char *open = strstr(buf, " (");
+		if (open != NULL && open != buf)
+			*open = '\0';
+	}
+}
+
+/* The failure group of e (which failed): its class and summary. */
+static void s_classify(const struct vt_entry *e, struct diag_key *k)
+{
+	const struct vt_problem *pr = &e->result.problem;
+	const char *s;
+
+	memset(k, 0, sizeof(*k));
+	k->type = pr->type;
+	verdict_problem_summary(pr->detail, k->summary, sizeof(k->summary));
+	s = k->summary;
+	if (pr->type == VT_PROB_DNS)
+		k->cls = DIAG_DNS;
+	else if (pr->type == VT_PROB_TLS || pr->type == VT_PROB_MALFORMED)
+		k->cls = DIAG_TLS;
+	else if (strncmp(s, "Timeout during connect", strlen("Timeout during connect")) == 0)
+		k->cls = DIAG_TIMEOUT_CONNECT;
+	else if (strstr(s, "Connection refused") != NULL)
+		k->cls = DIAG_REFUSED;
+	else if (strstr(s, "Connection reset") != NULL)
+		k->cls = DIAG_RESET;
+	else if (strstr(s, "Network unreachable") != NULL)
+		k->cls = DIAG_UNREACH;
+	else if (strncmp(s, "Timeout", strlen("Timeout")) == 0)
+		k->cls = DIAG_TIMEOUT_AFTER;
+	else if (strncmp(s, "HTTP ", strlen("HTTP ")) == 0 && s_all_digits(s + strlen("HTTP "))) {
+		k->cls = DIAG_HTTP_STATUS;
+		k->status = (unsigned)strtoul(s + strlen("HTTP "), NULL, 10);
+	} else if (strstr(s, "did not match") != NULL)
+		k->cls = DIAG_MISMATCH;
+	else if (strncmp(s, "Invalid response: ", strlen("Invalid response: ")) == 0)
+		k->cls = DIAG_BODY;
+	else if (strcasestr(s, "redirect") != NULL)
+		k->cls = DIAG_REDIRECT;
+	else
+		k->cls = DIAG_OTHER;
+}
+
+/* Are a and b the same problem?  Connection failures and mismatches of a
+ * class are, whatever the details; others need the same summary. */
+static bool s_same(const struct diag_key *a, const struct diag_key *b)
+{
+	if (a->cls != b->cls)
+		return false;
+	switch (a->cls) {
+	case DIAG_HTTP_STATUS:
+		return a->status == b->status;
+	case DIAG_TIMEOUT_CONNECT:
+	case DIAG_REFUSED:
+	case DIAG_RESET:
+	case DIAG_UNREACH:
+	case DIAG_TIMEOUT_AFTER:
+	case DIAG_MISMATCH:
+		return true;
+	default:
+		return strcmp(a->summary, b->summary) == 0;
+	}
+}
+
+/* ---- lists of names ---- */
+
+/* A vantage's region, or its agent's name when it has none. */
+static const char *s_region(const struct vt_entry *e)
+{
+	return e->vantage.region[0] != '\0' ? e->vantage.region : e->vantage.agent;
+}
+
+bool diag_selected(const struct vt_entry *e, enum diag_sel sel, const struct diag_key *key)
+{
+	struct diag_key k;
+
+	if (sel == DIAG_SEL_UNJUDGED)
+		return !verdict_entry_judged(e);
+	if (!verdict_entry_judged(e))
+		return false;
+	switch (sel) {
+	case DIAG_SEL_PASS:
+		return diag_passing(e);
+	case DIAG_SEL_UNAVAIL:
+		return diag_unavailable(e);
+	case DIAG_SEL_GROUP:
+		if (key == NULL || !diag_failing(e))
+			return false;
+		s_classify(e, &k);
+		return s_same(&k, key);
+	case DIAG_SEL_UNJUDGED:
+		break;
+	}
+	return false;
+}
+
+bool diag_pred_sel(const struct vt_entry *e, const void *arg)
+{
+	const struct diag_selarg *a = arg;
+
+	return diag_selected(e, a->sel, a->key);
+}
+
+/* Is entry i the first entry satisfying pred with its region (or agent)? */
+static bool s_first_of(const struct vt_check *c, size_t i, diag_pred_fn pred, const void *arg,
+                       bool by_region)
+{
+	if (!by_region)
+		return true;
+	for (size_t j = 0; j < i; j++)
+		if (pred(&c->entries[j], arg) &&
+		    strcmp(s_region(&c->entries[j]), s_region(&c->entries[i])) == 0)
+			return false;
+	return true;
+}
+
+/*
+ * Write the distinct regions of the entries satisfying pred ("eu-west and
+ * ap-south"), or their agents ("a3 (eu-west)") when by_region is false, into
+ * buf.  Returns how many distinct names there are.
+ */
+static size_t s_list_by(const struct vt_check *c, diag_pred_fn pred, const void *arg,
+                        bool by_region, char *buf, size_t len)
+{
+	size_t total = 0, k = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < c->n_entries; i++)
+		if (pred(&c->entries[i], arg) && s_first_of(c, i, pred, arg, by_region))
+			total++;
+	for (size_t i = 0; i < c->n_entries && k < total; i++) {
+		const struct vt_entry *e = &c->entries[i];
+		if (!pred(e, arg) || !s_first_of(c, i, pred, arg, by_region))
+			continue;
+		if (k == VERDICT_MAX_LISTED && total > VERDICT_MAX_LISTED + 1) {
+			diag_append(buf, len, " and %zu more", total - k);
+			break;
+		}
+		diag_append(buf, len, "%s", k == 0 ? "" : (k == total - 1 ? " and " : ", "));
+		if (by_region)
+			diag_append(buf, len, "%s", s_region(e));
+		else if (e->vantage.region[0] != '\0')
+			diag_append(buf, len, "%s (%s)", e->vantage.agent, e->vantage.region);
+		else
+			diag_append(buf, len, "%s", e->vantage.agent);
+		k++;
+	}
+	return total;
+}
+
+/* s_list_by() for one of the standard selections. */
+static size_t s_list(const struct vt_check *c, enum diag_sel sel, const struct diag_key *key,
+                     bool by_region, char *buf, size_t len)
+{
+	struct diag_selarg a = {sel, key};
+
+	return s_list_by(c, diag_pred_sel, &a, by_region, buf, len);
+}
+
+void diag_who(const struct vt_check *c, diag_pred_fn bad, const void *barg, diag_pred_fn good,
+              const void *garg, struct diag_who *w)
+{
+	char tmp[8];
+	size_t ngood;
+
+	w->by_region = true;
+	for (size_t i = 0; i < c->n_entries && w->by_region; i++) {
+		const struct vt_entry *e = &c->entries[i];
+		if (!bad(e, barg))
+			continue;
+		for (size_t j = 0; j < c->n_entries && w->by_region; j++)
+			if (good(&c->entries[j], garg) &&
+			    strcmp(s_region(&c->entries[j]), s_region(e)) == 0)
+				w->by_region = false;
+	}
+	w->nwho = s_list_by(c, bad, barg, w->by_region, w->who, sizeof(w->who));
+	ngood = s_list_by(c, good, garg, w->by_region, tmp, sizeof(tmp));
+	w->nothers = ngood;
+	if (w->by_region) {
+		snprintf(w->others, sizeof(w->others), "%zu other %s", ngood,
+		         diag_plural(ngood, "region", "regions"));
+		w->that = w->nwho == 1 ? "that region" : "those regions";
+		w->unit = "regions";
+	} else {
+		snprintf(w->others, sizeof(w->others), "%zu other %s", ngood,
+		         diag_plural(ngood, "vantage", "vantages"));
+		w->that = w->nwho == 1 ? "that vantage" : "those vantages";
+		w->unit = "vantages";
+	}
+}
+
+/* Distinct, non-empty RIR labels among entries satisfying sel. */
+static unsigned s_count_rirs(const struct vt_check *c, enum diag_sel sel)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < c->n_entries; i++) {
+		const struct vt_entry *e = &c->entries[i];
+		bool seen = false;
+		if (!diag_selected(e, sel, NULL) || e->vantage.rir[0] == '\0')
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = diag_selected(&c->entries[j], sel, NULL) &&
+			       strcasecmp(c->entries[j].vantage.rir, e->vantage.rir) == 0;
+		if (!seen)
+			n++;
+	}
+	return n;
+}
+
+/* ---- the diagnosis ---- */
+
+/* The sentence for failure group k, in the words of c's method: partial
+ * when other vantages pass, else every answering vantage has it.  Failures
+ * already explained by the DNSSEC sentence (bogus_said) get none. */
+static void s_diag_group(struct vt_check *c, const struct diag_key *k, bool partial,
+                         bool bogus_said, struct diag_used *used)
+{
+	if (bogus_said && diag_says_bogus(k))
+		return;
+	switch (c->method) {
+	case VT_METHOD_TLSALPN01:
+		diag_tls_group(c, k, partial);
+		break;
+	case VT_METHOD_DNS01:
+		diag_dns_group(c, k, partial);
+		break;
+	case VT_METHOD_CAA:
+		diag_caa_group(c, k, partial, used);
+		break;
+	default: /* HTTP-01 */
+		diag_http_group(c, k, partial);
+		break;
+	}
+}
+
+/* Distinct failure patterns, in order of first appearance. */
+static size_t s_groups(const struct vt_check *c, struct diag_key *keys, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_entries; i++) {
+		const struct vt_entry *e = &c->entries[i];
+		struct diag_key k;
+		bool seen = false;
+		if (!verdict_entry_judged(e) || !diag_failing(e))
+			continue;
+		s_classify(e, &k);
+		for (size_t g = 0; g < n && !seen; g++)
+			seen = s_same(&keys[g], &k);
+		if (!seen && n < max)
+			keys[n++] = k;
+	}
+	return n;
+}
+
+static bool s_is_ipv6_fallback(const char *w)
+{
+	return strcasestr(w, "IPv6") != NULL &&
+	       (strcasestr(w, "fall") != NULL || strcasestr(w, "fell") != NULL);
+}
+
+static bool s_used_has(const struct diag_used *used, const char *text)
+{
+	for (size_t i = 0; i < used->n; i++)
+		if (strcmp(used->text[i], text) == 0)
+			return true;
+	return false;
+}
+
+/* Broken IPv6 once, then every other warning once (those a sentence already
+ * quoted excepted), in order of first appearance. */
+static void s_diag_warnings(struct vt_check *c, const struct diag_used *used)
+{
+	size_t n6 = 0, lines = 0;
+
+	for (size_t i = 0; i < c->n_entries; i++) {
+		const struct vt_entry *e = &c->entries[i];
+		if (!e->vantage.ipv6 || diag_unavailable(e))
+			continue; /* never judge IPv6 from a vantage without it */
+		for (size_t w = 0; w < e->result.n_warnings && w < LIMIT_MAX_WARNINGS; w++) {
+			if (s_is_ipv6_fallback(e->result.warnings[w])) {
+				n6++;
+				break;
+			}
+		}
+	}
+	if (n6 > 0 && c->method == VT_METHOD_TLSALPN01)
+		diag_add(
+		        c,
+		        "IPv6 is broken: %zu %s could not connect over IPv6 and fell back to IPv4. "
+		        "Let's Encrypt tries IPv6 first and falls back after any connection or "
+		        "handshake error: fix the AAAA record or the server's IPv6",
+		        n6, diag_plural(n6, "vantage", "vantages"));
+	else if (n6 > 0)
+		diag_add(
+		        c,
+		        "IPv6 is broken: %zu %s could not connect over IPv6 and fell back to IPv4. "
+		        "Let's Encrypt tries IPv6 first and falls back only when the connection "
+		        "fails, never on a redirect: fix the AAAA record or the server's IPv6",
+		        n6, diag_plural(n6, "vantage", "vantages"));
+
+	for (size_t i = 0; i < c->n_entries && lines < VERDICT_MAX_WARN_LINES; i++) {
+		const struct vt_entry *e = &c->entries[i];
+		for (size_t w = 0; w < e->result.n_warnings && w < LIMIT_MAX_WARNINGS; w++) {
+			const char *text = e->result.warnings[w];
+			size_t count = 0;
+			bool seen = false;
+			if (s_is_ipv6_fallback(text) ||
+			    (strcasestr(text, "IPv6") && !e->vantage.ipv6) ||
+			    s_used_has(used, text))
+				continue;
+			for (size_t j = 0; j <= i && !seen; j++) {
+				const struct vt_entry *f = &c->entries[j];
+				size_t lim = j == i ? w : f->result.n_warnings;
+				for (size_t v = 0; v < lim && v < LIMIT_MAX_WARNINGS; v++)
+					if (strcmp(f->result.warnings[v], text) == 0)
+						seen = true;
+			}
+			if (seen)
+				continue;
+			for (size_t j = i; j < c->n_entries; j++)
+				for (size_t v = 0;
+				     v < c->entries[j].result.n_warnings && v < LIMIT_MAX_WARNINGS;
+				     v++)
+					if (strcmp(c->entries[j].result.warnings[v], text) == 0) {
+						count++;
+						break;
+					}
+			diag_add(c, "warning from %zu %s: %s", count,
+			         diag_plural(count, "vantage", "vantages"), text);
+			lines++;
+		}
+	}
+}
+
+/*
+ * The diagnosis: the pattern (DNSSEC first for DNS-01 and CAA, then the
+ * failure groups in the method's words), what the vantages saw beyond
+ * pass/fail (certificates for TLS-ALPN-01, nameservers for DNS-01), then
+ * vantages not used or silent, too few answers, and warnings.
+ */
+void diag_diagnose(struct vt_check *c, unsigned min_answers, const struct diag_counts *n)
+{
+	struct diag_key keys[VERDICT_MAX_GROUPS];
+	struct diag_used used;
+	char list[VERDICT_DIAGNOSIS_LEN / 2];
+	size_t ngroups, nl, nregions;
+	unsigned nrirs;
+	bool bogus = false;
+	const char *verb = c->mode == VT_MODE_REACHABILITY ? "reachable" : "passes";
+
+	c->n_diagnosis = 0;
+	used.n = 0;
+	ngroups = s_groups(c, keys, VERDICT_MAX_GROUPS);
+	if (c->method == VT_METHOD_DNS01 || c->method == VT_METHOD_CAA)
+		bogus = diag_dnssec_bogus(c);
+	if (n->fail == 0 && n->pass > 0) {
+		nregions = s_list(c, DIAG_SEL_PASS, NULL, true, list, sizeof(list));
+		nrirs = s_count_rirs(c, DIAG_SEL_PASS);
+		diag_add(c, "%s from all %zu %s%s in %zu %s (%u %s)", verb, n->pass,
+		         diag_plural(n->pass, "vantage", "vantages"),
+		         n->unavail > 0 ? " that answered," : "", nregions,
+		         diag_plural(nregions, "region", "regions"), nrirs,
+		         diag_plural(nrirs, "RIR", "RIRs"));
+	} else if (n->fail > 0 && n->pass > 0) {
+		for (size_t g = 0; g < ngroups; g++)
+			s_diag_group(c, &keys[g], true, bogus, &used);
+	} else if (n->fail > 0 && ngroups == 1) {
+		s_diag_group(c, &keys[0], false, bogus, &used);
+	} else if (n->fail > 0) {
+		diag_add(c,
+		         "fails from every vantage that answered, in %zu different ways: the site "
+		         "is "
+		         "broken everywhere; fix the problems below",
+		         ngroups);
+		for (size_t g = 0; g < ngroups; g++) {
+			s_list(c, DIAG_SEL_GROUP, &keys[g], true, list, sizeof(list));
+			diag_add(c, "fails from %s: %s", list, keys[g].summary);
+		}
+	} else {
+		diag_add(c, "no vantage answered, so nothing is known about the site");
+	}
+	if (c->method == VT_METHOD_TLSALPN01)
+		diag_certs(c);
+	else if (c->method == VT_METHOD_DNS01)
+		diag_nameservers(c);
+
+	nl = s_list(c, DIAG_SEL_UNJUDGED, NULL, false, list, sizeof(list));
+	if (nl > 0)
+		diag_add(c,
+		         "%s %s %s no IPv6 and the name has only IPv6 addresses: not used to judge "
+		         "the result",
+		         diag_plural(nl, "vantage", "vantages"), list,
+		         diag_plural(nl, "has", "have"));
+	nl = s_list(c, DIAG_SEL_UNAVAIL, NULL, false, list, sizeof(list));
+	if (nl > 0)
+		diag_add(c,
+		         "%s %s did not answer: an agent or network problem on our side, not the "
+		         "site's; %s unknown",
+		         diag_plural(nl, "vantage", "vantages"), list,
+		         diag_plural(nl, "its result is", "their results are"));
+	if (n->pass + n->fail < min_answers && n->pass + n->fail > 0)
+		diag_add(c,
+		         "only %zu %s answered, fewer than the minimum of %u: too few to judge, so "
+		         "the verdict is unknown",
+		         n->pass + n->fail, diag_plural(n->pass + n->fail, "vantage", "vantages"),
+		         min_answers);
+	s_diag_warnings(c, &used);
+}

@@ -1,0 +1,190 @@
+/*
+ * diagnose_int.h -- internal to the verdict and diagnosis files; include it
+ * from nothing else.
+ *
+ *   verdict.c        the verdict, LE's multi-perspective rule, verdict_judge()
+ *   diagnose.c       problem summaries, failure groups, the lists of names in
+ *                    sentences, warnings and the diagnosis as a whole
+ *   diagnose_http.c  HTTP-01 sentences
+ *   diagnose_tls.c   TLS-ALPN-01 sentences and certificate comparison
+ *   diagnose_dns.c   DNS-01 sentences, DNSSEC, the authoritative sweep
+ *   diagnose_caa.c   CAA sentences
+ *
+ * Everything here is pure: no I/O, no allocation.  The public contract is
+ * verdict.h and verdict_ext.h; this header may change with them.
+ */
+#ifndef VANTAGE_DIAGNOSE_INT_H
+#define VANTAGE_DIAGNOSE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "verdict.h"
+#include "verdict_ext.h"
+
+/* Failure patterns the diagnosis tells apart (diag_key.cls). */
+enum diag_class {
+	DIAG_OTHER = 0,
+	DIAG_TIMEOUT_CONNECT,
+	DIAG_REFUSED,
+	DIAG_RESET,
+	DIAG_UNREACH,
+	DIAG_TIMEOUT_AFTER,
+	DIAG_HTTP_STATUS,
+	DIAG_BODY,
+	DIAG_MISMATCH,
+	DIAG_REDIRECT,
+	DIAG_DNS,
+	DIAG_TLS,
+};
+
+/* What makes two failures "the same problem": one failure group. */
+struct diag_key {
+	enum diag_class cls;
+	enum vt_problem_type type; /* the problem's type, for the method sentences */
+	unsigned status;           /* DIAG_HTTP_STATUS */
+	char summary[VERDICT_SUMMARY_LEN];
+};
+
+/* How many judged entries passed, failed, did not answer; how many were not
+ * judged (verdict_entry_judged() false).  Counted by verdict_judge(). */
+struct diag_counts {
+	size_t pass, fail, unavail, unjudged;
+};
+
+/* Warnings quoted in a CAA sentence, not repeated among the warnings. */
+struct diag_used {
+	const char *text[VERDICT_MAX_CAA_WHY * VERDICT_MAX_GROUPS];
+	size_t n;
+};
+
+/* Let's Encrypt's wording, shared by verdict_le_problem() (verdict.c) and
+ * verdict_problem_summary() (diagnose.c). */
+extern const char diag_le_secondary[];  /* "During secondary validation: " */
+extern const char diag_le_caa_prefix[]; /* "While processing CAA for " */
+/* "Let's Encrypt does not publish its addresses, so" (HTTP-01, TLS-ALPN-01). */
+extern const char diag_no_ips[];
+
+/* ---- outcomes (the verdict's vocabulary) ---- */
+
+/* Passed; REACHABLE counts as passing. */
+static inline bool diag_passing(const struct vt_entry *e)
+{
+	return e->result.outcome == VT_OUTCOME_PASS || e->result.outcome == VT_OUTCOME_REACHABLE;
+}
+
+static inline bool diag_failing(const struct vt_entry *e)
+{
+	return e->result.outcome == VT_OUTCOME_FAIL;
+}
+
+/* Anything that is neither a pass nor a fail did not answer. */
+static inline bool diag_unavailable(const struct vt_entry *e)
+{
+	return !diag_passing(e) && !diag_failing(e);
+}
+
+/* ---- words and sentences (diagnose.c) ---- */
+
+/* one when n == 1, else many.  diag_verb() is the same for verbs, so a
+ * sentence reads diag_verb(n, "passes", "pass"). */
+const char *diag_plural(size_t n, const char *one, const char *many);
+const char *diag_verb(size_t n, const char *one, const char *many);
+
+/* Append printf-style text to the string in buf (len bytes); truncates, and
+ * does nothing when buf is already full.  buf stays terminated. */
+void diag_append(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Add one diagnosis sentence to c; silently dropped when c already holds
+ * VERDICT_MAX_DIAGNOSIS. */
+void diag_add(struct vt_check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Does failure k's summary report a DNSSEC bogus answer?  Such a failure is
+ * explained by diag_dnssec_bogus()'s sentence (DNS-01, CAA). */
+bool diag_says_bogus(const struct diag_key *k);
+
+/* ---- who: selecting entries and naming them (diagnose.c) ---- */
+
+/* The standard selections of judged entries (DIAG_SEL_UNJUDGED: the entries
+ * not judged). */
+enum diag_sel {
+	DIAG_SEL_PASS,
+	DIAG_SEL_UNAVAIL,
+	DIAG_SEL_UNJUDGED,
+	DIAG_SEL_GROUP, /* failing with the given key */
+};
+
+/* Is e in selection sel (key: the failure group, for DIAG_SEL_GROUP only)? */
+bool diag_selected(const struct vt_entry *e, enum diag_sel sel, const struct diag_key *key);
+
+/* A test on one entry, for the lists of names in diagnosis sentences. */
+typedef bool (*diag_pred_fn)(const struct vt_entry *e, const void *arg);
+
+/* diag_pred_fn's argument for diag_pred_sel(). */
+struct diag_selarg {
+	enum diag_sel sel;
+	const struct diag_key *key;
+};
+
+/* diag_selected() as a diag_pred_fn; arg is a struct diag_selarg. */
+bool diag_pred_sel(const struct vt_entry *e, const void *arg);
+
+/* Who has a problem (bad) while others do not (good), named for a sentence:
+ * regions, unless a region has both, then agents. */
+struct diag_who {
+	char who[VERDICT_DIAGNOSIS_LEN / 2]; /* "eu-west and ap-south" */
+	char others[64];                     /* "4 other regions" */
+	const char *that;                    /* "that region", "those vantages" */
+	const char *unit;                    /* "regions" or "vantages" */
+	size_t nwho, nothers;
+	bool by_region;
+};
+
+/*
+ * Fill w with the entries of c satisfying bad (called with barg) and those
+ * satisfying good (garg): by region unless some region holds both.  w's
+ * strings point to static text or into w; nothing is allocated.
+ */
+void diag_who(const struct vt_check *c, diag_pred_fn bad, const void *barg, diag_pred_fn good,
+              const void *garg, struct diag_who *w);
+
+/* ---- the method sentences, called by diagnose.c for failure group k ----
+ *
+ * partial: other vantages pass (name who fails and who passes); otherwise
+ * every answering vantage has k.  Each adds one sentence to c. */
+
+void diag_http_group(struct vt_check *c, const struct diag_key *k, bool partial);
+void diag_tls_group(struct vt_check *c, const struct diag_key *k, bool partial);
+void diag_dns_group(struct vt_check *c, const struct diag_key *k, bool partial);
+/* Also records in used the warnings the sentence quotes. */
+void diag_caa_group(struct vt_check *c, const struct diag_key *k, bool partial,
+                    struct diag_used *used);
+
+/* ---- what the vantages saw beyond pass/fail ---- */
+
+/* TLS-ALPN-01 (diagnose_tls.c): one sentence per certificate that differs
+ * from the one most vantages got (a CDN edge or a stale server). */
+void diag_certs(struct vt_check *c);
+
+/* DNS-01 and CAA (diagnose_dns.c): one sentence when the validator calls
+ * some answer bogus.  Returns whether it said so (then failures for which
+ * diag_says_bogus() holds need no other sentence). */
+bool diag_dnssec_bogus(struct vt_check *c);
+
+/* DNS-01 (diagnose_dns.c): what the vantages saw of each authoritative
+ * nameserver (down, geo-blocked, not propagated, stale); at most
+ * VERDICT_MAX_NS_LINES sentences. */
+void diag_nameservers(struct vt_check *c);
+
+/* ---- the diagnosis as a whole (diagnose.c) ---- */
+
+/*
+ * Fill c->diagnosis (after c->verdict and c->mpic) from the counts n that
+ * verdict_judge() made: the pattern (DNSSEC first for DNS-01 and CAA, then
+ * the failure groups in the method's words), what the vantages saw beyond
+ * pass/fail, vantages not used or silent, too few answers, and warnings.
+ * Called by verdict_judge() only.
+ */
+void diag_diagnose(struct vt_check *c, unsigned min_answers, const struct diag_counts *n);
+
+#endif
