@@ -15,6 +15,12 @@ LDLIBS  += $(PKG_LIBS) -lm
 BUILD   ?= build
 PREFIX  ?= /usr/local
 DESTDIR ?=
+# systemd units, sysusers.d and tmpfiles.d snippets (deploy/systemd/).  The
+# units' ExecStart= is rewritten to $(PREFIX)/bin on install.
+UNITDIR     ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+UNITS       := vantage.service vantage-agent.service
 
 COMMON_SRC := $(wildcard common/*.c) $(wildcard proto/*.c)
 AGENT_SRC  := $(filter-out agent/main.c,$(wildcard agent/*.c))
@@ -27,7 +33,8 @@ AGENT_OBJ  := $(call obj,$(AGENT_SRC))
 COORD_OBJ  := $(call obj,$(COORD_SRC))
 UNIT_OBJ   := $(call obj,$(UNIT_SRC))
 
-.PHONY: all deps test unit integration demo lint format asan valgrind fuzz bench clean install uninstall help
+.PHONY: all deps test unit integration demo lint format asan valgrind fuzz bench clean install uninstall help systemd-check
+.PHONY: deb deb-check package-check asan-integration
 
 all: bin/vantage bin/vantage-agent
 
@@ -36,7 +43,7 @@ help:
 	@echo "make              build bin/vantage and bin/vantage-agent"
 	@echo "make demo         run a multi-region check against the built-in lab"
 	@echo "make test         lint, unit tests, asan, valgrind, fuzz, lab integration tests, demo"
-	@echo "make unit|lint|asan|valgrind|integration|fuzz|bench"
+	@echo "make unit|lint|systemd-check|asan|valgrind|integration|fuzz|bench"
 
 deps:
 	@deploy/deps.sh
@@ -88,11 +95,21 @@ $(BUILD)/fuzz-proto: tests/fuzz/fuzz_proto.c proto/proto.c common/result.c
 lint:
 	@tests/lint.sh
 
+# The systemd units (verify, exposure scores) over a scratch `make install`,
+# and the man pages rendered with warnings on (tests/systemd.sh).
+systemd-check: all
+	@tests/systemd.sh
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 integration: all
 	@tests/integration/run.sh
+
+# The lab scenarios again with the daemons and CLI built under ASan/UBSan
+# (objects from `make asan`); any sanitizer report fails.
+asan-integration:
+	@tests/asan-integration.sh
 
 demo: deps all
 	@deploy/lab/demo.sh
@@ -101,26 +118,65 @@ demo: deps all
 test: deps
 	$(MAKE) all
 	$(MAKE) lint
+	$(MAKE) systemd-check
+	$(MAKE) package-check
 	$(MAKE) unit
 	$(MAKE) asan
 	$(MAKE) valgrind
 	$(MAKE) FUZZ_SECONDS=20 fuzz
 	$(MAKE) integration
+	$(MAKE) asan-integration
 	deploy/lab/demo.sh
 
 bench: deps all
 	@bench/run.sh
 
+# Debian package: build-deb/vantage_VERSION_ARCH.deb.  dpkg-buildpackage runs
+# on a copy of the tree (the files git knows, or everything but the build
+# directories), so its clean step leaves this tree's bin/ and build/ alone.
+DEB_DIR ?= build-deb
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then git ls-files -co --exclude-standard; \
+	else find . \( -path ./.git -o -path './build*' -o -path ./bin \) -prune -o -type f -print; fi | \
+		while IFS= read -r f; do [ -f "$$f" ] && printf '%s\n' "$$f"; done | \
+		tar -cf - -T - | tar -xf - -C $(DEB_DIR)/src
+	cd $(DEB_DIR)/src && dpkg-buildpackage -b -us -uc -j2 >../build.log 2>&1 || { tail -n 60 ../build.log; exit 1; }
+	@ls $(DEB_DIR)/*.deb
+
+# Builds the package and checks it in a scratch root (tests/deb.sh).
+deb-check:
+	@tests/deb.sh
+
+# Packaging checks run by `make test`: the .deb, the cloud-init user data.
+package-check: deb-check
+	@tests/cloud-init.sh
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/doc/vantage/examples \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
 	install -m 0755 bin/vantage bin/vantage-agent $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 deploy/config/coordinator.conf.example deploy/config/agent.conf.example \
+		$(DESTDIR)$(PREFIX)/share/doc/vantage/examples/
+	for u in $(UNITS); do \
+		sed 's|^ExecStart=/usr/bin/|ExecStart=$(PREFIX)/bin/|' deploy/systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u.tmp && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.tmp && mv $(DESTDIR)$(UNITDIR)/$$u.tmp $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 deploy/systemd/vantage.sysusers $(DESTDIR)$(SYSUSERSDIR)/vantage.conf
+	install -m 0644 deploy/systemd/vantage.tmpfiles $(DESTDIR)$(TMPFILESDIR)/vantage.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/vantage $(DESTDIR)$(PREFIX)/bin/vantage-agent
 	cd man && for f in *.1; do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$$f; done
 	cd man && for f in *.5; do rm -f $(DESTDIR)$(PREFIX)/share/man/man5/$$f; done
+	cd man && for f in *.8; do rm -f $(DESTDIR)$(PREFIX)/share/man/man8/$$f; done
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/vantage/examples
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/vantage.conf $(DESTDIR)$(TMPFILESDIR)/vantage.conf
 
 clean:
 	rm -rf build build-asan bin

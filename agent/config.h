@@ -1,6 +1,6 @@
 /*
  * config.h -- the agent daemon's configuration file (libconfig syntax,
- * deploy/config/agent.conf.example, vantage-agent(1)).
+ * deploy/config/agent.conf.example, vantage-agent(8)).
  *
  * agent_config_load() reads the file once at start-up and turns it into the
  * probe engine's settings (struct probe_cfg) plus what the link to the

@@ -1,16 +1,23 @@
 /*
  * main.c -- vantage-agent: the agent daemon, and the one-shot probe command.
  *
- *   vantage-agent --config FILE [--verbose]
+ *   vantage-agent --config FILE [--verbose] [--allow-root]
  *   vantage-agent probe http-01 DOMAIN ...     (agent/probe_cmd.c)
  *
+ * The daemon refuses to run as root (effective UID 0) unless given
+ * --allow-root: it only dials out and listens on no port, so root buys it
+ * nothing, while it parses what untrusted servers send.  The one-shot
+ * `probe` is exempt: an operator runs it by hand, it exits within its
+ * deadline and it holds no key.
+ *
  * Exit status: 0 after an orderly stop (SIGINT/SIGTERM), 1 on a runtime
- * error, 2 on a usage or configuration error.
+ * error, 2 on a usage or configuration error (running as root included).
  */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -24,15 +31,16 @@
 
 static void s_usage(FILE *f)
 {
-	fprintf(f, "usage: vantage-agent --config FILE [--verbose]\n"
+	fprintf(f, "usage: vantage-agent --config FILE [--verbose] [--allow-root]\n"
 	           "       vantage-agent probe http-01 DOMAIN... [options]  (see --help there)\n"
 	           "       vantage-agent --help | --version\n"
 	           "\n"
 	           "Runs a vantage point: dials the coordinator named in FILE over ZeroMQ with\n"
 	           "CURVE, registers, and runs the validation probes it is sent.\n"
 	           "\n"
-	           "  -c, --config FILE  agent configuration (libconfig; see vantage-agent(1))\n"
+	           "  -c, --config FILE  agent configuration (libconfig; see vantage-agent(8))\n"
 	           "  -v, --verbose      log debug messages\n"
+	           "      --allow-root   run even as root (not recommended)\n"
 	           "  -h, --help         this text\n"
 	           "  -V, --version      print the version\n");
 }
@@ -43,6 +51,30 @@ static void s_on_signal(evutil_socket_t sig, short what, void *arg)
 
 	log_info("signal %d: stopping", (int)sig);
 	agent_link_stop(l);
+}
+
+/* Refuse to run as root unless allowed: say why and what to do instead.
+ * Returns 0 to go on, -1 when main() must exit with EXIT_USAGE. */
+static int s_check_root(bool allow_root)
+{
+	if (geteuid() != 0)
+		return 0;
+	if (allow_root) {
+		log_warn("running as root (--allow-root); the agent needs no privilege: "
+		         "prefer a dedicated user (see vantage-agent(8))");
+		return 0;
+	}
+	fprintf(stderr,
+	        "vantage-agent: refusing to run as root.\n"
+	        "  The agent needs no privilege: it only dials out, listens on no port and\n"
+	        "  parses what untrusted servers send, so it should not hold root.\n"
+	        "  Run it as a dedicated user that can read its key file, e.g.:\n"
+	        "    useradd --system --no-create-home --shell /usr/sbin/nologin vantage\n"
+	        "    chown vantage:vantage /etc/vantage/agent.key\n"
+	        "    systemctl enable --now vantage-agent   (the unit runs it as vantage)\n"
+	        "  or: runuser -u vantage -- vantage-agent --config FILE\n"
+	        "  Pass --allow-root to run as root anyway.\n");
+	return -1;
 }
 
 /* Run the daemon until a signal stops it.  0 or 1. */
@@ -98,15 +130,13 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	        {"config", required_argument, NULL, 'c'},
-	        {"verbose", no_argument, NULL, 'v'},
-	        {"help", no_argument, NULL, 'h'},
-	        {"version", no_argument, NULL, 'V'},
-	        {NULL, 0, NULL, 0},
+	        {"config", required_argument, NULL, 'c'}, {"verbose", no_argument, NULL, 'v'},
+	        {"allow-root", no_argument, NULL, 'R'},   {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 	};
 	struct agent_cfg cfg;
 	const char *config = NULL;
-	bool verbose = false;
+	bool verbose = false, allow_root = false;
 	char err[1024];
 	int c, rc;
 
@@ -120,6 +150,9 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = true;
+			break;
+		case 'R':
+			allow_root = true;
 			break;
 		case 'h':
 			s_usage(stdout);
@@ -143,6 +176,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	log_init("vantage-agent", verbose ? LOG_DEBUG : LOG_INFO);
+	if (s_check_root(allow_root) != 0)
+		return EXIT_USAGE;
 	if (agent_config_load(config, &cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "vantage-agent: %s\n", err);
 		return EXIT_USAGE;

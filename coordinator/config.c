@@ -238,6 +238,11 @@ static int s_load(const char *path, const char *text, struct coord_config *c, ch
 	int rc = -1, ok;
 
 	s_defaults(c);
+	if (text == NULL &&
+	    snprintf(c->path, sizeof(c->path), "%s", path) >= (int)sizeof(c->path)) {
+		snprintf(err, errlen, "configuration path too long");
+		return -1;
+	}
 	config_init(&cf);
 	ok = text != NULL ? config_read_string(&cf, text) : config_read_file(&cf, path);
 	if (ok != CONFIG_TRUE) {

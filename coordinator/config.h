@@ -29,6 +29,7 @@ struct coord_agent_cfg {
 };
 
 struct coord_config {
+	char path[CONFIG_PATH_LEN]; /* the file read (SIGHUP reads it again); "" for text */
 	char agent_endpoint[CONFIG_ENDPOINT_LEN];
 	char key_file[CONFIG_PATH_LEN];
 	char allowlist_dir[CONFIG_PATH_LEN];
@@ -47,7 +48,8 @@ struct coord_config {
 /*
  * Parse the configuration file at path (coord_config_load) or the text itself
  * (coord_config_parse, for tests) into *c, which is zeroed first and gets the
- * defaults of limits.h for the optional keys.  Returns 0, or -1 with a reason
+ * defaults of limits.h for the optional keys; c->path is the file's path ("" for
+ * text).  Returns 0, or -1 with a reason
  * in err that names the file, line and problem (libconfig's syntax errors,
  * missing keys, invalid or duplicate agent names, more than one primary).
  */

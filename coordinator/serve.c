@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +28,17 @@
 #define ZMQ_ZAP_ENFORCE_DOMAIN 93 /* DRAFT in zmq.h 4.3.4, honoured by the library */
 #endif
 
+/* Agent entries replaced by a reload that changed the set of agents, kept
+ * (with a copy of their configuration) while checks started before it may
+ * still point at them; freed once no check is active. */
+struct s_retired {
+	struct s_retired *next;
+	struct agent *v;
+	struct coord_agent_cfg *cfgs;
+};
+
 struct serve {
-	struct coord_config *cfg; /* owned copy */
+	struct coord_config *cfg; /* owned copy; a reload updates it in place */
 	void *ctx;
 	void *zap;
 	void *router;
@@ -38,14 +48,23 @@ struct serve {
 	char endpoint[CONFIG_ENDPOINT_LEN];
 	uint64_t next_hb_ms;
 	atomic_int stop;
+	atomic_int reload; /* serve_request_reload() was called */
+	struct s_retired *retired;
 };
 
 static volatile sig_atomic_t s_signalled;
+static volatile sig_atomic_t s_hup;
 
 static void s_on_signal(int sig)
 {
 	(void)sig;
 	s_signalled = 1;
+}
+
+static void s_on_hup(int sig)
+{
+	(void)sig;
+	s_hup = 1;
 }
 
 /* Send m to routing id rid without blocking.  0, or -1 (errno from zmq). */
@@ -259,6 +278,169 @@ static void s_timers(struct serve *s, uint64_t now)
 	}
 }
 
+static void s_retired_free(struct serve *s)
+{
+	while (s->retired != NULL) {
+		struct s_retired *r = s->retired;
+		s->retired = r->next;
+		free(r->v);
+		free(r->cfgs);
+		free(r);
+	}
+}
+
+/* Log the keys a reload does not apply (they need a restart). */
+static void s_log_fixed(const struct coord_config *old, const struct coord_config *nc)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} strs[] = {
+	        {"agent_endpoint", offsetof(struct coord_config, agent_endpoint)},
+	        {"key_file", offsetof(struct coord_config, key_file)},
+	        {"api_listen", offsetof(struct coord_config, api_listen)},
+	        {"api_token_file", offsetof(struct coord_config, api_token_file)},
+	        {"api_tls_cert", offsetof(struct coord_config, api_tls_cert)},
+	        {"api_tls_key", offsetof(struct coord_config, api_tls_key)},
+	};
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		if (strcmp((const char *)old + strs[i].off, (const char *)nc + strs[i].off) != 0)
+			log_warn("reload: %s changed: it takes effect at the next restart",
+			         strs[i].name);
+	if (old->heartbeat_ivl_ms != nc->heartbeat_ivl_ms)
+		log_warn("reload: heartbeat_ivl_ms changed: it takes effect at the next restart");
+	if (old->liveness != nc->liveness)
+		log_warn("reload: liveness changed: it takes effect at the next restart");
+}
+
+/* Same agent names in the same order? */
+static bool s_same_agents(const struct coord_config *a, const struct coord_config *b)
+{
+	if (a->n_agents != b->n_agents)
+		return false;
+	for (size_t i = 0; i < a->n_agents; i++)
+		if (strcmp(a->agents[i].name, b->agents[i].name) != 0)
+			return false;
+	return true;
+}
+
+static void s_log_agent_change(const struct coord_agent_cfg *o, const struct coord_agent_cfg *n)
+{
+	if (strcmp(o->region, n->region) != 0 || strcmp(o->rir, n->rir) != 0 ||
+	    o->primary != n->primary)
+		log_info("reload: agent %s: region %s, RIR %s%s (was %s, %s%s)", n->name, n->region,
+		         n->rir, n->primary ? ", primary" : "", o->region, o->rir,
+		         o->primary ? ", primary" : "");
+}
+
+/*
+ * Agents added, removed or reordered: a new registry array in the new order.
+ * Removed agents get BYE and are marked down; agents kept keep their session
+ * (routing id, capabilities, liveness).  Jobs in flight point at the old
+ * entries, so they are failed now ("went down before answering") and the old
+ * entries are retired, not freed, until no check is active.  0 or -1 (ENOMEM,
+ * nothing changed).
+ */
+static int s_rebuild_agents(struct serve *s, const struct coord_config *nc, char *err,
+                            size_t errlen)
+{
+	struct agents *r = s->agents;
+	struct s_retired *ret = calloc(1, sizeof(*ret));
+	struct agent *nv = nc->n_agents > 0 ? calloc(nc->n_agents, sizeof(*nv)) : NULL;
+	struct coord_agent_cfg *cfgs = r->n > 0 ? calloc(r->n, sizeof(*cfgs)) : NULL;
+
+	if (ret == NULL || (nc->n_agents > 0 && nv == NULL) || (r->n > 0 && cfgs == NULL)) {
+		free(ret);
+		free(nv);
+		free(cfgs);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		struct agent *a = &r->v[i];
+		if (coord_config_find_agent(nc, a->cfg->name) >= 0) {
+			checks_agent_down(s->checks, a);
+			continue;
+		}
+		if (a->state == AGENT_UP && !a->unreachable)
+			s_send_bye(s, a->rid, a->rid_len,
+			           "removed from the coordinator's configuration");
+		s_agent_down(s, a, "removed from the configuration");
+		log_info("reload: agent %s removed: refused from now on", a->cfg->name);
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		cfgs[i] = *r->v[i].cfg;
+		r->v[i].cfg = &cfgs[i];
+	}
+	memcpy(s->cfg->agents, nc->agents, sizeof(s->cfg->agents));
+	s->cfg->n_agents = nc->n_agents;
+	for (size_t j = 0; j < nc->n_agents; j++) {
+		size_t i;
+		for (i = 0; i < r->n && strcmp(cfgs[i].name, nc->agents[j].name) != 0; i++)
+			;
+		if (i < r->n) {
+			nv[j] = r->v[i];
+			nv[j].inflight = 0;
+			s_log_agent_change(&cfgs[i], &nc->agents[j]);
+		} else {
+			log_info("reload: agent %s added (%s, %s)", nc->agents[j].name,
+			         nc->agents[j].region, nc->agents[j].rir);
+		}
+		nv[j].cfg = &s->cfg->agents[j];
+	}
+	ret->v = r->v;
+	ret->cfgs = cfgs;
+	ret->next = s->retired;
+	s->retired = ret;
+	r->v = nv;
+	r->n = nc->n_agents;
+	return 0;
+}
+
+int serve_reload(struct serve *s, char *err, size_t errlen)
+{
+	struct coord_config *nc = NULL;
+	int rc = -1;
+
+	if (s->cfg->path[0] == '\0') {
+		snprintf(err, errlen, "the configuration was not read from a file");
+		goto out;
+	}
+	nc = malloc(sizeof(*nc));
+	if (nc == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (coord_config_load(s->cfg->path, nc, err, errlen) != 0)
+		goto out;
+	s_log_fixed(s->cfg, nc);
+	if (s_same_agents(s->cfg, nc)) {
+		for (size_t i = 0; i < nc->n_agents; i++) {
+			s_log_agent_change(&s->cfg->agents[i], &nc->agents[i]);
+			s->cfg->agents[i] = nc->agents[i];
+		}
+	} else if (s_rebuild_agents(s, nc, err, errlen) != 0) {
+		goto out;
+	}
+	if (strcmp(s->cfg->allowlist_dir, nc->allowlist_dir) != 0)
+		log_info("reload: allowlist_dir %s", nc->allowlist_dir);
+	memcpy(s->cfg->allowlist_dir, nc->allowlist_dir, sizeof(s->cfg->allowlist_dir));
+	s->cfg->job_budget_ms = nc->job_budget_ms;
+	s->cfg->min_answers = nc->min_answers;
+	log_info("configuration reloaded from %s: %zu agents configured", s->cfg->path,
+	         s->cfg->n_agents);
+	rc = 0;
+out:
+	free(nc);
+	return rc;
+}
+
+void serve_request_reload(struct serve *s)
+{
+	atomic_store(&s->reload, 1);
+}
+
 int serve_run_once(struct serve *s, int max_wait_ms, char *err, size_t errlen)
 {
 	zmq_pollitem_t items[3];
@@ -266,6 +448,17 @@ int serve_run_once(struct serve *s, int max_wait_ms, char *err, size_t errlen)
 	int64_t t = (int64_t)max_wait_ms, c, api_t;
 	int n;
 
+	if (s_hup) {
+		s_hup = 0;
+		atomic_store(&s->reload, 1);
+	}
+	if (atomic_exchange(&s->reload, 0)) {
+		char rerr[1024];
+		if (serve_reload(s, rerr, sizeof(rerr)) != 0)
+			log_err("reload failed, the running configuration stays: %s", rerr);
+	}
+	if (s->retired != NULL && checks_active(s->checks) == 0)
+		s_retired_free(s);
 	memset(items, 0, sizeof(items));
 	items[0].socket = s->zap;
 	items[0].events = ZMQ_POLLIN;
@@ -357,6 +550,7 @@ struct serve *serve_new(const struct coord_config *cfg, char *err, size_t errlen
 	}
 	memcpy(s->cfg, cfg, sizeof(*cfg));
 	atomic_init(&s->stop, 0);
+	atomic_init(&s->reload, 0);
 	if (!zmq_has("curve")) {
 		snprintf(err, errlen, "this libzmq has no CURVE support");
 		goto fail;
@@ -449,6 +643,7 @@ void serve_destroy(struct serve **sp)
 	api_destroy(&s->api);
 	checks_destroy(&s->checks);
 	agents_destroy(&s->agents);
+	s_retired_free(s);
 	if (s->router != NULL)
 		zmq_close(s->router);
 	if (s->zap != NULL)
@@ -520,6 +715,8 @@ int serve_main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = s_on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	s = serve_new(cfg, err, sizeof(err));
 	if (s == NULL) {

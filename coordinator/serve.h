@@ -34,6 +34,22 @@ int serve_run(struct serve *s, char *err, size_t errlen);
 /* Ask serve_run to return (async-signal and thread safe). */
 void serve_stop(struct serve *s);
 
+/*
+ * Read the configuration file again (cfg->path) and apply, on the loop's
+ * thread, what can change without a restart: the agents list (region, RIR,
+ * primary; agents added; agents removed get BYE, are marked down and ZAP
+ * refuses them from then on), allowlist_dir, job_budget_ms and min_answers.
+ * Connected agents that stay keep their sessions.  Other keys are logged as
+ * needing a restart.  0, or -1 with a reason in err and nothing changed (a
+ * file that does not parse leaves the running configuration as it was).
+ * Called by the loop on SIGHUP (serve_main) or after serve_request_reload.
+ */
+int serve_reload(struct serve *s, char *err, size_t errlen);
+
+/* Ask the loop to call serve_reload at its next pass (thread safe); failures
+ * are logged there. */
+void serve_request_reload(struct serve *s);
+
 /* Send BYE to every agent up, answer pending checks, close everything with a
  * bounded linger; nulls *sp. */
 void serve_destroy(struct serve **sp);

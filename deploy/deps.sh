@@ -9,7 +9,8 @@ libldns-dev libunbound-dev libevent-dev libmicrohttpd-dev libjansson-dev
 libconfig-dev libcriterion-dev libpsl-dev
 clang clang-format clang-tidy cppcheck libclang-rt-14-dev
 iproute2 nftables nginx-light knot knot-dnsutils ldnsutils unbound openssl
-prometheus-blackbox-exporter curl jq valgrind procps psmisc"
+prometheus-blackbox-exporter curl jq valgrind procps psmisc systemd man-db
+debhelper dpkg-dev fakeroot debootstrap cloud-init shellcheck"
 
 missing=""
 for p in $PKGS; do
@@ -43,6 +44,16 @@ fi
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
+# cloud-init is here only for `cloud-init schema` (tests/cloud-init.sh).  Its
+# postinst enables its boot units; where this script installed it, disable it
+# so that it never runs at the next boot of this machine (a host that already
+# had cloud-init keeps it as it was).
+case " $missing " in
+*" cloud-init "*)
+	mkdir -p /etc/cloud
+	printf '# deploy/deps.sh: cloud-init is installed for its schema check only\n' >/etc/cloud/cloud-init.disabled
+	;;
+esac
 if [ "$own_policy" -eq 1 ]; then
 	rm -f "$policy"
 	trap - EXIT

@@ -51,6 +51,7 @@ VT_UP_TIMEOUT=${VT_UP_TIMEOUT:-30}       # seconds to wait for the agents in `up
 VT_NO_VANTAGE=${VT_NO_VANTAGE:-0}        # 1: network + servers only (no coordinator/agents)
 VT_START_AGENTS=${VT_START_AGENTS-use1 usw2 euw1 euc1 apse1}
 VT_BENCH_NAMES=${VT_BENCH_NAMES:-32}     # bench1..benchN.example.com -> ok's address
+VT_AGENT_USER=${VT_AGENT_USER-nobody}    # agents run as this user; "" = as root with --allow-root
 
 # ---- the lab's fixed plan ----
 AGENTS=(use1 usw2 euw1 euc1 apse1)
@@ -484,14 +485,24 @@ agent_conf() { # NAME
 	rm -f "$RUN/agents/$name.conf.in" "$RUN/agents/$name.conf.tmp"
 }
 
+# start_agent NAME: as VT_AGENT_USER (the agent refuses root), which gets its
+# secret key file; setpriv execs in place, so the PID file holds the agent's
+# own PID (kill-agent signals the agent, not a wrapper).
 start_agent() { # NAME
-	local name=$1 f=$RUN/pids/agent-$1.pid
+	local name=$1 f=$RUN/pids/agent-$1.pid drop=() group
 	[[ -n ${HOST[$name]:-} && $name != coord ]] || die "unknown agent '$name'"
 	if [[ -f $f ]] && pid_is_ours "$(cat "$f")"; then
 		log "agent $name already running (pid $(cat "$f"))"
 		return 0
 	fi
-	start_daemon "agent-$name" "$name" "$VT_BIN/vantage-agent" --config "$RUN/agents/$name.conf"
+	if [[ -n $VT_AGENT_USER ]]; then
+		group=$(id -gn "$VT_AGENT_USER") || die "no user '$VT_AGENT_USER' for the agents (VT_AGENT_USER)"
+		chown "$VT_AGENT_USER:$group" "$RUN/keys/$name.key"
+		drop=(setpriv --reuid="$VT_AGENT_USER" --regid="$group" --clear-groups --)
+		start_daemon "agent-$name" "$name" "${drop[@]}" "$VT_BIN/vantage-agent" --config "$RUN/agents/$name.conf"
+	else
+		start_daemon "agent-$name" "$name" "$VT_BIN/vantage-agent" --config "$RUN/agents/$name.conf" --allow-root
+	fi
 }
 
 agents_up_count() {
@@ -589,7 +600,7 @@ up_failed() {
 cmd_up() {
 	[[ $(id -u) -eq 0 ]] || die "must run as root (network namespaces)"
 	local t
-	for t in ip nft nginx knotd knotc keymgr kdig ldns-keygen ldns-signzone unbound openssl ss curl jq sysctl; do
+	for t in ip nft nginx knotd knotc keymgr kdig ldns-keygen ldns-signzone unbound openssl ss curl jq sysctl setpriv; do
 		command -v "$t" >/dev/null || die "missing tool '$t' (run: make deps)"
 	done
 	if [[ $VT_NO_VANTAGE != 1 ]]; then

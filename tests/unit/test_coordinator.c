@@ -243,9 +243,17 @@ static void s_make_cert(const char *dir, const char *name, long serial, char *cr
 
 /* The coordinator's configuration for the end-to-end tests; TLS with
  * s_dir/api.crt and s_dir/api.key if tls. */
-static void s_config(struct coord_config *cfg, bool tls)
+#define T_AGENTS                                                                                   \
+	"agents = ( { name = \"a1\"; region = \"us-east\"; rir = \"ARIN\"; primary = "             \
+	"true; },\n"                                                                               \
+	"  { name = \"a2\"; region = \"eu-west\"; rir = \"RIPE\"; } );\n"
+
+/* Write the coordinator's configuration to s_dir/coordinator.conf: the
+ * endpoints and keys of s_dir, TLS if tls, then agents (libconfig text). */
+static void s_write_config(bool tls, const char *agents)
 {
-	char err[512] = "", conf[4096], allow[128], tlsconf[512] = "";
+	char conf[4096], allow[128], tlsconf[512] = "", path[128];
+	FILE *f;
 
 	snprintf(allow, sizeof(allow), "%s/agents.d", s_dir);
 	if (tls)
@@ -262,11 +270,25 @@ static void s_config(struct coord_config *cfg, bool tls)
 	         "%s"
 	         "  heartbeat_ivl_ms = 200; liveness = 3; job_budget_ms = 2000;\n"
 	         "};\n"
-	         "agents = ( { name = \"a1\"; region = \"us-east\"; rir = \"ARIN\"; primary = "
-	         "true; },\n"
-	         "  { name = \"a2\"; region = \"eu-west\"; rir = \"RIPE\"; } );\n",
-	         s_dir, allow, s_dir, tlsconf);
-	cr_assert_eq(coord_config_parse(conf, cfg, err, sizeof(err)), 0, "%s", err);
+	         "%s",
+	         s_dir, allow, s_dir, tlsconf, agents);
+	snprintf(path, sizeof(path), "%s/coordinator.conf", s_dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(fputs(conf, f) >= 0, true);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* The configuration of s_dir (written to s_dir/coordinator.conf, then read
+ * back, so that a reload finds it). */
+static void s_config(struct coord_config *cfg, bool tls)
+{
+	char err[512] = "", path[128];
+
+	s_write_config(tls, T_AGENTS);
+	snprintf(path, sizeof(path), "%s/coordinator.conf", s_dir);
+	cr_assert_eq(coord_config_load(path, cfg, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(cfg->path, path);
 }
 
 /* Keys, certificates and token in a fresh s_dir, then the coordinator's loop
@@ -534,6 +556,106 @@ Test(coordinator, allowlisted_agent_gets_welcome_and_is_listed_up, E2E)
 	/* silent for liveness intervals: down */
 	usleep(1200 * 1000);
 	cr_assert_str_eq(s_state("a1"), "down");
+	zmq_close(d);
+}
+
+/* A field of agent name in GET /v1/agents ("" if not listed). */
+static const char *s_agent_field(const char *name, const char *field)
+{
+	static char val[64];
+	struct t_buf b;
+	json_t *doc, *arr;
+
+	cr_assert_eq(s_http("GET", "/v1/agents", NULL, s_token, &b), 200, "%s", b.data);
+	doc = json_loads(b.data, 0, NULL);
+	cr_assert_not_null(doc, "%s", b.data);
+	arr = json_object_get(doc, "agents");
+	val[0] = '\0';
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		json_t *a = json_array_get(arr, i);
+		const char *v = json_string_value(json_object_get(a, field));
+		if (strcmp(json_string_value(json_object_get(a, "name")), name) == 0 && v != NULL)
+			snprintf(val, sizeof(val), "%s", v);
+	}
+	json_decref(doc);
+	return val;
+}
+
+/* Heartbeat from d until agent name's field is want (or T_WAIT_MS passed). */
+static bool s_wait_field(void *d, const char *name, const char *field, const char *want)
+{
+	struct proto_msg hb;
+
+	for (int waited = 0; waited < T_WAIT_MS; waited += 100) {
+		if (strcmp(s_agent_field(name, field), want) == 0)
+			return true;
+		memset(&hb, 0, sizeof(hb));
+		hb.type = PROTO_HEARTBEAT;
+		s_send(d, &hb);
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
+/* Heartbeat from d (keeping it up) until the coordinator sends BYE. */
+static bool s_heartbeat_until_bye(void *d)
+{
+	struct proto_msg m;
+
+	for (int waited = 0; waited < T_WAIT_MS; waited += 100) {
+		memset(&m, 0, sizeof(m));
+		m.type = PROTO_HEARTBEAT;
+		s_send(d, &m);
+		if (s_recv(d, PROTO_BYE, 100, &m) == 0)
+			return true;
+	}
+	return false;
+}
+
+Test(coordinator, reload_changes_region_and_keeps_the_agent_up, E2E)
+{
+	char allow[128];
+	struct proto_msg m;
+	void *d;
+
+	snprintf(allow, sizeof(allow), "%s/agents.d", s_dir);
+	d = s_dealer(allow, "a1");
+	s_send_hello(d);
+	cr_assert_eq(s_recv(d, PROTO_WELCOME, T_WAIT_MS, &m), 0, "no WELCOME");
+	cr_assert_str_eq(s_agent_field("a1", "region"), "us-east");
+
+	/* a new region, on the loop's own thread (as SIGHUP does) */
+	s_write_config(false, "agents = ( { name = \"a1\"; region = \"ap-south\"; rir = "
+	                      "\"APNIC\"; primary = true; },\n"
+	                      "  { name = \"a2\"; region = \"eu-west\"; rir = \"RIPE\"; } );\n");
+	serve_request_reload(s_srv);
+	cr_assert(s_wait_field(d, "a1", "region", "ap-south"), "region not reloaded: %s",
+	          s_agent_field("a1", "region"));
+	cr_assert(s_wait_field(d, "a1", "state", "up"), "a1 lost its session");
+
+	/* a file that does not parse changes nothing */
+	s_write_config(false, "agents = ( { name = ");
+	serve_request_reload(s_srv);
+	usleep(300 * 1000);
+	cr_assert(s_wait_field(d, "a1", "state", "up"));
+	cr_assert_str_eq(s_agent_field("a1", "region"), "ap-south");
+
+	/* agents added and reordered: a1 keeps its session */
+	s_write_config(false, "agents = ( { name = \"a3\"; region = \"sa-east\"; rir = "
+	                      "\"LACNIC\"; },\n"
+	                      "  { name = \"a1\"; region = \"ap-south\"; rir = \"APNIC\"; "
+	                      "primary = true; } );\n");
+	serve_request_reload(s_srv);
+	cr_assert(s_wait_field(d, "a3", "state", "never"), "a3 not added");
+	cr_assert_str_eq(s_agent_field("a2", "state"), "");
+	cr_assert(s_wait_field(d, "a1", "state", "up"), "a1 lost its session");
+
+	/* a1 removed: BYE, and no longer listed */
+	s_write_config(false, "agents = ( { name = \"a3\"; region = \"sa-east\"; rir = "
+	                      "\"LACNIC\"; } );\n");
+	serve_request_reload(s_srv);
+	cr_assert(s_heartbeat_until_bye(d), "no BYE for a removed agent");
+	cr_assert_str_eq(s_agent_field("a1", "state"), "");
 	zmq_close(d);
 }
 
