@@ -21,13 +21,11 @@
 
 #include "curlev.h"
 #include "probe_int.h"
+#include "leerr.h"
 #include "redirect.h"
 #include "resolver.h"
 
-#define S_WELL_KNOWN    "/.well-known/acme-challenge/"
-#define S_ERR_GENERIC   "Error getting validation data"
-#define S_TIMEOUT_DIAL  "Timeout during connect (likely firewall problem)"
-#define S_TIMEOUT_AFTER "Timeout after connect (your server may be slow or overloaded)"
+#define S_WELL_KNOWN "/.well-known/acme-challenge/"
 /* Bytes one Go %q-quoted byte may take ("\xNN"). */
 #define S_QUOTE_MAX_PER_BYTE 4
 /* Microseconds per millisecond (CURLINFO_*_TIME_T are in microseconds). */
@@ -382,31 +380,24 @@ static enum vt_problem_type s_classify(struct s_http01 *h, CURLcode rc, const ch
 	curl_easy_getinfo(h->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
 	connected = connect_us > 0;
 	*dial = false;
-	*text = S_ERR_GENERIC;
+	*text = LEERR_GENERIC;
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
 		*dial = true;
-		if (oserr == ECONNREFUSED)
-			*text = "Connection refused";
-		else if (oserr == ENETUNREACH)
-			*text = "Network unreachable";
-		else if (oserr == ETIMEDOUT)
-			*text = S_TIMEOUT_DIAL;
-		else if (oserr == ECONNRESET)
-			*text = "Connection reset by peer";
+		*text = leerr_errno_text((int)oserr);
 		return VT_PROB_CONNECTION;
 	case CURLE_OPERATION_TIMEDOUT:
 		*dial = !connected;
-		*text = connected ? S_TIMEOUT_AFTER : S_TIMEOUT_DIAL;
+		*text = connected ? LEERR_TIMEOUT_AFTER : LEERR_TIMEOUT_DIAL;
 		return VT_PROB_CONNECTION;
 	case CURLE_SSL_CONNECT_ERROR:
 		if (strstr(h->errbuf, "wrong version number") != NULL ||
 		    strstr(h->errbuf, "packet length too long") != NULL) {
-			*text = "Server only speaks HTTP, not TLS";
+			*text = LEERR_HTTP_ONLY;
 			return VT_PROB_MALFORMED;
 		}
 		if (oserr == ECONNRESET) {
-			*text = "Connection reset by peer";
+			*text = LEERR_RESET;
 			return VT_PROB_CONNECTION;
 		}
 		if (strstr(h->errbuf, "alert") != NULL) {
@@ -419,7 +410,7 @@ static enum vt_problem_type s_classify(struct s_http01 *h, CURLcode rc, const ch
 	case CURLE_GOT_NOTHING:
 	case CURLE_PARTIAL_FILE:
 		if (oserr == ECONNRESET)
-			*text = "Connection reset by peer";
+			*text = LEERR_RESET;
 		return VT_PROB_CONNECTION;
 	default:
 		return VT_PROB_CONNECTION;
@@ -705,7 +696,7 @@ static void s_cancel(struct probe *p, bool budget_expired)
 			curl_easy_getinfo(h->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
 			vt_result_fail(probe_result(p), VT_PROB_CONNECTION, "%s: Fetching %s: %s",
 			               h->ip, h->url,
-			               connect_us > 0 ? S_TIMEOUT_AFTER : S_TIMEOUT_DIAL);
+			               connect_us > 0 ? LEERR_TIMEOUT_AFTER : LEERR_TIMEOUT_DIAL);
 		} else if (h->phase == S_RESOLVE0 || h->phase == S_RESOLVE_HOP) {
 			const char *host = h->phase == S_RESOLVE0 ? h->host : h->next.host;
 			vt_result_fail(

@@ -36,14 +36,11 @@
 
 #include "../common/keyauth.h"
 #include "acmecert.h"
+#include "leerr.h"
 #include "probe_int.h"
 #include "resolver.h"
 
-#define S_CHALLENGE     "tls-alpn-01"
-#define S_ERR_GENERIC   "Error getting validation data"
-#define S_TIMEOUT_DIAL  "Timeout during connect (likely firewall problem)"
-#define S_TIMEOUT_AFTER "Timeout after connect (your server may be slow or overloaded)"
-#define S_HTTP_ONLY     "Server only speaks HTTP, not TLS"
+#define S_CHALLENGE "tls-alpn-01"
 #define S_NO_ACME_ALPN                                                                             \
 	"the server does not offer acme-tls/1: TLS-ALPN-01 cannot work until the ACME client's "   \
 	"responder answers on 443"
@@ -227,23 +224,6 @@ static const char *s_alert_text(int a, char *buf, size_t buflen)
 	return buf;
 }
 
-/* LE's words for a failed connect(2). */
-static const char *s_errno_text(int e)
-{
-	switch (e) {
-	case ECONNREFUSED:
-		return "Connection refused";
-	case ENETUNREACH:
-		return "Network unreachable";
-	case ETIMEDOUT:
-		return S_TIMEOUT_DIAL;
-	case ECONNRESET:
-		return "Connection reset by peer";
-	default:
-		return S_ERR_GENERIC;
-	}
-}
-
 /* The reverse-DNS name of an IP literal (RFC 8738 SNI), without the final
  * dot, as Go's tls client sends it.  0, or -1 if s is not an IP literal. */
 static int s_reverse_name(const char *s, char *out, size_t outlen)
@@ -388,7 +368,7 @@ static void s_handshake_error(struct s_tlsalpn *t, int e)
 
 	ERR_clear_error();
 	if (s_speaks_http(t)) {
-		s_attempt_failed(t, VT_PROB_MALFORMED, S_HTTP_ONLY, true);
+		s_attempt_failed(t, VT_PROB_MALFORMED, LEERR_HTTP_ONLY, true);
 		return;
 	}
 	if (t->alert != S_ALERT_NONE) {
@@ -398,7 +378,7 @@ static void s_handshake_error(struct s_tlsalpn *t, int e)
 		return;
 	}
 	if (e == SSL_ERROR_SYSCALL && sys == ECONNRESET) {
-		s_attempt_failed(t, VT_PROB_CONNECTION, "Connection reset by peer", true);
+		s_attempt_failed(t, VT_PROB_CONNECTION, LEERR_RESET, true);
 		return;
 	}
 	if (e == SSL_ERROR_SSL && (reason == SSL_R_UNSUPPORTED_PROTOCOL ||
@@ -409,7 +389,7 @@ static void s_handshake_error(struct s_tlsalpn *t, int e)
 		                 "remote error: tls: protocol version not supported", true);
 		return;
 	}
-	s_attempt_failed(t, VT_PROB_CONNECTION, S_ERR_GENERIC, true);
+	s_attempt_failed(t, VT_PROB_CONNECTION, LEERR_GENERIC, true);
 }
 
 /* The handshake of an S_KIND_OLD retry succeeded: name the version. */
@@ -454,7 +434,7 @@ static void s_handshake_done(struct s_tlsalpn *t)
 	}
 	if (cert != NULL && acmecert_has_duplicate_extensions(cert)) {
 		/* Go's certificate parser refuses it inside the handshake */
-		s_attempt_failed(t, VT_PROB_CONNECTION, S_ERR_GENERIC, true);
+		s_attempt_failed(t, VT_PROB_CONNECTION, LEERR_GENERIC, true);
 		goto out;
 	}
 	SSL_get0_alpn_selected(t->ssl, &sel, &sel_len);
@@ -577,7 +557,7 @@ static void s_io_cb(evutil_socket_t fd, short what, void *arg)
 		if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
 			soerr = errno;
 		if (soerr != 0) {
-			s_attempt_failed(t, VT_PROB_CONNECTION, s_errno_text(soerr), true);
+			s_attempt_failed(t, VT_PROB_CONNECTION, leerr_errno_text(soerr), true);
 			return;
 		}
 		s_connected(t);
@@ -593,8 +573,8 @@ static void s_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (t->phase != S_CONNECT && t->phase != S_HANDSHAKE)
 		return;
-	s_attempt_failed(t, VT_PROB_CONNECTION, t->connected ? S_TIMEOUT_AFTER : S_TIMEOUT_DIAL,
-	                 true);
+	s_attempt_failed(t, VT_PROB_CONNECTION,
+	                 t->connected ? LEERR_TIMEOUT_AFTER : LEERR_TIMEOUT_DIAL, true);
 }
 
 /* Dial t->ip:t->port for one handshake of kind. */
@@ -634,7 +614,7 @@ static void s_attempt(struct s_tlsalpn *t, enum s_kind kind)
 	clock_gettime(CLOCK_MONOTONIC, &t->t_dial);
 	t->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (t->fd < 0) {
-		s_attempt_failed(t, VT_PROB_CONNECTION, s_errno_text(errno), true);
+		s_attempt_failed(t, VT_PROB_CONNECTION, leerr_errno_text(errno), true);
 		return;
 	}
 	t->phase = S_CONNECT;
@@ -643,7 +623,7 @@ static void s_attempt(struct s_tlsalpn *t, enum s_kind kind)
 		return;
 	}
 	if (errno != EINPROGRESS) {
-		s_attempt_failed(t, VT_PROB_CONNECTION, s_errno_text(errno), true);
+		s_attempt_failed(t, VT_PROB_CONNECTION, leerr_errno_text(errno), true);
 		return;
 	}
 	if (s_wait(t, EV_WRITE) != 0)
@@ -758,7 +738,7 @@ static void s_cancel(struct probe *p, bool budget_expired)
 	if (budget_expired && probe_result(p)->outcome == 0) {
 		if (t->phase == S_CONNECT || t->phase == S_HANDSHAKE) {
 			vt_result_fail(probe_result(p), VT_PROB_CONNECTION, "%s: %s", t->ip,
-			               t->connected ? S_TIMEOUT_AFTER : S_TIMEOUT_DIAL);
+			               t->connected ? LEERR_TIMEOUT_AFTER : LEERR_TIMEOUT_DIAL);
 		} else if (t->phase == S_RESOLVE) {
 			host = probe_job(p)->domain;
 			vt_result_fail(
