@@ -511,11 +511,10 @@ static void s_redirect(struct s_http01 *h, long status)
 static void s_fallback(struct s_http01 *h, const char *why)
 {
 	if (strchr(h->ip, ':') != NULL)
-		vt_result_add_warning(
-		        probe_result(h->p),
-		        "IPv6 address %s failed (%s); Let's Encrypt fell back to IPv4 "
-		        "this time, but fix IPv6: it tries IPv6 first",
-		        h->ip, why);
+		vt_result_add_warning(probe_result(h->p),
+		                      "IPv6 address %s failed: %s. Let's Encrypt fell back to IPv4 "
+		                      "this time, but fix IPv6: it tries IPv6 first",
+		                      h->ip, why);
 	else
 		vt_result_add_warning(
 		        probe_result(h->p),

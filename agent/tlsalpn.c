@@ -333,11 +333,10 @@ static void s_attempt_failed(struct s_tlsalpn *t, enum vt_problem_type type, con
 			       job->domain, t->ip);
 			return;
 		}
-		vt_result_add_warning(
-		        r,
-		        "IPv6 address %s failed (%s); Let's Encrypt fell back to IPv4 "
-		        "this time, but fix IPv6: it tries IPv6 first",
-		        t->ip, text);
+		vt_result_add_warning(r,
+		                      "IPv6 address %s failed: %s. Let's Encrypt fell back to IPv4 "
+		                      "this time, but fix IPv6: it tries IPv6 first",
+		                      t->ip, text);
 		t->on_v6 = false;
 		memcpy(t->ip, t->a.v4[0], LIMIT_ADDR_LEN);
 		memcpy(t->rec->address_used, t->ip, LIMIT_ADDR_LEN);

@@ -724,7 +724,7 @@ Test(http01, ipv6_dial_failure_falls_back_to_ipv4)
 	cr_expect_str_eq(r.records[0].addresses_resolved[1], "127.0.0.1");
 	cr_assert_eq(r.n_warnings, 1);
 	cr_expect_str_eq(r.warnings[0],
-	                 "IPv6 address ::1 failed (Connection refused); Let's Encrypt fell back to "
+	                 "IPv6 address ::1 failed: Connection refused. Let's Encrypt fell back to "
 	                 "IPv4 this time, but fix IPv6: it tries IPv6 first");
 	vt_result_clear(&r);
 	/* a vantage without IPv6 never dials it and says so */
