@@ -20,6 +20,7 @@
 #include <event2/event.h>
 #include <ldns/ldns.h>
 
+#include "dnsstub.h"
 #include "../../common/caa.h"
 #include "../../agent/probe.h"
 #include "../../agent/probe_int.h"
@@ -343,13 +344,6 @@ Test(caa, summary_escapes)
 
 /* ---- the probe, against a tiny DNS responder on 127.0.0.1 (UDP) ---- */
 
-struct t_dns {
-	int fd;
-	uint16_t port;
-	int stop[2];
-	pthread_t thr;
-};
-
 /* The test zone: names and their CAA answers.  rcode < 0: NOERROR. */
 struct t_zone {
 	const char *name;
@@ -419,81 +413,13 @@ static void t_dns_answer(const char *qname, ldns_rr_type t, ldns_pkt *resp)
 	}
 }
 
-static void *t_dns_main(void *arg)
+/* Names in t_dns_dropped get no answer at all (a timeout). */
+static bool t_dns_reply(const char *qname, ldns_rr_type t, ldns_pkt *resp)
 {
-	struct t_dns *d = arg;
-	struct pollfd pf[2] = {{.fd = d->fd, .events = POLLIN},
-	                       {.fd = d->stop[0], .events = POLLIN}};
-	uint8_t buf[4096];
-
-	for (;;) {
-		if (poll(pf, 2, T_POLL_MS) < 0 && errno != EINTR)
-			break;
-		if (pf[1].revents)
-			break;
-		if (!(pf[0].revents & POLLIN))
-			continue;
-		struct sockaddr_storage from;
-		socklen_t fl = sizeof(from);
-		ssize_t n = recvfrom(d->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
-		ldns_pkt *q = NULL, *resp;
-		if (n <= 0 || ldns_wire2pkt(&q, buf, (size_t)n) != LDNS_STATUS_OK)
-			continue;
-		ldns_rr *qrr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
-		resp = ldns_pkt_new();
-		ldns_pkt_set_id(resp, ldns_pkt_id(q));
-		ldns_pkt_set_qr(resp, true);
-		ldns_pkt_set_aa(resp, true);
-		ldns_pkt_set_rd(resp, ldns_pkt_rd(q));
-		ldns_pkt_set_ra(resp, true);
-		if (qrr != NULL) {
-			char *name = ldns_rdf2str(ldns_rr_owner(qrr));
-			ldns_pkt_push_rr(resp, LDNS_SECTION_QUESTION, ldns_rr_clone(qrr));
-			for (char *c = name; c && *c; c++)
-				*c = (char)tolower((unsigned char)*c);
-			if (name != NULL && t_dns_dropped(name)) {
-				free(name);
-				ldns_pkt_free(resp);
-				ldns_pkt_free(q);
-				continue;
-			}
-			t_dns_answer(name ? name : "", ldns_rr_get_type(qrr), resp);
-			free(name);
-		}
-		uint8_t *wire = NULL;
-		size_t wl = 0;
-		if (ldns_pkt2wire(&wire, resp, &wl) == LDNS_STATUS_OK)
-			(void)!sendto(d->fd, wire, wl, 0, (struct sockaddr *)&from, fl);
-		free(wire);
-		ldns_pkt_free(resp);
-		ldns_pkt_free(q);
-	}
-	return NULL;
-}
-
-static void t_dns_start(struct t_dns *d)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sa);
-
-	memset(d, 0, sizeof(*d));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	d->fd = socket(AF_INET, SOCK_DGRAM, 0);
-	cr_assert(d->fd >= 0);
-	cr_assert_eq(bind(d->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(getsockname(d->fd, (struct sockaddr *)&sa, &sl), 0);
-	d->port = ntohs(sa.sin_port);
-	cr_assert_eq(pipe(d->stop), 0);
-	cr_assert_eq(pthread_create(&d->thr, NULL, t_dns_main, d), 0);
-}
-
-static void t_dns_stop(struct t_dns *d)
-{
-	(void)!write(d->stop[1], "x", 1);
-	pthread_join(d->thr, NULL);
-	close(d->fd);
-	close(d->stop[0]);
-	close(d->stop[1]);
+	if (t_dns_dropped(qname))
+		return false;
+	t_dns_answer(qname, t, resp);
+	return true;
 }
 
 struct t_run {
@@ -510,8 +436,8 @@ static void t_done(struct probe *p, void *arg)
 }
 
 /* Run one CAA probe of domain against d; the result is moved into *out. */
-static void t_caa(const struct t_dns *d, const char *domain, const char *account, uint32_t methods,
-                  uint32_t budget_ms, struct vt_result *out)
+static void t_caa(const struct dnsstub *d, const char *domain, const char *account,
+                  uint32_t methods, uint32_t budget_ms, struct vt_result *out)
 {
 	struct t_run run = {0};
 	struct probe_cfg cfg;
@@ -620,9 +546,9 @@ static const struct t_probe_case t_probe_cases[] = {
 
 Test(caa, probe_tree_climbing, .timeout = 60)
 {
-	struct t_dns d;
+	struct dnsstub d;
 
-	t_dns_start(&d);
+	dnsstub_start(&d, t_dns_reply);
 	for (size_t i = 0; i < sizeof(t_probe_cases) / sizeof(t_probe_cases[0]); i++) {
 		const struct t_probe_case *c = &t_probe_cases[i];
 		struct vt_result r;
@@ -645,17 +571,17 @@ Test(caa, probe_tree_climbing, .timeout = 60)
 		cr_expect_eq(r.method, VT_METHOD_CAA);
 		vt_result_clear(&r);
 	}
-	t_dns_stop(&d);
+	dnsstub_stop(&d);
 }
 
 /* The budget ends first: names still unanswered at or below the relevant
  * set time out; a set found below an unanswered parent decides at once. */
 Test(caa, probe_budget_and_early_decision, .timeout = 30)
 {
-	struct t_dns d;
+	struct dnsstub d;
 	struct vt_result r;
 
-	t_dns_start(&d);
+	dnsstub_start(&d, t_dns_reply);
 	t_caa(&d, "x.drop.zz", NULL, T_HTTP, JOB_MIN_BUDGET_MS, &r);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
 	cr_expect_eq(r.problem.type, VT_PROB_DNS);
@@ -669,5 +595,5 @@ Test(caa, probe_budget_and_early_decision, .timeout = 30)
 	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
 	cr_expect_lt(r.timings.total_ms, JOB_MIN_BUDGET_MS / 2, "waited %u ms", r.timings.total_ms);
 	vt_result_clear(&r);
-	t_dns_stop(&d);
+	dnsstub_stop(&d);
 }

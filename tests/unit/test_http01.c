@@ -20,6 +20,7 @@
 #include <event2/event.h>
 #include <ldns/ldns.h>
 
+#include "dnsstub.h"
 #include "../../agent/probe.h"
 #include "../../agent/probe_int.h"
 
@@ -539,13 +540,6 @@ Test(http01, destroy_cancels_running_probes)
 
 /* ---- a tiny authoritative-looking DNS responder on 127.0.0.1 (UDP) ---- */
 
-struct t_dns {
-	int fd;
-	uint16_t port;
-	int stop[2];
-	pthread_t thr;
-};
-
 /* Answers for the test names; "" = NOERROR without records. */
 static void t_dns_answer(const char *qname, ldns_rr_type t, ldns_pkt *resp)
 {
@@ -570,78 +564,14 @@ static void t_dns_answer(const char *qname, ldns_rr_type t, ldns_pkt *resp)
 	}
 }
 
-static void *t_dns_main(void *arg)
+/* The stub answers every query (the http01 names never time out). */
+static bool t_dns_reply(const char *qname, ldns_rr_type t, ldns_pkt *resp)
 {
-	struct t_dns *d = arg;
-	struct pollfd pf[2] = {{.fd = d->fd, .events = POLLIN},
-	                       {.fd = d->stop[0], .events = POLLIN}};
-	uint8_t buf[4096];
-
-	for (;;) {
-		if (poll(pf, 2, T_POLL_MS) < 0 && errno != EINTR)
-			break;
-		if (pf[1].revents)
-			break;
-		if (!(pf[0].revents & POLLIN))
-			continue;
-		struct sockaddr_storage from;
-		socklen_t fl = sizeof(from);
-		ssize_t n = recvfrom(d->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
-		ldns_pkt *q = NULL, *resp;
-		if (n <= 0 || ldns_wire2pkt(&q, buf, (size_t)n) != LDNS_STATUS_OK)
-			continue;
-		ldns_rr *qrr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
-		resp = ldns_pkt_new();
-		ldns_pkt_set_id(resp, ldns_pkt_id(q));
-		ldns_pkt_set_qr(resp, true);
-		ldns_pkt_set_aa(resp, true);
-		ldns_pkt_set_rd(resp, ldns_pkt_rd(q));
-		ldns_pkt_set_ra(resp, true);
-		if (qrr != NULL) {
-			char *name = ldns_rdf2str(ldns_rr_owner(qrr));
-			ldns_pkt_push_rr(resp, LDNS_SECTION_QUESTION, ldns_rr_clone(qrr));
-			for (char *c = name; c && *c; c++)
-				*c = (char)tolower((unsigned char)*c);
-			t_dns_answer(name ? name : "", ldns_rr_get_type(qrr), resp);
-			free(name);
-		}
-		uint8_t *wire = NULL;
-		size_t wl = 0;
-		if (ldns_pkt2wire(&wire, resp, &wl) == LDNS_STATUS_OK)
-			(void)!sendto(d->fd, wire, wl, 0, (struct sockaddr *)&from, fl);
-		free(wire);
-		ldns_pkt_free(resp);
-		ldns_pkt_free(q);
-	}
-	return NULL;
+	t_dns_answer(qname, t, resp);
+	return true;
 }
 
-static void t_dns_start(struct t_dns *d)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sa);
-
-	memset(d, 0, sizeof(*d));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	d->fd = socket(AF_INET, SOCK_DGRAM, 0);
-	cr_assert(d->fd >= 0);
-	cr_assert_eq(bind(d->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(getsockname(d->fd, (struct sockaddr *)&sa, &sl), 0);
-	d->port = ntohs(sa.sin_port);
-	cr_assert_eq(pipe(d->stop), 0);
-	cr_assert_eq(pthread_create(&d->thr, NULL, t_dns_main, d), 0);
-}
-
-static void t_dns_stop(struct t_dns *d)
-{
-	(void)!write(d->stop[1], "x", 1);
-	pthread_join(d->thr, NULL);
-	close(d->fd);
-	close(d->stop[0]);
-	close(d->stop[1]);
-}
-
-static void t_use_dns(struct probe_cfg *cfg, const struct t_dns *d)
+static void t_use_dns(struct probe_cfg *cfg, const struct dnsstub *d)
 {
 	char err[128];
 
@@ -654,16 +584,16 @@ static void t_use_dns(struct probe_cfg *cfg, const struct t_dns *d)
 Test(http01, dns_name_resolved_and_fetched)
 {
 	struct t_server s;
-	struct t_dns d;
+	struct dnsstub d;
 	struct probe_cfg cfg = t_cfg();
 	struct vt_job job = t_job("www.example.com", "ok", T_KA_OK);
 	struct vt_result r;
 
 	t_server_start(&s);
-	t_dns_start(&d);
+	dnsstub_start(&d, t_dns_reply);
 	t_use_dns(&cfg, &d);
 	t_probe(&cfg, &job, &r);
-	t_dns_stop(&d);
+	dnsstub_stop(&d);
 	t_server_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
 	cr_assert_eq(r.n_records, 1);
@@ -676,17 +606,17 @@ Test(http01, dns_name_resolved_and_fetched)
 
 Test(http01, dns_errors_both_families)
 {
-	struct t_dns d;
+	struct dnsstub d;
 	struct probe_cfg cfg = t_cfg();
 	struct vt_job jnx = t_job("nx.example.com", "ok", T_KA_OK);
 	struct vt_job jpriv = t_job("priv.example.com", "ok", T_KA_OK);
 	struct vt_result rnx, rpriv;
 
-	t_dns_start(&d);
+	dnsstub_start(&d, t_dns_reply);
 	t_use_dns(&cfg, &d);
 	t_probe(&cfg, &jnx, &rnx);
 	t_probe(&cfg, &jpriv, &rpriv);
-	t_dns_stop(&d);
+	dnsstub_stop(&d);
 	cr_expect_eq(rnx.outcome, VT_OUTCOME_FAIL);
 	cr_expect_eq(rnx.problem.type, VT_PROB_DNS);
 	cr_expect_str_eq(rnx.problem.detail,
@@ -705,13 +635,13 @@ Test(http01, dns_errors_both_families)
 Test(http01, ipv6_dial_failure_falls_back_to_ipv4)
 {
 	struct t_server s;
-	struct t_dns d;
+	struct dnsstub d;
 	struct probe_cfg cfg = t_cfg();
 	struct vt_job job = t_job("dual.example.com", "ok", T_KA_OK);
 	struct vt_result r;
 
 	t_server_start(&s); /* 127.0.0.1 only: ::1 refuses */
-	t_dns_start(&d);
+	dnsstub_start(&d, t_dns_reply);
 	t_use_dns(&cfg, &d);
 	t_probe(&cfg, &job, &r);
 	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
@@ -730,7 +660,7 @@ Test(http01, ipv6_dial_failure_falls_back_to_ipv4)
 	/* a vantage without IPv6 never dials it and says so */
 	cfg.ipv6 = false;
 	t_probe(&cfg, &job, &r);
-	t_dns_stop(&d);
+	dnsstub_stop(&d);
 	t_server_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
 	cr_assert_eq(r.n_records, 1);
@@ -743,18 +673,18 @@ Test(http01, ipv6_dial_failure_falls_back_to_ipv4)
 Test(http01, redirect_to_hostname_resolves_each_hop)
 {
 	struct t_server s;
-	struct t_dns d;
+	struct dnsstub d;
 	struct probe_cfg cfg = t_cfg();
 	struct vt_job job = t_job("127.0.0.1", "tohost", T_KA_OK);
 	struct vt_job jnx = t_job("127.0.0.1", "tonx", T_KA_OK);
 	struct vt_result r, rnx;
 
 	t_server_start(&s);
-	t_dns_start(&d);
+	dnsstub_start(&d, t_dns_reply);
 	t_use_dns(&cfg, &d);
 	t_probe(&cfg, &job, &r);
 	t_probe(&cfg, &jnx, &rnx);
-	t_dns_stop(&d);
+	dnsstub_stop(&d);
 	t_server_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
 	cr_assert_eq(r.n_records, 2);

@@ -27,6 +27,7 @@
 #include "../../agent/acmecert.h"
 #include "../../agent/probe.h"
 #include "../../agent/probe_int.h"
+#include "dnsstub.h"
 #include "../../common/keyauth.h"
 
 #define T_KA        "tok.thumbprint"
@@ -545,13 +546,6 @@ Test(tlsalpn, unsupported_job)
 
 /* ---- a tiny DNS responder on 127.0.0.1 (UDP) for the fallback ---- */
 
-struct t_dns {
-	int fd;
-	uint16_t port;
-	int stop[2];
-	pthread_t thr;
-};
-
 static void t_dns_answer(const char *qname, ldns_rr_type t, ldns_pkt *resp)
 {
 	const char *rr = NULL;
@@ -569,84 +563,25 @@ static void t_dns_answer(const char *qname, ldns_rr_type t, ldns_pkt *resp)
 	}
 }
 
-static void *t_dns_main(void *arg)
+static bool t_dns_reply(const char *qname, ldns_rr_type t, ldns_pkt *resp)
 {
-	struct t_dns *d = arg;
-	struct pollfd pf[2] = {{.fd = d->fd, .events = POLLIN},
-	                       {.fd = d->stop[0], .events = POLLIN}};
-	uint8_t buf[4096];
-
-	for (;;) {
-		if (poll(pf, 2, T_POLL_MS) < 0 && errno != EINTR)
-			break;
-		if (pf[1].revents)
-			break;
-		if (!(pf[0].revents & POLLIN))
-			continue;
-		struct sockaddr_storage from;
-		socklen_t fl = sizeof(from);
-		ssize_t n = recvfrom(d->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
-		ldns_pkt *q = NULL, *resp;
-		if (n <= 0 || ldns_wire2pkt(&q, buf, (size_t)n) != LDNS_STATUS_OK)
-			continue;
-		ldns_rr *qrr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
-		resp = ldns_pkt_new();
-		ldns_pkt_set_id(resp, ldns_pkt_id(q));
-		ldns_pkt_set_qr(resp, true);
-		ldns_pkt_set_aa(resp, true);
-		ldns_pkt_set_rd(resp, ldns_pkt_rd(q));
-		ldns_pkt_set_ra(resp, true);
-		if (qrr != NULL) {
-			char *name = ldns_rdf2str(ldns_rr_owner(qrr));
-			ldns_pkt_push_rr(resp, LDNS_SECTION_QUESTION, ldns_rr_clone(qrr));
-			for (char *c = name; c && *c; c++)
-				*c = (char)tolower((unsigned char)*c);
-			t_dns_answer(name ? name : "", ldns_rr_get_type(qrr), resp);
-			free(name);
-		}
-		uint8_t *wire = NULL;
-		size_t wl = 0;
-		if (ldns_pkt2wire(&wire, resp, &wl) == LDNS_STATUS_OK)
-			(void)!sendto(d->fd, wire, wl, 0, (struct sockaddr *)&from, fl);
-		free(wire);
-		ldns_pkt_free(resp);
-		ldns_pkt_free(q);
-	}
-	return NULL;
+	t_dns_answer(qname, t, resp);
+	return true;
 }
 
-static void t_dns_start(struct t_dns *d, struct probe_cfg *cfg)
+/* Start the stub and point cfg's resolver at it. */
+static void t_dns_start(struct dnsstub *d, struct probe_cfg *cfg)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sa);
-
-	memset(d, 0, sizeof(*d));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	d->fd = socket(AF_INET, SOCK_DGRAM, 0);
-	cr_assert(d->fd >= 0);
-	cr_assert_eq(bind(d->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(getsockname(d->fd, (struct sockaddr *)&sa, &sl), 0);
-	d->port = ntohs(sa.sin_port);
-	cr_assert_eq(pipe(d->stop), 0);
-	cr_assert_eq(pthread_create(&d->thr, NULL, t_dns_main, d), 0);
+	dnsstub_start(d, t_dns_reply);
 	snprintf(cfg->resolver.forwarder, sizeof(cfg->resolver.forwarder), "127.0.0.1@%u",
 	         (unsigned)d->port);
 	cfg->resolver.timeout_ms = 3000;
 }
 
-static void t_dns_stop(struct t_dns *d)
-{
-	(void)!write(d->stop[1], "x", 1);
-	pthread_join(d->thr, NULL);
-	close(d->fd);
-	close(d->stop[0]);
-	close(d->stop[1]);
-}
-
 Test(tlsalpn, ipv6_failure_falls_back_to_ipv4)
 {
 	struct t_tls s;
-	struct t_dns d;
+	struct dnsstub d;
 	struct probe_cfg cfg = t_cfg();
 	struct vt_job job = t_job("dual.example.com", T_KA);
 	struct vt_result r;
@@ -654,7 +589,7 @@ Test(tlsalpn, ipv6_failure_falls_back_to_ipv4)
 	t_tls_start(&s, T_ACME, "dual.example.com"); /* 127.0.0.1 only: ::1 refuses */
 	t_dns_start(&d, &cfg);
 	t_probe(&cfg, &job, &r);
-	t_dns_stop(&d);
+	dnsstub_stop(&d);
 	t_tls_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
 	cr_expect_str_eq(s.sni, "dual.example.com");
@@ -673,7 +608,7 @@ Test(tlsalpn, ipv6_failure_falls_back_to_ipv4)
 
 Test(tlsalpn, ipv6_only_failure_is_malformed)
 {
-	struct t_dns d;
+	struct dnsstub d;
 	struct probe_cfg cfg = t_cfg();
 	struct vt_job job = t_job("v6.example.com", T_KA);
 	struct vt_result r;
@@ -681,7 +616,7 @@ Test(tlsalpn, ipv6_only_failure_is_malformed)
 	tlsalpn01_set_port_for_tests(t_closed_port());
 	t_dns_start(&d, &cfg);
 	t_probe(&cfg, &job, &r);
-	t_dns_stop(&d);
+	dnsstub_stop(&d);
 	tlsalpn01_set_port_for_tests(0);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
 	cr_expect_eq(r.problem.type, VT_PROB_MALFORMED);
