@@ -160,6 +160,160 @@ static int s_check_key_mode(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* One coordinator key (a file, or 40 Z85 characters) into slot i, refusing
+ * a key already taken: a duplicate would only make rotation try it twice. */
+static int s_add_server_key(struct agent_cfg *cfg, const char *what, const char *src, char *err,
+                            size_t errlen)
+{
+	char kerr[256];
+	size_t i = cfg->n_server_keys;
+
+	if (i >= AGENT_MAX_SERVER_KEYS) {
+		snprintf(err, errlen, "coordinator_public_key: more than %d keys",
+		         AGENT_MAX_SERVER_KEYS);
+		return -1;
+	}
+	if (src[0] == '\0') {
+		snprintf(err, errlen, "%s: empty", what);
+		return -1;
+	}
+	if (keys_read_public(src, cfg->server_public[i], kerr, sizeof(kerr)) != 0) {
+		snprintf(err, errlen, "%s %s: %s", what, src, kerr);
+		return -1;
+	}
+	for (size_t j = 0; j < i; j++) {
+		if (strcmp(cfg->server_public[j], cfg->server_public[i]) == 0) {
+			snprintf(err, errlen, "%s %s: the same key as coordinator_public_key[%zu]",
+			         what, src, j);
+			memset(cfg->server_public[i], 0, sizeof(cfg->server_public[i]));
+			return -1;
+		}
+	}
+	cfg->n_server_keys++;
+	return 0;
+}
+
+/* coordinator_public_key = "KEY" | [ "KEY", ... ] (or a ( list )): the keys
+ * the link tries in order, so a coordinator can change its key without
+ * stranding agents (vantage-agent(8), KEY ROTATION). */
+static int s_parse_server_keys(const config_setting_t *grp, struct agent_cfg *cfg, char *err,
+                               size_t errlen)
+{
+	const config_setting_t *s = config_setting_get_member(grp, "coordinator_public_key");
+	char what[64];
+	int type, n;
+
+	if (s == NULL) {
+		snprintf(err, errlen, "missing required setting %s.coordinator_public_key",
+		         AGENT_CFG_GROUP);
+		return -1;
+	}
+	type = config_setting_type(s);
+	if (type == CONFIG_TYPE_STRING)
+		return s_add_server_key(cfg, "coordinator_public_key", config_setting_get_string(s),
+		                        err, errlen);
+	if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST) {
+		snprintf(err, errlen,
+		         "line %d: coordinator_public_key must be a string or a list of 1..%d "
+		         "strings",
+		         config_setting_source_line(s), AGENT_MAX_SERVER_KEYS);
+		return -1;
+	}
+	n = config_setting_length(s);
+	if (n < 1 || n > AGENT_MAX_SERVER_KEYS) {
+		snprintf(err, errlen, "line %d: coordinator_public_key lists %d keys (want 1..%d)",
+		         config_setting_source_line(s), n, AGENT_MAX_SERVER_KEYS);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+
+		snprintf(what, sizeof(what), "coordinator_public_key[%d]", i);
+		if (e == NULL || config_setting_type(e) != CONFIG_TYPE_STRING) {
+			snprintf(err, errlen, "line %d: %s must be a string",
+			         config_setting_source_line(s), what);
+			return -1;
+		}
+		if (s_add_server_key(cfg, what, config_setting_get_string(e), err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* agent.name and agent.enroll_token: both (enrolment) or neither. */
+static int s_parse_enrolment(const config_setting_t *grp, struct agent_cfg *cfg, char *err,
+                             size_t errlen)
+{
+	const char *name, *token;
+
+	if (s_opt_string(grp, "name", &name, err, errlen) != 0 ||
+	    s_opt_string(grp, "enroll_token", &token, err, errlen) != 0)
+		return -1;
+	if (name != NULL && name[0] == '\0')
+		name = NULL;
+	if (token != NULL && token[0] == '\0')
+		token = NULL;
+	if ((name == NULL) != (token == NULL)) {
+		snprintf(err, errlen,
+		         "%s is set but %s is not: enrolment needs both (as `vantage enroll` "
+		         "printed them), or neither",
+		         name != NULL ? "name" : "enroll_token",
+		         name != NULL ? "enroll_token" : "name");
+		return -1;
+	}
+	if (name == NULL)
+		return 0;
+	if (!keys_valid_name(name) || s_copy(cfg->name, sizeof(cfg->name), name) != 0) {
+		snprintf(err, errlen,
+		         "name: want [A-Za-z0-9._-], 1..%d characters, not starting with '.'",
+		         LIMIT_AGENT_NAME_LEN);
+		return -1;
+	}
+	if (!keys_valid_enroll_token(token) ||
+	    s_copy(cfg->enroll_token, sizeof(cfg->enroll_token), token) != 0) {
+		snprintf(err, errlen, "enroll_token: want 1..%d letters and digits",
+		         LIMIT_ENROLL_TOKEN_LEN);
+		return -1;
+	}
+	return 0;
+}
+
+/* The agent's own key pair.  First start: key_file does not exist, so make
+ * the pair there (keys_generate_at) -- an agent image then needs no key
+ * baked in, and the coordinator approves the new key.  Any other problem
+ * (EACCES, a mode open to others, a bad file) stays an error: regenerating
+ * would silently change the agent's identity. */
+static int s_load_own_key(const char *keyfile, struct agent_cfg *cfg, char *err, size_t errlen)
+{
+	char kerr[256], pubpath[AGENT_KEY_PATH_LEN + 8];
+	struct stat st;
+
+	if (s_copy(cfg->key_file, sizeof(cfg->key_file), keyfile) != 0) {
+		snprintf(err, errlen, "key_file: path longer than %zu characters",
+		         sizeof(cfg->key_file) - 1);
+		return -1;
+	}
+	if (stat(keyfile, &st) != 0 && errno == ENOENT) {
+		if (keys_public_path(keyfile, pubpath, sizeof(pubpath)) != 0) {
+			snprintf(err, errlen, "key_file %s: path too long", keyfile);
+			return -1;
+		}
+		if (keys_generate_at(keyfile, pubpath, kerr, sizeof(kerr)) != 0) {
+			snprintf(err, errlen, "key_file %s does not exist and cannot be made: %s",
+			         keyfile, kerr);
+			return -1;
+		}
+		cfg->key_generated = true;
+	}
+	if (s_check_key_mode(keyfile, err, errlen) != 0)
+		return -1;
+	if (keys_read_secret(keyfile, cfg->secret, cfg->public_, kerr, sizeof(kerr)) != 0) {
+		snprintf(err, errlen, "key_file %s: %s", keyfile, kerr);
+		return -1;
+	}
+	return 0;
+}
+
 /* ipv6 = "auto" | true | false. */
 static int s_parse_ipv6(const config_setting_t *grp, struct agent_cfg *cfg, char *err,
                         size_t errlen)
@@ -218,11 +372,11 @@ static int s_parse_dial_timeout(const config_setting_t *grp, struct agent_cfg *c
 static int s_parse_group(const config_setting_t *grp, struct agent_cfg *cfg, char *err,
                          size_t errlen)
 {
-	const char *coord, *pubkey, *keyfile, *resolver, *hints, *anchor, *tap;
+	const char *coord, *keyfile, *resolver, *hints, *anchor, *tap;
 	char kerr[256];
 
 	if (s_req_string(grp, "coordinator", &coord, err, errlen) != 0 ||
-	    s_req_string(grp, "coordinator_public_key", &pubkey, err, errlen) != 0 ||
+	    s_parse_server_keys(grp, cfg, err, errlen) != 0 ||
 	    s_req_string(grp, "key_file", &keyfile, err, errlen) != 0 ||
 	    s_opt_string(grp, "resolver", &resolver, err, errlen) != 0 ||
 	    s_opt_string(grp, "root_hints", &hints, err, errlen) != 0 ||
@@ -237,16 +391,8 @@ static int s_parse_group(const config_setting_t *grp, struct agent_cfg *cfg, cha
 		         sizeof(cfg->coordinator) - 1);
 		return -1;
 	}
-	if (keys_read_public(pubkey, cfg->server_public, kerr, sizeof(kerr)) != 0) {
-		snprintf(err, errlen, "coordinator_public_key %s: %s", pubkey, kerr);
+	if (s_parse_enrolment(grp, cfg, err, errlen) != 0)
 		return -1;
-	}
-	if (s_check_key_mode(keyfile, err, errlen) != 0)
-		return -1;
-	if (keys_read_secret(keyfile, cfg->secret, cfg->public_, kerr, sizeof(kerr)) != 0) {
-		snprintf(err, errlen, "key_file %s: %s", keyfile, kerr);
-		return -1;
-	}
 	if (resolver != NULL && resolver[0] != '\0') {
 		if (s_check_forwarder(resolver, err, errlen) != 0)
 			return -1;
@@ -279,9 +425,12 @@ static int s_parse_group(const config_setting_t *grp, struct agent_cfg *cfg, cha
 		snprintf(err, errlen, "treat_as_public \"%s\": %s", tap, kerr);
 		return -1;
 	}
-	if (s_parse_ipv6(grp, cfg, err, errlen) != 0)
+	if (s_parse_ipv6(grp, cfg, err, errlen) != 0 ||
+	    s_parse_dial_timeout(grp, cfg, err, errlen) != 0)
 		return -1;
-	return s_parse_dial_timeout(grp, cfg, err, errlen);
+	/* last: a first start makes a key pair only for a configuration that
+	 * is otherwise valid */
+	return s_load_own_key(keyfile, cfg, err, errlen);
 }
 
 int agent_config_load(const char *path, struct agent_cfg *cfg, char *err, size_t errlen)

@@ -7,6 +7,12 @@
  * reports ZMQ_POLLIN.  Sends use ZMQ_DONTWAIT; with ZMQ_IMMEDIATE=1 nothing
  * is queued for a connection that is not up, so HELLO is retried until the
  * socket reports ZMQ_POLLOUT and stale heartbeats never pile up.
+ *
+ * Coordinator key rotation: each socket pins one of cfg.server_public[].  A
+ * CURVE handshake with the wrong server key fails silently on the client
+ * side (libzmq just retries), so the only sign is that the session ends
+ * without a single frame; then the next key is tried.  A session that got
+ * any frame proved its key and keeps it.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -60,6 +66,9 @@ struct agent_link {
 	uint64_t last_tx_ms; /* last message handed to the socket */
 	unsigned sessions;
 	unsigned inflight;
+	size_t key_idx;      /* cfg.server_public[] pinned by the current socket */
+	bool rx_in_session;  /* a frame arrived since the socket was opened */
+	bool enroll_pending; /* BYE before WELCOME while enrolling: retry slowly */
 	struct link_job *jobs;
 };
 
@@ -160,18 +169,36 @@ static void s_lost(struct agent_link *l, const char *why)
 {
 	struct timeval tv;
 	uint32_t delay;
+	bool rotate;
 
 	s_close(l);
 	if (l->stopping)
 		return;
-	delay = l->backoff_ms - l->backoff_ms / 4u + s_random(l->backoff_ms / 2u + 1u);
-	if (delay > RECONNECT_MAX_MS)
-		delay = RECONNECT_MAX_MS;
-	log_warn("link to %s lost (%s); reconnecting in %u ms", l->cfg.coordinator, why,
-	         (unsigned)delay);
+	/* no frame at all: the CURVE handshake most likely failed on this
+	 * coordinator key (libzmq reports nothing else), so try the next */
+	rotate = !l->rx_in_session && l->cfg.n_server_keys > 1;
+	if (rotate)
+		l->key_idx = (l->key_idx + 1u) % l->cfg.n_server_keys;
+	l->rx_in_session = false;
 	l->state = LINK_BACKOFF;
-	l->backoff_ms =
-	        l->backoff_ms >= RECONNECT_MAX_MS / 2u ? RECONNECT_MAX_MS : l->backoff_ms * 2u;
+	if (l->enroll_pending) {
+		/* the coordinator knows us and waits for an operator to approve:
+		 * a steady pace, neither hammering it nor drifting to 32 s */
+		l->enroll_pending = false;
+		delay = ENROLL_RETRY_MS;
+		log_info("enrolment pending: retrying in %u ms", (unsigned)delay);
+	} else {
+		delay = l->backoff_ms - l->backoff_ms / 4u + s_random(l->backoff_ms / 2u + 1u);
+		if (delay > RECONNECT_MAX_MS)
+			delay = RECONNECT_MAX_MS;
+		log_warn("link to %s lost (%s); reconnecting in %u ms", l->cfg.coordinator, why,
+		         (unsigned)delay);
+		l->backoff_ms = l->backoff_ms >= RECONNECT_MAX_MS / 2u ? RECONNECT_MAX_MS
+		                                                       : l->backoff_ms * 2u;
+	}
+	if (rotate)
+		log_info("trying coordinator key #%zu of %zu next", l->key_idx + 1u,
+		         l->cfg.n_server_keys);
 	s_tv(&tv, delay);
 	if (event_add(l->reconnect, &tv) != 0)
 		log_err("cannot arm the reconnect timer");
@@ -199,6 +226,12 @@ static void s_send_hello(struct agent_link *l)
 	m.u.hello.ipv6 = l->cfg.probe.ipv6;
 	m.u.hello.max_inflight = AGENT_MAX_INFLIGHT;
 	m.u.hello.methods = probe_methods();
+	if (l->cfg.name[0] != '\0' && l->cfg.enroll_token[0] != '\0') {
+		/* both or neither (agent_config_load); the coordinator reads them
+		 * only while this key is not yet allowlisted */
+		memcpy(m.u.hello.enroll_name, l->cfg.name, sizeof(m.u.hello.enroll_name));
+		memcpy(m.u.hello.enroll_token, l->cfg.enroll_token, sizeof(m.u.hello.enroll_token));
+	}
 	if (s_send(l, &m) == 0 && l->state == LINK_HELLO) {
 		l->state = LINK_WAITING;
 		log_info("connected to %s; HELLO sent", l->cfg.coordinator);
@@ -347,7 +380,8 @@ static void s_handle_frame(struct agent_link *l, const uint8_t *data, size_t len
 	char err[256];
 	char esc[512];
 
-	l->last_rx_ms = s_now_ms(); /* any frame proves the peer is alive */
+	l->last_rx_ms = s_now_ms(); /* any frame proves the peer is alive ... */
+	l->rx_in_session = true;    /* ... and that it holds the key we pinned */
 	if (proto_decode(data, len, &m, err, sizeof(err)) != 0) {
 		log_warn("malformed frame from coordinator (%zu bytes) dropped: %s", len,
 		         log_escape(esc, sizeof(esc), err, sizeof(err)));
@@ -369,6 +403,8 @@ static void s_handle_frame(struct agent_link *l, const uint8_t *data, size_t len
 	case PROTO_BYE:
 		log_info("coordinator said BYE: %s",
 		         log_escape(esc, sizeof(esc), m.u.bye.reason, sizeof(m.u.bye.reason)));
+		if (l->state == LINK_WAITING && l->cfg.enroll_token[0] != '\0')
+			l->enroll_pending = true;
 		s_lost(l, "coordinator said BYE");
 		break;
 	case PROTO_HELLO:
@@ -492,7 +528,12 @@ static int s_open(struct agent_link *l, char *err, size_t errlen)
 		snprintf(err, errlen, "zmq_socket: %s", zmq_strerror(errno));
 		goto out;
 	}
-	if (zmq_setsockopt(l->sock, ZMQ_CURVE_SERVERKEY, l->cfg.server_public, KEY_Z85_LEN) != 0 ||
+	if (l->key_idx >= l->cfg.n_server_keys) {
+		snprintf(err, errlen, "no coordinator key configured");
+		goto out;
+	}
+	if (zmq_setsockopt(l->sock, ZMQ_CURVE_SERVERKEY, l->cfg.server_public[l->key_idx],
+	                   KEY_Z85_LEN) != 0 ||
 	    zmq_setsockopt(l->sock, ZMQ_CURVE_PUBLICKEY, l->cfg.public_, KEY_Z85_LEN) != 0 ||
 	    zmq_setsockopt(l->sock, ZMQ_CURVE_SECRETKEY, l->cfg.secret, KEY_Z85_LEN) != 0) {
 		snprintf(err, errlen, "CURVE keys refused by libzmq: %s", zmq_strerror(errno));
@@ -532,13 +573,18 @@ static int s_open(struct agent_link *l, char *err, size_t errlen)
 	l->liveness = HEARTBEAT_LIVENESS;
 	l->last_rx_ms = s_now_ms();
 	l->last_tx_ms = 0;
+	l->rx_in_session = false;
 	l->sessions++;
 	event_del(l->tick);
 	if (s_arm_tick(l) != 0) {
 		snprintf(err, errlen, "cannot arm the link timer");
 		goto out;
 	}
-	log_info("connecting to %s (session %u)", l->cfg.coordinator, l->sessions);
+	if (l->cfg.n_server_keys > 1)
+		log_info("connecting to %s (session %u, coordinator key #%zu of %zu)",
+		         l->cfg.coordinator, l->sessions, l->key_idx + 1u, l->cfg.n_server_keys);
+	else
+		log_info("connecting to %s (session %u)", l->cfg.coordinator, l->sessions);
 	s_send_hello(l);
 	s_drain(l);
 	rc = 0;
@@ -644,7 +690,7 @@ void agent_link_destroy(struct agent_link **lp)
 		event_free(l->reconnect);
 	if (l->ctx != NULL)
 		zmq_ctx_term(l->ctx);
-	memset(l->cfg.secret, 0, sizeof(l->cfg.secret));
+	explicit_bzero(&l->cfg, sizeof(l->cfg)); /* the secret key and the token */
 	free(l);
 	*lp = NULL;
 }
@@ -652,4 +698,9 @@ void agent_link_destroy(struct agent_link **lp)
 unsigned agent_link_sessions(const struct agent_link *l)
 {
 	return l->sessions;
+}
+
+size_t agent_link_key_index(const struct agent_link *l)
+{
+	return l->key_idx;
 }

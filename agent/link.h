@@ -9,6 +9,11 @@
  * socket, backs off (RECONNECT_MIN_MS doubling to RECONNECT_MAX_MS, with
  * jitter) and registers again on a new socket, because libzmq's own
  * reconnect does not re-register the agent.
+ *
+ * With several coordinator keys (cfg.n_server_keys > 1, key rotation) a
+ * session that ends without any frame from the coordinator moves on to the
+ * next key.  A BYE before WELCOME while enrolling (cfg.enroll_token set)
+ * means "not approved yet": the link retries every ENROLL_RETRY_MS.
  */
 #ifndef VANTAGE_AGENT_LINK_H
 #define VANTAGE_AGENT_LINK_H
@@ -52,5 +57,10 @@ void agent_link_destroy(struct agent_link **lp);
 /* Number of sessions opened so far (1 after start; +1 per reconnect).  For
  * tests and logs. */
 unsigned agent_link_sessions(const struct agent_link *l);
+
+/* Index into cfg.server_public[] of the coordinator key the current (or next)
+ * session pins: 0 at start, advanced when a session ends without a single
+ * frame from the coordinator.  For tests and logs. */
+size_t agent_link_key_index(const struct agent_link *l);
 
 #endif

@@ -17,8 +17,10 @@
 #include "keys.h"
 #include "limits.h"
 
-#define KEYS_FILE_MAX  128 /* bytes read from a key file: 40 + newline + slack */
-#define KEYS_RAW_BYTES 32  /* a CURVE key in binary */
+#define KEYS_FILE_MAX      128 /* bytes read from a key file: 40 + newline + slack */
+#define KEYS_RAW_BYTES     32  /* a CURVE key in binary */
+#define KEYS_SECRET_SUFFIX ".key"
+#define KEYS_PUBLIC_SUFFIX ".pub"
 
 static const char s_z85_alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz"
                                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
@@ -36,6 +38,23 @@ int keys_valid_name(const char *name)
 		char c = name[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int keys_valid_enroll_token(const char *token)
+{
+	size_t n;
+
+	if (token == NULL)
+		return 0;
+	n = strnlen(token, LIMIT_ENROLL_TOKEN_LEN + 1);
+	if (n == 0 || n > LIMIT_ENROLL_TOKEN_LEN)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = token[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
 			return 0;
 	}
 	return 1;
@@ -95,26 +114,14 @@ out:
 	return rc;
 }
 
-int keys_generate(const char *dir, const char *name, char *err, size_t errlen)
+/* Generate a key pair into keypath (0600) and pubpath (0644), refusing to
+ * overwrite either.  On failure neither file is left behind. */
+static int s_generate(const char *keypath, const char *pubpath, char *err, size_t errlen)
 {
 	char pub[KEY_Z85_LEN + 1], sec[KEY_Z85_LEN + 1];
-	char keypath[PATH_MAX], pubpath[PATH_MAX], line[KEY_Z85_LEN + 2];
+	char line[KEY_Z85_LEN + 2];
 	int rc = -1, key_written = 0;
 
-	if (!keys_valid_name(name)) {
-		snprintf(err, errlen,
-		         "invalid name (want [A-Za-z0-9._-], 1..%d characters, not starting with "
-		         "'.')",
-		         LIMIT_AGENT_NAME_LEN);
-		goto out;
-	}
-	if (dir == NULL || dir[0] == '\0')
-		dir = ".";
-	if ((size_t)snprintf(keypath, sizeof(keypath), "%s/%s.key", dir, name) >= sizeof(keypath) ||
-	    (size_t)snprintf(pubpath, sizeof(pubpath), "%s/%s.pub", dir, name) >= sizeof(pubpath)) {
-		snprintf(err, errlen, "path too long");
-		goto out;
-	}
 	if (!zmq_has("curve")) {
 		snprintf(err, errlen, "this libzmq was built without CURVE support");
 		goto out;
@@ -141,6 +148,85 @@ out:
 	explicit_bzero(sec, sizeof(sec));
 	explicit_bzero(line, sizeof(line));
 	return rc;
+}
+
+int keys_generate(const char *dir, const char *name, char *err, size_t errlen)
+{
+	char keypath[PATH_MAX], pubpath[PATH_MAX];
+
+	if (!keys_valid_name(name)) {
+		snprintf(err, errlen,
+		         "invalid name (want [A-Za-z0-9._-], 1..%d characters, not starting with "
+		         "'.')",
+		         LIMIT_AGENT_NAME_LEN);
+		return -1;
+	}
+	if (dir == NULL || dir[0] == '\0')
+		dir = ".";
+	if ((size_t)snprintf(keypath, sizeof(keypath), "%s/%s.key", dir, name) >= sizeof(keypath) ||
+	    (size_t)snprintf(pubpath, sizeof(pubpath), "%s/%s.pub", dir, name) >= sizeof(pubpath)) {
+		snprintf(err, errlen, "path too long");
+		return -1;
+	}
+	return s_generate(keypath, pubpath, err, errlen);
+}
+
+int keys_public_path(const char *secret_path, char *out, size_t outlen)
+{
+	size_t n = strlen(secret_path);
+	size_t suffix = strlen(KEYS_SECRET_SUFFIX);
+	const char *slash = strrchr(secret_path, '/');
+	const char *base = slash != NULL ? slash + 1 : secret_path;
+
+	/* "agent.key" -> "agent.pub"; but a bare ".key" has no name to keep */
+	if (strlen(base) > suffix && strcmp(secret_path + n - suffix, KEYS_SECRET_SUFFIX) == 0)
+		n -= suffix;
+	if (n + strlen(KEYS_PUBLIC_SUFFIX) + 1 > outlen)
+		return -1;
+	memcpy(out, secret_path, n);
+	memcpy(out + n, KEYS_PUBLIC_SUFFIX, strlen(KEYS_PUBLIC_SUFFIX) + 1);
+	return 0;
+}
+
+/* Create the directory that will hold path when it is missing: mode 0700,
+ * one level only (a missing grandparent is an error, not a mkdir -p, so a
+ * typo in key_file does not grow a tree). */
+static int s_make_parent(const char *path, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (slash == NULL || slash == path)
+		return 0; /* the current directory or "/" */
+	n = (size_t)(slash - path);
+	if (n >= sizeof(dir)) {
+		snprintf(err, errlen, "path too long");
+		return -1;
+	}
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int keys_generate_at(const char *secret_path, const char *public_path, char *err, size_t errlen)
+{
+	if (secret_path == NULL || secret_path[0] == '\0' || public_path == NULL ||
+	    public_path[0] == '\0') {
+		snprintf(err, errlen, "empty key file path");
+		return -1;
+	}
+	if (strcmp(secret_path, public_path) == 0) {
+		snprintf(err, errlen, "%s: secret and public key files must differ", secret_path);
+		return -1;
+	}
+	if (s_make_parent(secret_path, err, errlen) != 0)
+		return -1;
+	return s_generate(secret_path, public_path, err, errlen);
 }
 
 /* Read a key file into out (KEY_Z85_LEN + 1), trailing whitespace removed,
@@ -215,4 +301,9 @@ int keys_read_public(const char *path, char public_[KEY_Z85_LEN + 1], char *err,
 		return 0;
 	}
 	return s_read_key(path, 0, public_, err, errlen);
+}
+
+int keys_valid_z85(const char *s)
+{
+	return s != NULL && s_valid_z85(s);
 }

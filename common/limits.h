@@ -35,6 +35,7 @@
 #define LIMIT_JOB_ID_LEN        32   /* hex characters of a job id */
 #define LIMIT_DOMAINS_PER_CHECK 32   /* domains in one `vantage check` */
 #define LIMIT_AGENTS            256  /* agents a coordinator will track */
+#define LIMIT_ENROLL_TOKEN_LEN  64   /* characters of an enrolment token (32 used) */
 
 /* ---- HTTP-01 as Boulder does it (LE) ---- */
 #define HTTP01_PORT               80
@@ -75,6 +76,7 @@
 #define HEARTBEAT_LIVENESS    3     /* missed heartbeats before "down" */
 #define RECONNECT_MIN_MS      1000  /* agent backoff, doubling ... */
 #define RECONNECT_MAX_MS      32000 /* ... up to this */
+#define ENROLL_RETRY_MS       5000  /* an enrolling agent, told to wait, retries this often */
 #define ZMQ_HANDSHAKE_MS      10000 /* ZMQ_HANDSHAKE_IVL */
 #define ZMQ_LINGER_MS         500   /* never block ctx_term forever */
 #define ZMQ_HWM               10000 /* per-peer queue bound */

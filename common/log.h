@@ -1,18 +1,29 @@
 /*
- * log.h -- one-line logs to stderr: "vantage[pid] LEVEL: message".
+ * log.h -- one-line logs to stderr: "TIME vantage[pid] LEVEL: message".
  * Untrusted text must go through log_escape() (or the %s of a string already
  * escaped) so a hostile peer cannot forge log lines.
+ *
+ * Under systemd, when stderr is the journal stream ($JOURNAL_STREAM names
+ * stderr's device and inode), each line is "<N>vantage: LEVEL: message"
+ * instead: journald adds time and PID itself and takes N as the syslog
+ * priority (3 error, 4 warning, 6 info, 7 debug).
  */
 #ifndef VANTAGE_LOG_H
 #define VANTAGE_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum log_level { LOG_ERR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
 /* Program name shown in every line, and the most verbose level printed
- * (default LOG_INFO). */
+ * (default LOG_INFO).  Also decides, once, between the plain and the
+ * journald format (log_msg decides on first use if log_init never ran). */
 void log_init(const char *prog, enum log_level max);
+
+/* Is stderr the journald stream systemd connected ($JOURNAL_STREAM is
+ * "DEV:INODE" of stderr)?  Read-only; log_init caches the answer. */
+bool log_stderr_is_journal(void);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_err(...)   log_msg(LOG_ERR, __VA_ARGS__)

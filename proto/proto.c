@@ -149,6 +149,8 @@ static const struct s_field s_hello_fields[] = {
         F_BOOL("ip6", "ipv6", struct proto_hello, ipv6),
         F_NUM("mi", "max inflight", K_U32, struct proto_hello, max_inflight, 1, AGENT_MAX_INFLIGHT),
         F_NUM("ms", "methods", K_MASK, struct proto_hello, methods, 0, PROTO_METHOD_MASK),
+        FO_STR("en", "enrolment name", struct proto_hello, enroll_name),
+        FO_STR("et", "enrolment token", struct proto_hello, enroll_token),
 };
 
 static const struct s_field s_welcome_fields[] = {

@@ -31,13 +31,21 @@ enum proto_type {
 };
 
 /* HELLO: capabilities only.  The agent's name comes from the ZAP User-Id and
- * its region/RIR from the coordinator's configuration, never from here. */
+ * its region/RIR from the coordinator's configuration, never from here.
+ *
+ * enroll_name/enroll_token (optional keys "en"/"et", "" when absent) are
+ * read only from a connection ZAP let in for enrolment (User-Id
+ * "?enroll KEY"): the agent asks to be enrolled as enroll_name with the
+ * one-time token `vantage enroll` printed.  An allowlisted agent may keep
+ * sending them; the coordinator ignores them then. */
 struct proto_hello {
 	char agent_version[32];
 	bool ipv4; /* the agent has a usable IPv4 path */
 	bool ipv6; /* the agent has a usable IPv6 path */
 	uint32_t max_inflight;
 	uint32_t methods; /* bit (1 << vt_method) per supported method */
+	char enroll_name[LIMIT_AGENT_NAME_LEN + 1];
+	char enroll_token[LIMIT_ENROLL_TOKEN_LEN + 1];
 };
 
 struct proto_welcome {

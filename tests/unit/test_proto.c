@@ -230,6 +230,114 @@ Test(proto, roundtrip_hello)
 	proto_msg_clear(&out);
 }
 
+/* A HELLO frame built by hand with the fields version 1 first shipped, plus
+ * extra (raw key/value pairs, nextra of them). */
+static void s_hello_frame(struct tb *t, const void *extra, size_t extralen, unsigned nextra)
+{
+	t->n = 0;
+	tb_map(t, 7 + nextra);
+	tb_str(t, "v");
+	tb_uint(t, PROTO_VERSION);
+	tb_str(t, "t");
+	tb_uint(t, PROTO_HELLO);
+	tb_str(t, "ver");
+	tb_str(t, VANTAGE_VERSION);
+	tb_str(t, "ip4");
+	tb_u8(t, 0xc3);
+	tb_str(t, "ip6");
+	tb_u8(t, 0xc2);
+	tb_str(t, "mi");
+	tb_uint(t, 100);
+	tb_str(t, "ms");
+	tb_uint(t, 1u << VT_METHOD_HTTP01);
+	tb_raw(t, extra, extralen);
+}
+
+Test(proto, roundtrip_hello_enrolment)
+{
+	struct proto_msg in = {.type = PROTO_HELLO}, out;
+	char name[LIMIT_AGENT_NAME_LEN + 1], token[LIMIT_ENROLL_TOKEN_LEN + 1];
+
+	snprintf(in.u.hello.agent_version, sizeof(in.u.hello.agent_version), "%s", VANTAGE_VERSION);
+	in.u.hello.max_inflight = 1;
+	in.u.hello.methods = 1u << VT_METHOD_HTTP01;
+	snprintf(in.u.hello.enroll_name, sizeof(in.u.hello.enroll_name), "%s", "fra-1");
+	snprintf(in.u.hello.enroll_token, sizeof(in.u.hello.enroll_token), "%s",
+	         "Zq3v0aB7kLmN9pQrStUvWxYz01234567");
+	s_roundtrip(&in, &out);
+	cr_assert_str_eq(out.u.hello.enroll_name, "fra-1");
+	cr_assert_str_eq(out.u.hello.enroll_token, in.u.hello.enroll_token);
+	proto_msg_clear(&out);
+
+	/* both at their limits */
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	memset(token, 't', sizeof(token) - 1);
+	token[sizeof(token) - 1] = '\0';
+	memcpy(in.u.hello.enroll_name, name, sizeof(name));
+	memcpy(in.u.hello.enroll_token, token, sizeof(token));
+	s_roundtrip(&in, &out);
+	cr_assert_str_eq(out.u.hello.enroll_name, name);
+	cr_assert_str_eq(out.u.hello.enroll_token, token);
+	proto_msg_clear(&out);
+}
+
+Test(proto, hello_enrolment_fields_are_optional)
+{
+	struct tb t;
+	struct proto_msg m;
+	char err[ERRLEN];
+
+	/* an older agent's HELLO has neither "en" nor "et" */
+	s_hello_frame(&t, NULL, 0, 0);
+	memset(&m, 0xa5, sizeof(m));
+	cr_assert_eq(proto_decode(t.b, t.n, &m, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(m.type, PROTO_HELLO);
+	cr_assert_str_eq(m.u.hello.enroll_name, "");
+	cr_assert_str_eq(m.u.hello.enroll_token, "");
+	cr_assert_eq(m.u.hello.max_inflight, 100);
+}
+
+Test(proto, hello_enrolment_fields_checked)
+{
+	struct tb t, v;
+	char big[LIMIT_ENROLL_TOKEN_LEN + 1];
+	static const uint8_t en_int[] = {0xa2, 'e', 'n', 0x07};
+
+	memset(big, 'x', sizeof(big));
+	v.n = 0;
+	tb_str(&v, "en");
+	tb_strn(&v, big, LIMIT_AGENT_NAME_LEN + 1);
+	s_hello_frame(&t, v.b, v.n, 1);
+	s_refused(t.b, t.n, "field \"en\" (enrolment name): string of 64 bytes does not fit");
+
+	v.n = 0;
+	tb_str(&v, "et");
+	tb_strn(&v, big, LIMIT_ENROLL_TOKEN_LEN + 1);
+	s_hello_frame(&t, v.b, v.n, 1);
+	s_refused(t.b, t.n, "field \"et\" (enrolment token): string of 65 bytes does not fit");
+
+	s_hello_frame(&t, en_int, sizeof(en_int), 1);
+	s_refused(t.b, t.n, "field \"en\" (enrolment name): expected string, got integer");
+}
+
+Test(proto, encoder_refuses_unterminated_enrolment_fields)
+{
+	struct proto_msg m;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char err[ERRLEN];
+
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_HELLO;
+	m.u.hello.max_inflight = 1;
+	memset(m.u.hello.enroll_token, 'a', sizeof(m.u.hello.enroll_token));
+	cr_assert_eq(proto_encode(&m, &buf, &len, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "field \"et\" (enrolment token): not NUL-terminated") != NULL, "%s",
+	          err);
+	cr_assert_null(buf);
+}
+
 Test(proto, roundtrip_welcome_heartbeat_bye)
 {
 	struct proto_msg in = {.type = PROTO_WELCOME}, out;
