@@ -1,6 +1,7 @@
 /*
  * agents.c -- registry of configured agents (see agents.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,8 +45,8 @@ struct agent *agents_find(struct agents *r, const char *name)
 	return NULL;
 }
 
-int agents_hello(struct agent *a, const uint8_t *rid, size_t rid_len,
-                 const struct proto_hello *caps, uint64_t now_ms)
+int agents_hello(struct agent *a, const uint8_t *rid, size_t rid_len, const char *key_z85,
+                 const char *peer, const struct proto_hello *caps, uint64_t now_ms)
 {
 	int was_up = a->state == AGENT_UP;
 
@@ -53,17 +54,35 @@ int agents_hello(struct agent *a, const uint8_t *rid, size_t rid_len,
 		rid_len = AGENTS_MAX_RID;
 	memcpy(a->rid, rid, rid_len);
 	a->rid_len = rid_len;
+	snprintf(a->key_z85, sizeof(a->key_z85), "%s", key_z85 != NULL ? key_z85 : "");
+	snprintf(a->peer, sizeof(a->peer), "%s", peer != NULL ? peer : "");
 	a->caps = *caps;
 	a->caps.agent_version[sizeof(a->caps.agent_version) - 1] = '\0';
+	/* Enrolment fields mean nothing once registered; keep no token around. */
+	explicit_bzero(a->caps.enroll_token, sizeof(a->caps.enroll_token));
+	a->caps.enroll_name[0] = '\0';
 	a->state = AGENT_UP;
 	a->last_seen_ms = now_ms;
 	return was_up ? 0 : 1;
 }
 
-bool agents_is_registered(const struct agent *a, const uint8_t *rid, size_t rid_len)
+bool agents_is_registered(const struct agent *a, const uint8_t *rid, size_t rid_len,
+                          const char *key_z85)
 {
+	/* The routing id alone is not enough: after a revocation the same
+	 * session's key must no longer count, whatever id it arrives with. */
 	return a->state == AGENT_UP && a->rid_len == rid_len &&
-	       (rid_len == 0 || memcmp(a->rid, rid, rid_len) == 0);
+	       (rid_len == 0 || memcmp(a->rid, rid, rid_len) == 0) && key_z85 != NULL &&
+	       a->key_z85[0] != '\0' && strcmp(a->key_z85, key_z85) == 0;
+}
+
+int agents_forget(struct agent *a)
+{
+	int was_up = agents_mark_down(a);
+
+	a->key_z85[0] = '\0';
+	a->peer[0] = '\0';
+	return was_up;
 }
 
 int agents_mark_down(struct agent *a)
@@ -133,7 +152,16 @@ json_t *agents_json(const struct agents *r, uint64_t now_ms)
 		    json_object_set_new(o, "region", json_string(a->cfg->region)) != 0 ||
 		    json_object_set_new(o, "rir", json_string(a->cfg->rir)) != 0 ||
 		    json_object_set_new(o, "primary", json_boolean(a->cfg->primary)) != 0 ||
-		    json_object_set_new(o, "state", json_string(agent_state_name(a->state))) != 0)
+		    json_object_set_new(o, "state", json_string(agent_state_name(a->state))) != 0 ||
+		    json_object_set_new(o, "key",
+		                        a->key_z85[0] != '\0' ? json_string(a->key_z85)
+		                                              : json_null()) != 0 ||
+		    json_object_set_new(o, "source",
+		                        json_string(a->cfg->from_dir ? "enrolled" : "config")) !=
+		            0 ||
+		    json_object_set_new(o, "peer",
+		                        a->peer[0] != '\0' ? json_string(a->peer) : json_null()) !=
+		            0)
 			goto fail;
 		if (a->state == AGENT_NEVER)
 			continue;

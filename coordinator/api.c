@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -19,15 +20,28 @@
 #include <openssl/crypto.h>
 
 #include "api.h"
+#include "enroll.h"
 #include "../common/keyauth.h"
+#include "../common/keys.h"
 #include "../common/log.h"
 
-enum api_route { ROUTE_NONE, ROUTE_CHECKS, ROUTE_AGENTS, ROUTE_HEALTH };
+enum api_route {
+	ROUTE_NONE,
+	ROUTE_CHECKS,
+	ROUTE_AGENTS,
+	ROUTE_HEALTH,
+	ROUTE_ENROLL,  /* POST /v1/enrollments */
+	ROUTE_APPROVE, /* POST /v1/agents/NAME/approve */
+	ROUTE_REVOKE,  /* POST /v1/agents/NAME/revoke */
+};
 
 struct api {
 	const struct coord_config *cfg;
 	struct agents *agents;
 	struct checks *checks;
+	struct enroll *enroll;  /* NULL: no enrolment endpoints */
+	struct api_admin admin; /* copied from api_new */
+	bool have_admin;
 	struct MHD_Daemon *d;
 	char token[API_TOKEN_FILE_MAX + 1];
 	size_t token_len;
@@ -40,6 +54,8 @@ struct api {
 struct api_conn {
 	struct api *api;
 	struct MHD_Connection *conn;
+	enum api_route route;
+	char name[LIMIT_AGENT_NAME_LEN + 2]; /* NAME of /v1/agents/NAME/ACTION */
 	char *body;
 	size_t len;
 	bool too_large;
@@ -546,6 +562,244 @@ static enum MHD_Result s_health(struct api *a, struct MHD_Connection *conn)
 	                         (json_int_t)a->agents->n));
 }
 
+/* ---- enrolment (docs/api.md, "Enrolment") ---- */
+
+/* Does allowlist_dir/NAME.pub exist? */
+static bool s_enrolled(const struct api *a, const char *name)
+{
+	char path[CONFIG_PATH_LEN];
+
+	return (size_t)snprintf(path, sizeof(path), "%s/%s.pub", a->cfg->allowlist_dir, name) <
+	               sizeof(path) &&
+	       access(path, F_OK) == 0;
+}
+
+/* What a POST /v1/enrollments body asks for. */
+struct enroll_req {
+	char name[LIMIT_AGENT_NAME_LEN + 1];
+	char region[LIMIT_REGION_LEN + 1]; /* "" = not given */
+	char rir[LIMIT_REGION_LEN + 1];
+	bool primary, primary_given;
+	uint32_t ttl_s;
+};
+
+/* Parse a POST /v1/enrollments body.  0, or -1 with the reason for a 400. */
+static int s_parse_enroll(const char *body, size_t len, struct enroll_req *r, char *err,
+                          size_t errlen)
+{
+	json_error_t je;
+	json_t *o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je), *v;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	r->ttl_s = ENROLL_DEFAULT_TTL_S;
+	if (o == NULL) {
+		snprintf(err, errlen, "invalid JSON at line %d column %d: %s", je.line, je.column,
+		         je.text);
+		goto out;
+	}
+	if (!json_is_object(o)) {
+		snprintf(err, errlen, "the body must be a JSON object");
+		goto out;
+	}
+	v = json_object_get(o, "name");
+	if (!json_is_string(v) || json_string_length(v) > LIMIT_AGENT_NAME_LEN ||
+	    !keys_valid_name(json_string_value(v))) {
+		snprintf(err, errlen,
+		         "name must be an agent name ([A-Za-z0-9._-], 1..%d characters, not "
+		         "starting with '.')",
+		         LIMIT_AGENT_NAME_LEN);
+		goto out;
+	}
+	memcpy(r->name, json_string_value(v), json_string_length(v) + 1);
+	if (s_json_str(o, "region", r->region, sizeof(r->region), err, errlen) != 0 ||
+	    s_json_str(o, "rir", r->rir, sizeof(r->rir), err, errlen) != 0 ||
+	    s_json_uint(o, "ttl_s", 1, ENROLL_MAX_TTL_S, &r->ttl_s, err, errlen) != 0)
+		goto out;
+	if ((r->region[0] != '\0' && !coord_config_valid_label(r->region)) ||
+	    (r->rir[0] != '\0' && !coord_config_valid_label(r->rir))) {
+		snprintf(err, errlen,
+		         "region and rir must be 1..%d printable characters without '\"' or '\\'",
+		         LIMIT_REGION_LEN);
+		goto out;
+	}
+	v = json_object_get(o, "primary");
+	if (v != NULL) {
+		if (!json_is_boolean(v)) {
+			snprintf(err, errlen, "primary must be true or false");
+			goto out;
+		}
+		r->primary = json_is_true(v);
+		r->primary_given = true;
+	}
+	rc = 0;
+out:
+	json_decref(o);
+	return rc;
+}
+
+/* POST /v1/enrollments: open (or replace) the ticket for an agent and hand
+ * out its one-time token, with what the agent needs to dial in. */
+static enum MHD_Result s_post_enroll(struct api_conn *ac, struct MHD_Connection *conn)
+{
+	struct api *a = ac->api;
+	const struct enroll_ticket *t;
+	const struct coord_agent_cfg *main_cfg = NULL;
+	struct enroll_req r;
+	char err[512], token[LIMIT_ENROLL_TOKEN_LEN + 1], expires[ENROLL_TIME_LEN];
+	int idx;
+	json_t *doc;
+
+	if (a->enroll == NULL || !a->have_admin)
+		return s_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "enrolment is not available");
+	if (s_parse_enroll(ac->body ? ac->body : "", ac->len, &r, err, sizeof(err)) != 0)
+		return s_error(conn, MHD_HTTP_BAD_REQUEST, err);
+	idx = coord_config_find_agent(a->cfg, r.name);
+	if (idx >= 0 && !a->cfg->agents[idx].from_dir)
+		main_cfg = &a->cfg->agents[idx];
+	if (main_cfg != NULL) {
+		/* The main list is the one source of its region, RIR and primary
+		 * flag; a request that says otherwise is a mistake worth showing. */
+		if ((r.region[0] != '\0' && strcmp(r.region, main_cfg->region) != 0) ||
+		    (r.rir[0] != '\0' && strcmp(r.rir, main_cfg->rir) != 0) ||
+		    (r.primary_given && r.primary != main_cfg->primary)) {
+			snprintf(err, sizeof(err),
+			         "agent %s is in the main agents list as %s, %s%s: leave "
+			         "region, rir and primary out (or change the configuration)",
+			         r.name, main_cfg->region, main_cfg->rir,
+			         main_cfg->primary ? ", primary" : "");
+			return s_error(conn, MHD_HTTP_BAD_REQUEST, err);
+		}
+		r.primary = main_cfg->primary;
+	} else if (r.region[0] == '\0' || r.rir[0] == '\0') {
+		snprintf(err, sizeof(err),
+		         "region and rir are required: %s is not in the main agents list", r.name);
+		return s_error(conn, MHD_HTTP_BAD_REQUEST, err);
+	}
+	for (size_t i = 0; main_cfg == NULL && r.primary && i < a->cfg->n_agents; i++) {
+		if (a->cfg->agents[i].primary && strcmp(a->cfg->agents[i].name, r.name) != 0) {
+			snprintf(err, sizeof(err), "agent %s is already the primary",
+			         a->cfg->agents[i].name);
+			return s_error(conn, MHD_HTTP_CONFLICT, err);
+		}
+	}
+	if (s_enrolled(a, r.name)) {
+		snprintf(err, sizeof(err), "agent %s is already enrolled: revoke it first", r.name);
+		return s_error(conn, MHD_HTTP_CONFLICT, err);
+	}
+	if (enroll_create(a->enroll, r.name, main_cfg != NULL ? "" : r.region,
+	                  main_cfg != NULL ? "" : r.rir, r.primary, r.ttl_s, (int64_t)time(NULL),
+	                  token, err, sizeof(err)) != 0) {
+		bool full = enroll_find(a->enroll, r.name) == NULL &&
+		            enroll_count(a->enroll) >= ENROLL_MAX_TICKETS;
+		log_warn("enrolment for %s: %s", r.name, err);
+		return s_error(conn,
+		               full ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_INTERNAL_SERVER_ERROR,
+		               err);
+	}
+	t = enroll_find(a->enroll, r.name);
+	if (t == NULL || enroll_rfc3339(t->expires, expires) != 0)
+		snprintf(expires, sizeof(expires), "?");
+	log_info("enrolment for %s opened (%s, %s%s), until %s", r.name,
+	         main_cfg != NULL ? main_cfg->region : r.region,
+	         main_cfg != NULL ? main_cfg->rir : r.rir, r.primary ? ", primary" : "", expires);
+	doc = json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:o, s:s}", "name", r.name, "region",
+	                main_cfg != NULL ? main_cfg->region : r.region, "rir",
+	                main_cfg != NULL ? main_cfg->rir : r.rir, "primary", r.primary, "token",
+	                token, "expires", expires, "coordinator_public_key",
+	                a->admin.coordinator_key, "public_endpoint",
+	                a->cfg->public_endpoint[0] != '\0' ? json_string(a->cfg->public_endpoint)
+	                                                   : json_null(),
+	                "agent_endpoint", a->cfg->agent_endpoint);
+	explicit_bzero(token, sizeof(token));
+	return s_reply(conn, MHD_HTTP_CREATED, doc);
+}
+
+/* POST /v1/agents/NAME/approve and /revoke, through the coordinator loop's
+ * callbacks (api_admin). */
+static enum MHD_Result s_post_admin(struct api_conn *ac, struct MHD_Connection *conn)
+{
+	struct api *a = ac->api;
+	const struct agent *ag;
+	unsigned status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	char err[1024] = "";
+	bool approve = ac->route == ROUTE_APPROVE, was_up;
+	int rc;
+
+	if (!a->have_admin || (approve ? a->admin.approve : a->admin.revoke) == NULL)
+		return s_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "enrolment is not available");
+	ag = agents_find(a->agents, ac->name);
+	was_up = ag != NULL && ag->state == AGENT_UP;
+	if (approve)
+		rc = a->admin.approve(a->admin.ctx, ac->name, &status, err, sizeof(err));
+	else
+		rc = a->admin.revoke(a->admin.ctx, ac->name, &status, err, sizeof(err));
+	if (rc != 0) {
+		if (status < MHD_HTTP_BAD_REQUEST || status > MHD_HTTP_SERVICE_UNAVAILABLE)
+			status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		return s_error(conn, status, err[0] != '\0' ? err : "failed");
+	}
+	if (approve)
+		return s_reply(conn, MHD_HTTP_OK,
+		               json_pack("{s:s, s:b}", "name", ac->name, "approved", 1));
+	return s_reply(
+	        conn, MHD_HTTP_OK,
+	        json_pack("{s:s, s:b, s:b}", "name", ac->name, "revoked", 1, "was_up", was_up));
+}
+
+static enum MHD_Result s_get_agents(struct api *a, struct MHD_Connection *conn)
+{
+	json_t *doc = agents_json(a->agents, checks_now_ms()), *en;
+
+	if (doc == NULL)
+		return s_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	en = enroll_json(a->enroll, (int64_t)time(NULL));
+	if (en == NULL || json_object_set_new(doc, "enrollments", en) != 0) {
+		json_decref(doc);
+		return s_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
+	return s_reply(conn, MHD_HTTP_OK, doc);
+}
+
+/* The route of url.  For /v1/agents/NAME/ACTION, NAME goes to name as given
+ * (cut at LIMIT_AGENT_NAME_LEN + 1 characters, so a longer one stays invalid);
+ * the caller validates it. */
+static enum api_route s_route(const char *url, char name[LIMIT_AGENT_NAME_LEN + 2])
+{
+	static const char agents[] = "/v1/agents/";
+	const char *n, *slash;
+	enum api_route route;
+	size_t len;
+
+	name[0] = '\0';
+	if (strcmp(url, "/v1/checks") == 0)
+		return ROUTE_CHECKS;
+	if (strcmp(url, "/v1/agents") == 0)
+		return ROUTE_AGENTS;
+	if (strcmp(url, "/v1/health") == 0)
+		return ROUTE_HEALTH;
+	if (strcmp(url, "/v1/enrollments") == 0)
+		return ROUTE_ENROLL;
+	if (strncmp(url, agents, sizeof(agents) - 1) != 0)
+		return ROUTE_NONE;
+	n = url + sizeof(agents) - 1;
+	slash = strchr(n, '/');
+	if (slash == NULL)
+		return ROUTE_NONE;
+	if (strcmp(slash + 1, "approve") == 0)
+		route = ROUTE_APPROVE;
+	else if (strcmp(slash + 1, "revoke") == 0)
+		route = ROUTE_REVOKE;
+	else
+		return ROUTE_NONE;
+	len = (size_t)(slash - n);
+	if (len > LIMIT_AGENT_NAME_LEN + 1)
+		len = LIMIT_AGENT_NAME_LEN + 1;
+	memcpy(name, n, len);
+	name[len] = '\0';
+	return route;
+}
+
 static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const char *url,
                                  const char *method, const char *version, const char *upload,
                                  size_t *upload_size, void **con_cls)
@@ -554,33 +808,38 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
 	struct api_conn *ac = *con_cls;
 	bool is_post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
 	bool is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
-	enum api_route route = ROUTE_NONE;
-
-	if (strcmp(url, "/v1/checks") == 0)
-		route = ROUTE_CHECKS;
-	else if (strcmp(url, "/v1/agents") == 0)
-		route = ROUTE_AGENTS;
-	else if (strcmp(url, "/v1/health") == 0)
-		route = ROUTE_HEALTH;
 
 	if (ac == NULL) {
 		const char *cl;
+		bool wants_post;
 		ac = calloc(1, sizeof(*ac));
 		if (ac == NULL)
 			return MHD_NO;
 		ac->api = a;
 		ac->conn = conn;
+		ac->route = s_route(url, ac->name);
 		*con_cls = ac;
 		if (!s_authorized(a, conn))
 			return s_error(conn, MHD_HTTP_UNAUTHORIZED,
 			               "missing or invalid bearer token");
-		if (route == ROUTE_NONE)
+		if (ac->route == ROUTE_NONE)
 			return s_error(conn, MHD_HTTP_NOT_FOUND, "no such endpoint");
-		if ((route == ROUTE_CHECKS && !is_post) || (route != ROUTE_CHECKS && !is_get))
+		wants_post = ac->route == ROUTE_CHECKS || ac->route == ROUTE_ENROLL ||
+		             ac->route == ROUTE_APPROVE || ac->route == ROUTE_REVOKE;
+		if ((wants_post && !is_post) || (!wants_post && !is_get))
 			return s_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
-		if (route == ROUTE_AGENTS)
-			return s_reply(conn, MHD_HTTP_OK, agents_json(a->agents, checks_now_ms()));
-		if (route == ROUTE_HEALTH)
+		if ((ac->route == ROUTE_APPROVE || ac->route == ROUTE_REVOKE) &&
+		    !keys_valid_name(ac->name)) {
+			char err[128];
+			snprintf(err, sizeof(err),
+			         "invalid agent name in the path (want [A-Za-z0-9._-], 1..%d "
+			         "characters, not starting with '.')",
+			         LIMIT_AGENT_NAME_LEN);
+			return s_error(conn, MHD_HTTP_BAD_REQUEST, err);
+		}
+		if (ac->route == ROUTE_AGENTS)
+			return s_get_agents(a, conn);
+		if (ac->route == ROUTE_HEALTH)
 			return s_health(a, conn);
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -617,7 +876,16 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
 	}
 	if (ac->check != NULL) /* still running; should not be called while suspended */
 		return MHD_YES;
-	return s_post_checks(ac, conn);
+	if (ac->route == ROUTE_CHECKS)
+		return s_post_checks(ac, conn);
+	if (ac->too_large) {
+		char err[128];
+		snprintf(err, sizeof(err), "body larger than %d bytes", API_MAX_BODY);
+		return s_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, err);
+	}
+	if (ac->route == ROUTE_ENROLL)
+		return s_post_enroll(ac, conn);
+	return s_post_admin(ac, conn);
 }
 
 static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -826,7 +1094,7 @@ out:
 }
 
 struct api *api_new(const struct coord_config *cfg, struct agents *agents, struct checks *checks,
-                    char *err, size_t errlen)
+                    struct enroll *enroll, const struct api_admin *admin, char *err, size_t errlen)
 {
 	struct api *a = calloc(1, sizeof(*a));
 	struct sockaddr_storage ss;
@@ -843,6 +1111,11 @@ struct api *api_new(const struct coord_config *cfg, struct agents *agents, struc
 	a->cfg = cfg;
 	a->agents = agents;
 	a->checks = checks;
+	a->enroll = enroll;
+	if (admin != NULL) {
+		a->admin = *admin;
+		a->have_admin = true;
+	}
 	if (s_parse_listen(cfg->api_listen, &ss, host, sizeof(host), &port, err, errlen) != 0)
 		goto fail;
 	if (!api_is_loopback(host) && !tls) {

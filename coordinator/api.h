@@ -30,6 +30,22 @@
 	"+CHACHA20-POLY1305:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
 
 struct api;
+struct enroll;
+
+/* What the API asks of the coordinator loop for the enrolment endpoints
+ * (serve.c implements them).  Each returns 0, or -1 with an HTTP status in
+ * *status (404 no such agent or ticket, 409 not claimed yet, 500 file
+ * error) and a reason in err. */
+struct api_admin {
+	void *ctx;
+	char coordinator_key[41]; /* the coordinator's public key (Z85), for enrolment */
+	/* enroll_approve + reload (the agent's next dial registers). */
+	int (*approve)(void *ctx, const char *name, unsigned *status, char *err, size_t errlen);
+	/* enroll_revoke_files + enroll_cancel + BYE to its session + agents_forget
+	 * + reload.  404 only when there was neither a key file, nor a ticket,
+	 * nor a session. */
+	int (*revoke)(void *ctx, const char *name, unsigned *status, char *err, size_t errlen);
+};
 
 /*
  * Start the API on cfg->api_listen ("ADDR:PORT", "[V6]:PORT"; port 0 picks
@@ -40,7 +56,7 @@ struct api;
  * libmicrohttpd gave: certificate/key mismatch, address in use, ...).
  */
 struct api *api_new(const struct coord_config *cfg, struct agents *agents, struct checks *checks,
-                    char *err, size_t errlen);
+                    struct enroll *enroll, const struct api_admin *admin, char *err, size_t errlen);
 /* Stop the daemon (closing connections) and free; nulls *ap. */
 void api_destroy(struct api **ap);
 

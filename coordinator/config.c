@@ -4,8 +4,15 @@
  * errors and typed lookups; everything it accepts is then checked here
  * against the named limits.
  */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <libconfig.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -70,15 +77,41 @@ static int s_get_uint(const config_setting_t *g, const char *name, uint32_t lo, 
 	return 0;
 }
 
-static int s_parse_agents(const config_t *cf, struct coord_config *c, char *err, size_t errlen)
+bool coord_config_valid_label(const char *s)
+{
+	size_t n = strnlen(s, LIMIT_REGION_LEN + 1);
+
+	if (n == 0 || n > LIMIT_REGION_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
+			return false;
+	return true;
+}
+
+/* region and rir of ac, already copied: labels?  where names the source. */
+static int s_check_labels(const struct coord_agent_cfg *ac, const char *where, char *err,
+                          size_t errlen)
+{
+	if (coord_config_valid_label(ac->region) && coord_config_valid_label(ac->rir))
+		return 0;
+	snprintf(err, errlen,
+	         "%s: region and rir must be 1..%d printable characters without '\"' or '\\'",
+	         where, LIMIT_REGION_LEN);
+	return -1;
+}
+
+/* The main `agents` list, optional (agents may all come from allowlist_dir).
+ * The primary's name goes to primary ("" if none). */
+static int s_parse_agents(const config_t *cf, struct coord_config *c,
+                          char primary[LIMIT_AGENT_NAME_LEN + 1], char *err, size_t errlen)
 {
 	const config_setting_t *list = config_lookup(cf, "agents");
 	int n, primary_line = 0;
 
-	if (list == NULL) {
-		snprintf(err, errlen, "missing required list \"agents\"");
-		return -1;
-	}
+	primary[0] = '\0';
+	if (list == NULL)
+		return 0;
 	if (!config_setting_is_list(list) && !config_setting_is_array(list)) {
 		snprintf(err, errlen, "line %d: \"agents\" must be a list ( {...}, ... )",
 		         config_setting_source_line(list));
@@ -107,7 +140,8 @@ static int s_parse_agents(const config_t *cf, struct coord_config *c, char *err,
 		            0 ||
 		    s_get_str(a, gname, "region", ac->region, sizeof(ac->region), true, err,
 		              errlen) != 0 ||
-		    s_get_str(a, gname, "rir", ac->rir, sizeof(ac->rir), true, err, errlen) != 0)
+		    s_get_str(a, gname, "rir", ac->rir, sizeof(ac->rir), true, err, errlen) != 0 ||
+		    s_check_labels(ac, gname, err, errlen) != 0)
 			return -1;
 		if (!keys_valid_name(ac->name)) {
 			snprintf(err, errlen,
@@ -140,10 +174,237 @@ static int s_parse_agents(const config_t *cf, struct coord_config *c, char *err,
 				return -1;
 			}
 			primary_line = line;
+			memcpy(primary, ac->name, sizeof(ac->name));
 		}
 		c->n_agents++;
 	}
 	return 0;
+}
+
+/* String setting name of the NAME.conf at path (root r).  0 or -1. */
+static int s_file_str(const config_setting_t *r, const char *path, const char *name, char *dst,
+                      size_t dstlen, char *err, size_t errlen)
+{
+	const config_setting_t *s = config_setting_get_member(r, name);
+	const char *v;
+
+	if (s == NULL) {
+		snprintf(err, errlen, "%s: missing required setting \"%s\"", path, name);
+		return -1;
+	}
+	v = config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : NULL;
+	if (v == NULL || strlen(v) >= dstlen) {
+		snprintf(err, errlen, "%s:%d: %s must be a string of at most %zu characters", path,
+		         config_setting_source_line(s), name, dstlen - 1);
+		return -1;
+	}
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+/* Read and parse allowlist_dir/NAME.conf (path) into ac.  0, or -1 with err
+ * naming the file. */
+static int s_parse_agent_file(const char *path, const char *name, struct coord_agent_cfg *ac,
+                              char *err, size_t errlen)
+{
+	static const char *known[] = {"region", "rir", "primary"};
+	char buf[CONFIG_AGENT_FILE_MAX + 1];
+	const config_setting_t *root, *p;
+	struct stat st;
+	config_t cf;
+	size_t off = 0;
+	int fd, rc = -1;
+
+	memset(ac, 0, sizeof(*ac));
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	while (off < sizeof(buf)) { /* bounded: each pass reads >= 1 byte or stops */
+		ssize_t n = read(fd, buf + off, sizeof(buf) - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	close(fd);
+	if (off > CONFIG_AGENT_FILE_MAX) {
+		snprintf(err, errlen, "%s: larger than %d bytes", path, CONFIG_AGENT_FILE_MAX);
+		return -1;
+	}
+	buf[off] = '\0';
+	if (strlen(buf) != off) {
+		snprintf(err, errlen, "%s: holds a NUL byte", path);
+		return -1;
+	}
+	config_init(&cf);
+	if (config_read_string(&cf, buf) != CONFIG_TRUE) {
+		snprintf(err, errlen, "%s:%d: %s", path, config_error_line(&cf),
+		         config_error_text(&cf));
+		goto out;
+	}
+	root = config_root_setting(&cf);
+	/* Only what `vantage agents approve` writes: a misspelt key would
+	 * otherwise be dropped without a word. */
+	for (int i = 0; i < config_setting_length(root); i++) {
+		const config_setting_t *m = config_setting_get_elem(root, (unsigned)i);
+		const char *mn = config_setting_name(m);
+		bool ok = false;
+
+		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]) && mn != NULL; k++)
+			ok |= strcmp(mn, known[k]) == 0;
+		if (!ok) {
+			snprintf(err, errlen,
+			         "%s:%d: unknown setting \"%s\" (region, rir, primary)", path,
+			         config_setting_source_line(m), mn != NULL ? mn : "?");
+			goto out;
+		}
+	}
+	memcpy(ac->name, name, strlen(name) + 1);
+	if (s_file_str(root, path, "region", ac->region, sizeof(ac->region), err, errlen) != 0 ||
+	    s_file_str(root, path, "rir", ac->rir, sizeof(ac->rir), err, errlen) != 0 ||
+	    s_check_labels(ac, path, err, errlen) != 0)
+		goto out;
+	p = config_setting_get_member(root, "primary");
+	if (p != NULL) {
+		if (config_setting_type(p) != CONFIG_TYPE_BOOL) {
+			snprintf(err, errlen, "%s:%d: primary must be true or false", path,
+			         config_setting_source_line(p));
+			goto out;
+		}
+		ac->primary = config_setting_get_bool(p) != 0;
+	}
+	ac->from_dir = true;
+	rc = 0;
+out:
+	config_destroy(&cf);
+	return rc;
+}
+
+static int s_by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct coord_agent_cfg *)a)->name,
+	              ((const struct coord_agent_cfg *)b)->name);
+}
+
+/* Append the agents of allowlist_dir/NAME.conf, sorted by name (readdir's
+ * order is the file system's; reports want a stable one).  primary is the
+ * main list's primary ("" if none). */
+static int s_parse_agent_dir(struct coord_config *c, const char *primary, char *err, size_t errlen)
+{
+	const char *dir = c->allowlist_dir;
+	size_t sl = strlen(CONFIG_AGENT_SUFFIX), seen = 0, n = 0;
+	struct coord_agent_cfg *found;
+	const char *first_primary = primary[0] != '\0' ? primary : NULL;
+	struct dirent *de;
+	DIR *d;
+	int rc = -1;
+
+	d = opendir(dir);
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0; /* nothing approved yet; ZAP then refuses every key */
+		snprintf(err, errlen, "allowlist_dir %s: cannot open: %s", dir, strerror(errno));
+		return -1;
+	}
+	found = calloc(LIMIT_AGENTS, sizeof(*found));
+	if (found == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	while (seen < CONFIG_MAX_DIR_ENTRIES && (de = readdir(d)) != NULL) {
+		char name[LIMIT_AGENT_NAME_LEN + 1], path[CONFIG_PATH_LEN];
+		size_t len = strlen(de->d_name);
+
+		seen++;
+		if (len <= sl || len - sl > LIMIT_AGENT_NAME_LEN ||
+		    strcmp(de->d_name + len - sl, CONFIG_AGENT_SUFFIX) != 0)
+			continue;
+		memcpy(name, de->d_name, len - sl);
+		name[len - sl] = '\0';
+		if (!keys_valid_name(name))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
+		    sizeof(path)) {
+			snprintf(err, errlen, "%s/%s: path too long", dir, de->d_name);
+			goto out;
+		}
+		if (coord_config_find_agent(c, name) >= 0) {
+			snprintf(err, errlen,
+			         "%s: agent \"%s\" is also in the main agents list (remove one)",
+			         path, name);
+			goto out;
+		}
+		if (c->n_agents + n >= LIMIT_AGENTS) {
+			snprintf(err, errlen, "%s: more than %d agents in all", path, LIMIT_AGENTS);
+			goto out;
+		}
+		if (s_parse_agent_file(path, name, &found[n], err, errlen) != 0)
+			goto out;
+		n++;
+	}
+	qsort(found, n, sizeof(*found), s_by_name);
+	for (size_t i = 0; i < n; i++) {
+		if (!found[i].primary)
+			continue;
+		if (first_primary != NULL) {
+			snprintf(err, errlen, "%s/%s%s: more than one primary agent (%s is one)",
+			         dir, found[i].name, CONFIG_AGENT_SUFFIX, first_primary);
+			goto out;
+		}
+		first_primary = found[i].name;
+	}
+	memcpy(&c->agents[c->n_agents], found, n * sizeof(*found));
+	c->n_agents += n;
+	rc = 0;
+out:
+	free(found);
+	closedir(d);
+	return rc;
+}
+
+/* Does ep look like tcp://HOST:PORT (what an agent can dial)? */
+static bool s_dialable(const char *ep)
+{
+	const char *host = ep + strlen("tcp://"), *colon, *end;
+	char *pend;
+	unsigned long port;
+
+	if (strncmp(ep, "tcp://", strlen("tcp://")) != 0)
+		return false;
+	if (host[0] == '[') {
+		end = strchr(host, ']');
+		if (end == NULL || end == host + 1 || end[1] != ':')
+			return false;
+		for (const char *p = host + 1; p < end; p++)
+			if (!(isxdigit((unsigned char)*p) || *p == ':' || *p == '.'))
+				return false;
+		colon = end + 1;
+	} else {
+		colon = strrchr(host, ':');
+		if (colon == NULL || colon == host)
+			return false;
+		for (const char *p = host; p < colon; p++)
+			if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '.'))
+				return false;
+	}
+	if (!isdigit((unsigned char)colon[1]))
+		return false;
+	errno = 0;
+	port = strtoul(colon + 1, &pend, 10);
+	return errno == 0 && *pend == '\0' && port >= 1 && port <= 65535;
 }
 
 /* Is the host part of "ADDR:PORT" / "[V6]:PORT" a loopback address? */
@@ -178,6 +439,7 @@ static int s_extract(const config_t *cf, struct coord_config *c, char *err, size
 {
 	const config_setting_t *g = config_lookup(cf, "coordinator");
 	const char *gn = "coordinator";
+	char primary[LIMIT_AGENT_NAME_LEN + 1];
 
 	if (g == NULL || !config_setting_is_group(g)) {
 		snprintf(err, errlen, "missing required group \"coordinator: { ... };\"");
@@ -209,6 +471,23 @@ static int s_extract(const config_t *cf, struct coord_config *c, char *err, size
 		         c->api_listen);
 		return -1;
 	}
+	if (s_get_str(g, gn, "state_dir", c->state_dir, sizeof(c->state_dir), false, err, errlen) !=
+	            0 ||
+	    s_get_str(g, gn, "public_endpoint", c->public_endpoint, sizeof(c->public_endpoint),
+	              false, err, errlen) != 0)
+		return -1;
+	if (c->state_dir[0] != '/') {
+		snprintf(err, errlen, "coordinator: state_dir \"%s\" must be an absolute path",
+		         c->state_dir);
+		return -1;
+	}
+	if (c->public_endpoint[0] != '\0' && !s_dialable(c->public_endpoint)) {
+		snprintf(err, errlen,
+		         "coordinator: public_endpoint \"%s\" must look like tcp://HOST:PORT (the "
+		         "address agents dial)",
+		         c->public_endpoint);
+		return -1;
+	}
 	if (s_get_uint(g, "heartbeat_ivl_ms", CONFIG_MIN_HB_MS, CONFIG_MAX_HB_MS,
 	               &c->heartbeat_ivl_ms, err, errlen) != 0 ||
 	    s_get_uint(g, "liveness", 1, CONFIG_MAX_LIVENESS, &c->liveness, err, errlen) != 0 ||
@@ -216,13 +495,16 @@ static int s_extract(const config_t *cf, struct coord_config *c, char *err, size
 	               err, errlen) != 0 ||
 	    s_get_uint(g, "min_answers", 1, LIMIT_AGENTS, &c->min_answers, err, errlen) != 0)
 		return -1;
-	return s_parse_agents(cf, c, err, errlen);
+	if (s_parse_agents(cf, c, primary, err, errlen) != 0)
+		return -1;
+	return s_parse_agent_dir(c, primary, err, errlen);
 }
 
 static void s_defaults(struct coord_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	snprintf(c->api_listen, sizeof(c->api_listen), "127.0.0.1:%d", API_DEFAULT_PORT);
+	snprintf(c->state_dir, sizeof(c->state_dir), "%s", CONFIG_DEFAULT_STATE_DIR);
 	c->heartbeat_ivl_ms = HEARTBEAT_IVL_MS;
 	c->liveness = HEARTBEAT_LIVENESS;
 	c->job_budget_ms = JOB_DEFAULT_BUDGET_MS;
@@ -234,7 +516,7 @@ static int s_load(const char *path, const char *text, struct coord_config *c, ch
                   size_t errlen)
 {
 	config_t cf;
-	char sub[512] = "";
+	char *sub = NULL;
 	int rc = -1, ok;
 
 	s_defaults(c);
@@ -253,12 +535,19 @@ static int s_load(const char *path, const char *text, struct coord_config *c, ch
 			         config_error_text(&cf));
 		goto out;
 	}
-	if (s_extract(&cf, c, sub, sizeof(sub)) != 0) {
+	/* On the heap: room for two paths is too much for a stack frame. */
+	sub = calloc(1, CONFIG_ERR_LEN);
+	if (sub == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (s_extract(&cf, c, sub, CONFIG_ERR_LEN) != 0) {
 		snprintf(err, errlen, "%s: %s", path, sub);
 		goto out;
 	}
 	rc = 0;
 out:
+	free(sub);
 	config_destroy(&cf);
 	return rc;
 }

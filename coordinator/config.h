@@ -15,17 +15,24 @@
 
 #include "../common/limits.h"
 
-#define CONFIG_ENDPOINT_LEN 256 /* ZeroMQ endpoint / api_listen text */
-#define CONFIG_PATH_LEN     PATH_MAX
-#define CONFIG_MAX_HB_MS    30000 /* heartbeat interval accepted, upper bound */
-#define CONFIG_MIN_HB_MS    10    /* ... lower bound */
-#define CONFIG_MAX_LIVENESS 10
+#define CONFIG_ENDPOINT_LEN      256 /* ZeroMQ endpoint / api_listen text */
+#define CONFIG_PATH_LEN          PATH_MAX
+#define CONFIG_MAX_HB_MS         30000 /* heartbeat interval accepted, upper bound */
+#define CONFIG_MIN_HB_MS         10    /* ... lower bound */
+#define CONFIG_MAX_LIVENESS      10
+#define CONFIG_DEFAULT_STATE_DIR "/var/lib/vantage"
+#define CONFIG_AGENT_FILE_MAX    4096 /* bytes of one allowlist_dir/NAME.conf */
+#define CONFIG_AGENT_SUFFIX      ".conf"
+#define CONFIG_MAX_DIR_ENTRIES   (4 * LIMIT_AGENTS) /* allowlist_dir entries looked at */
+/* Room for one error naming two paths; the caller's err may cut it shorter. */
+#define CONFIG_ERR_LEN (2 * CONFIG_PATH_LEN + 512)
 
 struct coord_agent_cfg {
 	char name[LIMIT_AGENT_NAME_LEN + 1];
 	char region[LIMIT_REGION_LEN + 1];
 	char rir[LIMIT_REGION_LEN + 1];
 	bool primary;
+	bool from_dir; /* defined by allowlist_dir/NAME.conf, not the main list */
 };
 
 struct coord_config {
@@ -37,6 +44,8 @@ struct coord_config {
 	char api_token_file[CONFIG_PATH_LEN];
 	char api_tls_cert[CONFIG_PATH_LEN]; /* "" = no TLS */
 	char api_tls_key[CONFIG_PATH_LEN];
+	char state_dir[CONFIG_PATH_LEN];           /* default CONFIG_DEFAULT_STATE_DIR */
+	char public_endpoint[CONFIG_ENDPOINT_LEN]; /* what agents dial; "" = not set */
 	uint32_t heartbeat_ivl_ms;
 	uint32_t liveness;
 	uint32_t job_budget_ms;
@@ -52,9 +61,21 @@ struct coord_config {
  * text).  Returns 0, or -1 with a reason
  * in err that names the file, line and problem (libconfig's syntax errors,
  * missing keys, invalid or duplicate agent names, more than one primary).
+ *
+ * Agents come from the main `agents` list (which may be empty or absent)
+ * and then from allowlist_dir/NAME.conf files (`region = "..."; rir =
+ * "..."; primary = false;`, written by `vantage agents approve`), sorted by
+ * name, from_dir set.  A name in both, a malformed NAME.conf or more than
+ * LIMIT_AGENTS in all is an error naming the file.  A missing allowlist_dir
+ * is no error (no agents from it).
  */
 int coord_config_load(const char *path, struct coord_config *c, char *err, size_t errlen);
 int coord_config_parse(const char *text, struct coord_config *c, char *err, size_t errlen);
+
+/* Is s a region or RIR label: 1..LIMIT_REGION_LEN printable ASCII
+ * characters, no '"' or '\\' (it is written into NAME.conf as a libconfig
+ * string and shown in reports)? */
+bool coord_config_valid_label(const char *s);
 
 /* Index of the configured agent called name, or -1. */
 int coord_config_find_agent(const struct coord_config *c, const char *name);

@@ -13,12 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "serve.h"
 #include "agents.h"
 #include "api.h"
 #include "checks.h"
+#include "enroll.h"
 #include "zap.h"
 #include "../common/keys.h"
 #include "../common/log.h"
@@ -45,8 +49,11 @@ struct serve {
 	struct agents *agents;
 	struct checks *checks;
 	struct api *api;
+	struct enroll *enroll;         /* tickets in state_dir/SERVE_ENROLL_SUBDIR */
+	char public_[KEY_Z85_LEN + 1]; /* the coordinator's CURVE public key */
 	char endpoint[CONFIG_ENDPOINT_LEN];
 	uint64_t next_hb_ms;
+	int64_t next_expire_s; /* wall clock: next enroll_expire */
 	atomic_int stop;
 	atomic_int reload; /* serve_request_reload() was called */
 	struct s_retired *retired;
@@ -133,7 +140,7 @@ static void s_send_bye(struct serve *s, const uint8_t *rid, size_t rid_len, cons
 }
 
 static void s_on_hello(struct serve *s, struct agent *a, const uint8_t *rid, size_t rid_len,
-                       const struct proto_msg *m, const char *peer, uint64_t now)
+                       const char *key, const struct proto_msg *m, const char *peer, uint64_t now)
 {
 	struct proto_msg w;
 	char ver[sizeof(m->u.hello.agent_version) * 4];
@@ -142,7 +149,7 @@ static void s_on_hello(struct serve *s, struct agent *a, const uint8_t *rid, siz
 	int came_up;
 
 	a->unreachable = false;
-	came_up = agents_hello(a, rid, rid_len, &m->u.hello, now);
+	came_up = agents_hello(a, rid, rid_len, key, peer, &m->u.hello, now);
 	log_escape(ver, sizeof(ver), m->u.hello.agent_version, sizeof(m->u.hello.agent_version));
 	if (came_up || replaced)
 		log_info("agent %s up from %s (version %s, ipv4 %s, ipv6 %s, max_inflight %u)%s",
@@ -156,17 +163,52 @@ static void s_on_hello(struct serve *s, struct agent *a, const uint8_t *rid, siz
 	s_send_agent(s, a, &w);
 }
 
-/* Handle one decoded message from agent a (ZAP User-Id) at routing id rid. */
+/* allowlist_dir/NAME.pub of s into path.  0, or -1 (too long). */
+static int s_pub_path(const struct serve *s, const char *name, char *path, size_t len)
+{
+	return (size_t)snprintf(path, len, "%s/%s.pub", s->cfg->allowlist_dir, name) >= len ? -1
+	                                                                                    : 0;
+}
+
+/* Does allowlist_dir/NAME.pub exist (whatever it holds)? */
+static bool s_pub_exists(const struct serve *s, const char *name)
+{
+	char path[CONFIG_PATH_LEN];
+
+	return s_pub_path(s, name, path, sizeof(path)) == 0 && access(path, F_OK) == 0;
+}
+
+/* Does allowlist_dir/NAME.pub hold key right now?  ZAP checked it when the
+ * connection was made; a revocation since then must not be outlived by a
+ * connection that simply stays open. */
+static bool s_key_allowlisted(const struct serve *s, const char *name, const char *key)
+{
+	char path[CONFIG_PATH_LEN], pub[KEY_Z85_LEN + 1], err[CONFIG_PATH_LEN + 128];
+
+	if (s_pub_path(s, name, path, sizeof(path)) != 0 ||
+	    keys_read_public(path, pub, err, sizeof(err)) != 0)
+		return false;
+	return strcmp(pub, key) == 0;
+}
+
+/* Handle one decoded message from agent a (ZAP User-Id "NAME KEY") at
+ * routing id rid. */
 static void s_dispatch(struct serve *s, struct agent *a, const uint8_t *rid, size_t rid_len,
-                       struct proto_msg *m, const char *peer, uint64_t now)
+                       const char *key, struct proto_msg *m, const char *peer, uint64_t now)
 {
 	char esc[sizeof(m->u.bye.reason) * 4];
 
 	if (m->type == PROTO_HELLO) {
-		s_on_hello(s, a, rid, rid_len, m, peer, now);
+		if (!s_key_allowlisted(s, a->cfg->name, key)) {
+			log_warn("HELLO from %s with a key no longer allowlisted: refused",
+			         a->cfg->name);
+			s_send_bye(s, rid, rid_len, "key not allowlisted");
+			return;
+		}
+		s_on_hello(s, a, rid, rid_len, key, m, peer, now);
 		return;
 	}
-	if (!agents_is_registered(a, rid, rid_len)) {
+	if (!agents_is_registered(a, rid, rid_len, key)) {
 		log_debug("%s from %s before HELLO: answering BYE", proto_type_name(m->type),
 		          a->cfg->name);
 		s_send_bye(s, rid, rid_len, "not registered: send HELLO");
@@ -189,15 +231,80 @@ static void s_dispatch(struct serve *s, struct agent *a, const uint8_t *rid, siz
 	}
 }
 
+/*
+ * A message on a connection ZAP let in to enrol (User-Id "?enroll KEY").
+ * Only a HELLO naming an agent and a token can do anything: claim that
+ * agent's ticket for key.  Either way the peer is told BYE and goes away;
+ * it never gets near the registry or the checks.
+ */
+static void s_on_enrolling(struct serve *s, const uint8_t *rid, size_t rid_len, const char *key,
+                           const struct proto_msg *m, const char *peer)
+{
+	const struct proto_hello *h = &m->u.hello;
+	const struct enroll_ticket *t;
+	char err[256], esc[sizeof(err) * 4], reason[sizeof(m->u.bye.reason)];
+	bool first;
+
+	if (m->type != PROTO_HELLO || h->enroll_name[0] == '\0' || h->enroll_token[0] == '\0') {
+		log_debug("%s from enrolling key %s at %s: dropped", proto_type_name(m->type), key,
+		          peer);
+		return;
+	}
+	if (!keys_valid_name(h->enroll_name)) {
+		snprintf(err, sizeof(err), "invalid agent name");
+		goto refuse;
+	}
+	/* Approved while this connection stayed open: ZAP fixed its User-Id at
+	 * the handshake, so only a new connection is an allowlisted one. */
+	if (s_key_allowlisted(s, h->enroll_name, key)) {
+		log_debug("enrolment: %s is approved; its enrolling connection is told to dial "
+		          "again",
+		          h->enroll_name);
+		s_send_bye(s, rid, rid_len, SERVE_BYE_APPROVED);
+		return;
+	}
+	if (s_pub_exists(s, h->enroll_name)) {
+		snprintf(err, sizeof(err), "agent %s is already enrolled", h->enroll_name);
+		goto refuse;
+	}
+	t = enroll_find(s->enroll, h->enroll_name);
+	first = t == NULL || strcmp(t->key_z85, key) != 0;
+	if (enroll_claim(s->enroll, h->enroll_name, h->enroll_token, key, peer, (int64_t)time(NULL),
+	                 err, sizeof(err)) != 0)
+		goto refuse;
+	/* An agent told to wait dials again every ENROLL_RETRY_MS: say it once. */
+	if (first)
+		log_info("enrolment: agent %s asks to join from %s with key %s; approve with: "
+		         "vantage agents approve %s",
+		         h->enroll_name, peer, key, h->enroll_name);
+	else
+		log_debug("enrolment: agent %s (key %s) dialled again from %s; still waiting",
+		          h->enroll_name, key, peer);
+	if ((size_t)snprintf(reason, sizeof(reason),
+	                     "enrolment received: waiting for approval (vantage agents approve %s)",
+	                     h->enroll_name) >= sizeof(reason))
+		snprintf(reason, sizeof(reason), "enrolment received: waiting for approval");
+	s_send_bye(s, rid, rid_len, reason);
+	return;
+refuse:
+	/* The peer learns nothing about why: which names have tickets is not
+	 * its business. */
+	log_warn("enrolment refused for key %s from %s: %s", key, peer,
+	         log_escape(esc, sizeof(esc), err, strlen(err)));
+	s_send_bye(s, rid, rid_len, "enrolment refused");
+}
+
 /* Receive and handle one message from the ROUTER.  1 handled, 0 none, -1 error. */
 static int s_router_one(struct serve *s, uint64_t now)
 {
 	zmq_msg_t rid, body;
 	struct proto_msg m;
 	char err[512], esc[1024], peer[64] = "?";
+	char name[LIMIT_AGENT_NAME_LEN + 1], key[KEY_Z85_LEN + 1];
+	char who[sizeof(name) + sizeof(key) + 16];
 	const char *uid, *pa;
-	struct agent *a;
-	int more = 0, rc = 0;
+	struct agent *a = NULL;
+	int more = 0, rc = 0, kind;
 	size_t sz = sizeof(more), extra = 0;
 
 	zmq_msg_init(&rid);
@@ -225,21 +332,36 @@ static int s_router_one(struct serve *s, uint64_t now)
 	pa = zmq_msg_gets(&body, "Peer-Address");
 	if (pa != NULL)
 		log_escape(peer, sizeof(peer), pa, strlen(pa));
-	a = uid != NULL ? agents_find(s->agents, uid) : NULL;
-	if (a == NULL) {
+	kind = zap_split_user_id(uid, name, key);
+	if (kind == 1)
+		a = agents_find(s->agents, name);
+	if (kind == 0 || (kind == 1 && a == NULL)) {
 		log_warn("message from %s without a configured User-Id: dropped", peer);
 		goto out;
 	}
+	if (kind == 2)
+		snprintf(who, sizeof(who), "enrolling key %s", key);
+	else
+		snprintf(who, sizeof(who), "%s", name);
 	if (extra > 0) {
-		log_warn("malformed message from %s: %zu extra frames", a->cfg->name, extra);
+		log_warn("malformed message from %s: %zu extra frames", who, extra);
 		goto out;
 	}
 	if (proto_decode(zmq_msg_data(&body), zmq_msg_size(&body), &m, err, sizeof(err)) != 0) {
-		log_warn("malformed frame from %s: %s", a->cfg->name,
-		         log_escape(esc, sizeof(esc), err, strlen(err)));
+		/* An enrolling key is nobody yet: what it sends must not flood
+		 * the log (ZAP bounds how many get in, not how much they send). */
+		if (kind == 2)
+			log_debug("malformed frame from %s: %s", who,
+			          log_escape(esc, sizeof(esc), err, strlen(err)));
+		else
+			log_warn("malformed frame from %s: %s", who,
+			         log_escape(esc, sizeof(esc), err, strlen(err)));
 		goto out;
 	}
-	s_dispatch(s, a, zmq_msg_data(&rid), zmq_msg_size(&rid), &m, peer, now);
+	if (kind == 2)
+		s_on_enrolling(s, zmq_msg_data(&rid), zmq_msg_size(&rid), key, &m, peer);
+	else
+		s_dispatch(s, a, zmq_msg_data(&rid), zmq_msg_size(&rid), key, &m, peer, now);
 out:
 	proto_msg_clear(&m);
 	zmq_msg_close(&rid);
@@ -302,6 +424,7 @@ static void s_log_fixed(const struct coord_config *old, const struct coord_confi
 	        {"api_token_file", offsetof(struct coord_config, api_token_file)},
 	        {"api_tls_cert", offsetof(struct coord_config, api_tls_cert)},
 	        {"api_tls_key", offsetof(struct coord_config, api_tls_key)},
+	        {"state_dir", offsetof(struct coord_config, state_dir)},
 	};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
@@ -426,6 +549,7 @@ int serve_reload(struct serve *s, char *err, size_t errlen)
 	if (strcmp(s->cfg->allowlist_dir, nc->allowlist_dir) != 0)
 		log_info("reload: allowlist_dir %s", nc->allowlist_dir);
 	memcpy(s->cfg->allowlist_dir, nc->allowlist_dir, sizeof(s->cfg->allowlist_dir));
+	memcpy(s->cfg->public_endpoint, nc->public_endpoint, sizeof(s->cfg->public_endpoint));
 	s->cfg->job_budget_ms = nc->job_budget_ms;
 	s->cfg->min_answers = nc->min_answers;
 	log_info("configuration reloaded from %s: %zu agents configured", s->cfg->path,
@@ -434,6 +558,147 @@ int serve_reload(struct serve *s, char *err, size_t errlen)
 out:
 	free(nc);
 	return rc;
+}
+
+/* api_admin.approve: see api.h.  The ticket must be claimed and unexpired;
+ * the files are written by enroll_approve, the reload makes the agent
+ * configured, and its next dial is an ordinary allowlisted one. */
+static int s_admin_approve(void *ctx, const char *name, unsigned *status, char *err, size_t errlen)
+{
+	struct serve *s = ctx;
+	const struct enroll_ticket *t = enroll_find(s->enroll, name);
+	char region[LIMIT_REGION_LEN + 1], rir[LIMIT_REGION_LEN + 1], rerr[1024];
+	bool in_main;
+	int idx;
+
+	if (t == NULL || t->expires <= (int64_t)time(NULL)) {
+		*status = 404;
+		snprintf(err, errlen,
+		         t == NULL ? "no enrolment for %s"
+		                   : "the enrolment for %s expired: make a new one",
+		         name);
+		return -1;
+	}
+	if (t->key_z85[0] == '\0') {
+		*status = 409;
+		snprintf(
+		        err, errlen,
+		        "%s has not dialled in yet: start its agent with the enrolment token first",
+		        name);
+		return -1;
+	}
+	if (s_pub_exists(s, name)) {
+		*status = 409;
+		snprintf(err, errlen, "agent %s is already enrolled: revoke it first", name);
+		return -1;
+	}
+	idx = coord_config_find_agent(s->cfg, name);
+	in_main = idx >= 0 && !s->cfg->agents[idx].from_dir;
+	if (!in_main && t->region[0] == '\0') {
+		*status = 409;
+		snprintf(err, errlen,
+		         "%s is no longer in the main agents list: make a new enrolment "
+		         "with a region and a RIR",
+		         name);
+		return -1;
+	}
+	/* A second primary would make the reload fail after the files are
+	 * written; refuse before. */
+	for (size_t i = 0; !in_main && t->primary && i < s->cfg->n_agents; i++) {
+		if (s->cfg->agents[i].primary && strcmp(s->cfg->agents[i].name, name) != 0) {
+			*status = 409;
+			snprintf(err, errlen, "agent %s is already the primary",
+			         s->cfg->agents[i].name);
+			return -1;
+		}
+	}
+	snprintf(region, sizeof(region), "%s", in_main ? s->cfg->agents[idx].region : t->region);
+	snprintf(rir, sizeof(rir), "%s", in_main ? s->cfg->agents[idx].rir : t->rir);
+	if (enroll_approve(s->enroll, name, s->cfg->allowlist_dir, in_main, err, errlen) != 0) {
+		*status = 500;
+		return -1;
+	}
+	log_info("agent %s approved (%s, %s); it registers at its next dial", name, region, rir);
+	if (serve_reload(s, rerr, sizeof(rerr)) != 0) {
+		log_err("after approving %s: reload failed: %s", name, rerr);
+		*status = 500;
+		snprintf(err, errlen,
+		         "%s is approved (its files are written) but the configuration did not "
+		         "reload: %s",
+		         name, rerr);
+		return -1;
+	}
+	return 0;
+}
+
+/* api_admin.revoke: see api.h.  The key file goes first, so that from then
+ * on ZAP refuses the key and a HELLO on a connection still open is refused;
+ * then the session is closed and the configuration reloaded (an agent from
+ * allowlist_dir disappears; one from the main list stays, without a key). */
+static int s_admin_revoke(void *ctx, const char *name, unsigned *status, char *err, size_t errlen)
+{
+	struct serve *s = ctx;
+	struct agent *a;
+	char rerr[1024];
+	bool ticket, session = false;
+	int pub;
+
+	pub = enroll_revoke_files(s->cfg->allowlist_dir, name, err, errlen);
+	if (pub < 0) {
+		*status = 500;
+		return -1;
+	}
+	ticket = enroll_cancel(s->enroll, name) == 0;
+	a = agents_find(s->agents, name);
+	if (a != NULL && a->state == AGENT_UP) {
+		if (!a->unreachable)
+			s_send_bye(s, a->rid, a->rid_len, "revoked by the operator");
+		checks_agent_down(s->checks, a);
+		session = true;
+	}
+	if (a != NULL)
+		agents_forget(a);
+	if (pub == 0 && !ticket && !session) {
+		*status = 404;
+		snprintf(err, errlen, "no enrolled agent or open enrolment called %s", name);
+		return -1;
+	}
+	log_info("agent %s revoked: %s; %s; %s", name,
+	         pub ? "key file renamed to .pub.revoked" : "no key file",
+	         ticket ? "enrolment cancelled" : "no open enrolment",
+	         session ? "session closed" : "no session");
+	if (serve_reload(s, rerr, sizeof(rerr)) != 0)
+		log_err("after revoking %s: reload failed, the running configuration stays: %s",
+		        name, rerr);
+	return 0;
+}
+
+/* Open the enrolment tickets in state_dir/SERVE_ENROLL_SUBDIR, making
+ * state_dir (0700) when it is missing.  0, or -1 with err naming the path. */
+static int s_open_enroll(struct serve *s, char *err, size_t errlen)
+{
+	const char *sd = s->cfg->state_dir;
+	char dir[CONFIG_PATH_LEN], sub[CONFIG_PATH_LEN + 256];
+	struct stat st;
+
+	if (mkdir(sd, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create state_dir %s: %s", sd, strerror(errno));
+		return -1;
+	}
+	if (stat(sd, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "state_dir %s is not a directory", sd);
+		return -1;
+	}
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", sd, SERVE_ENROLL_SUBDIR) >= sizeof(dir)) {
+		snprintf(err, errlen, "state_dir %s: path too long", sd);
+		return -1;
+	}
+	s->enroll = enroll_open(dir, (int64_t)time(NULL), sub, sizeof(sub));
+	if (s->enroll == NULL) {
+		snprintf(err, errlen, "state_dir %s: %s", sd, sub);
+		return -1;
+	}
+	return 0;
 }
 
 void serve_request_reload(struct serve *s)
@@ -459,6 +724,10 @@ int serve_run_once(struct serve *s, int max_wait_ms, char *err, size_t errlen)
 	}
 	if (s->retired != NULL && checks_active(s->checks) == 0)
 		s_retired_free(s);
+	if ((int64_t)time(NULL) >= s->next_expire_s) {
+		enroll_expire(s->enroll, (int64_t)time(NULL));
+		s->next_expire_s = (int64_t)time(NULL) + SERVE_EXPIRE_IVL_S;
+	}
 	memset(items, 0, sizeof(items));
 	items[0].socket = s->zap;
 	items[0].events = ZMQ_POLLIN;
@@ -488,7 +757,8 @@ int serve_run_once(struct serve *s, int max_wait_ms, char *err, size_t errlen)
 		return -1;
 	}
 	for (int i = 0; i < SERVE_MAX_BATCH && (items[0].revents & ZMQ_POLLIN); i++) {
-		int r = zap_handle(s->zap, s->cfg->allowlist_dir, s->cfg);
+		int r = zap_handle(s->zap, s->cfg->allowlist_dir, s->cfg, s->enroll,
+		                   (int64_t)time(NULL));
 		if (r < 0) {
 			snprintf(err, errlen, "ZAP handler failed");
 			return -1;
@@ -540,7 +810,8 @@ static int s_opt_int(void *sock, int opt, int v, const char *name, char *err, si
 struct serve *serve_new(const struct coord_config *cfg, char *err, size_t errlen)
 {
 	struct serve *s = calloc(1, sizeof(*s));
-	char secret[KEY_Z85_LEN + 1], public_[KEY_Z85_LEN + 1];
+	char secret[KEY_Z85_LEN + 1];
+	struct api_admin admin;
 	int64_t maxmsg = PROTO_MAX_MSG_BYTES;
 	size_t eplen;
 
@@ -555,7 +826,9 @@ struct serve *serve_new(const struct coord_config *cfg, char *err, size_t errlen
 		snprintf(err, errlen, "this libzmq has no CURVE support");
 		goto fail;
 	}
-	if (keys_read_secret(cfg->key_file, secret, public_, err, errlen) != 0)
+	if (keys_read_secret(cfg->key_file, secret, s->public_, err, errlen) != 0)
+		goto fail;
+	if (s_open_enroll(s, err, errlen) != 0)
 		goto fail;
 	s->ctx = zmq_ctx_new();
 	if (s->ctx == NULL) {
@@ -583,11 +856,13 @@ struct serve *serve_new(const struct coord_config *cfg, char *err, size_t errlen
 		snprintf(err, errlen, "zmq_setsockopt: %s", zmq_strerror(zmq_errno()));
 		goto fail;
 	}
+	/* No ZMQ_ROUTER_HANDOVER: agents never choose their routing id (the
+	 * ROUTER makes one per connection), so handover would only let a peer
+	 * that does choose one take over another agent's route. */
 	if (s_opt_int(s->router, ZMQ_ZAP_ENFORCE_DOMAIN, 1, "ZMQ_ZAP_ENFORCE_DOMAIN", err,
 	              errlen) != 0 ||
 	    s_opt_int(s->router, ZMQ_ROUTER_MANDATORY, 1, "ZMQ_ROUTER_MANDATORY", err, errlen) !=
 	            0 ||
-	    s_opt_int(s->router, ZMQ_ROUTER_HANDOVER, 1, "ZMQ_ROUTER_HANDOVER", err, errlen) != 0 ||
 	    s_opt_int(s->router, ZMQ_SNDHWM, ZMQ_HWM, "ZMQ_SNDHWM", err, errlen) != 0 ||
 	    s_opt_int(s->router, ZMQ_RCVHWM, ZMQ_HWM, "ZMQ_RCVHWM", err, errlen) != 0 ||
 	    s_opt_int(s->router, ZMQ_HANDSHAKE_IVL, ZMQ_HANDSHAKE_MS, "ZMQ_HANDSHAKE_IVL", err,
@@ -608,12 +883,18 @@ struct serve *serve_new(const struct coord_config *cfg, char *err, size_t errlen
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	s->api = api_new(s->cfg, s->agents, s->checks, err, errlen);
+	memset(&admin, 0, sizeof(admin));
+	admin.ctx = s;
+	admin.approve = s_admin_approve;
+	admin.revoke = s_admin_revoke;
+	memcpy(admin.coordinator_key, s->public_, sizeof(s->public_));
+	s->api = api_new(s->cfg, s->agents, s->checks, s->enroll, &admin, err, errlen);
 	if (s->api == NULL)
 		goto fail;
 	s->next_hb_ms = checks_now_ms() + s->cfg->heartbeat_ivl_ms;
+	s->next_expire_s = (int64_t)time(NULL) + SERVE_EXPIRE_IVL_S;
 	log_info("agents endpoint %s (CURVE, public key %s), %zu agents configured", s->endpoint,
-	         public_, s->cfg->n_agents);
+	         s->public_, s->cfg->n_agents);
 	explicit_bzero(secret, sizeof(secret));
 	return s;
 fail:
@@ -644,6 +925,7 @@ void serve_destroy(struct serve **sp)
 	checks_destroy(&s->checks);
 	agents_destroy(&s->agents);
 	s_retired_free(s);
+	enroll_close(&s->enroll);
 	if (s->router != NULL)
 		zmq_close(s->router);
 	if (s->zap != NULL)

@@ -11,15 +11,21 @@
 
 #include "config.h"
 
-#define SERVE_MAX_BATCH       256 /* messages handled per socket per loop pass */
-#define SERVE_SHUTDOWN_PASSES 8   /* API passes to flush answers at shutdown */
+#define SERVE_MAX_BATCH       256      /* messages handled per socket per loop pass */
+#define SERVE_SHUTDOWN_PASSES 8        /* API passes to flush answers at shutdown */
+#define SERVE_EXPIRE_IVL_S    60       /* how often expired enrolment tickets are removed */
+#define SERVE_ENROLL_SUBDIR   "enroll" /* state_dir/enroll: the tickets (enroll.h) */
+/* BYE to an enrolling connection whose key was approved meanwhile. */
+#define SERVE_BYE_APPROVED "enrolment approved: dial again"
 
 struct serve;
 
 /*
- * Build the coordinator from cfg (copied): read the key, bind the ZAP handler,
- * then the ROUTER on cfg->agent_endpoint, then start the API.  NULL with a
- * reason in err.  Caller owns the result; free with serve_destroy.
+ * Build the coordinator from cfg (copied): read the key, open the enrolment
+ * tickets in cfg->state_dir/SERVE_ENROLL_SUBDIR (state_dir and that
+ * directory are created, mode 0700, when missing), bind the ZAP handler, then
+ * the ROUTER on cfg->agent_endpoint, then start the API.  NULL with a reason
+ * in err.  Caller owns the result; free with serve_destroy.
  */
 struct serve *serve_new(const struct coord_config *cfg, char *err, size_t errlen);
 
@@ -35,10 +41,11 @@ int serve_run(struct serve *s, char *err, size_t errlen);
 void serve_stop(struct serve *s);
 
 /*
- * Read the configuration file again (cfg->path) and apply, on the loop's
- * thread, what can change without a restart: the agents list (region, RIR,
- * primary; agents added; agents removed get BYE, are marked down and ZAP
- * refuses them from then on), allowlist_dir, job_budget_ms and min_answers.
+ * Read the configuration file again (cfg->path) and the agents of
+ * allowlist_dir/NAME.conf, and apply, on the loop's thread, what can change
+ * without a restart: the agents (region, RIR, primary; agents added; agents
+ * removed get BYE, are marked down and ZAP refuses them from then on),
+ * allowlist_dir, public_endpoint, job_budget_ms and min_answers.
  * Connected agents that stay keep their sessions.  Other keys are logged as
  * needing a restart.  0, or -1 with a reason in err and nothing changed (a
  * file that does not parse leaves the running configuration as it was).

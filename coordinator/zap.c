@@ -76,9 +76,11 @@ static int s_lookup(const char *dir, const struct coord_config *cfg, const char 
 	return rc;
 }
 
-int zap_decide(const char *allowlist_dir, const struct coord_config *cfg,
-               const struct zap_frame *frames, size_t n, struct zap_reply *rep)
+int zap_decide(const char *allowlist_dir, const struct coord_config *cfg, struct enroll *enroll,
+               int64_t now, const struct zap_frame *frames, size_t n, struct zap_reply *rep)
 {
+	char name[LIMIT_AGENT_NAME_LEN + 1];
+
 	memset(rep, 0, sizeof(*rep));
 	s_refuse(rep, "400", "refused");
 	if (n < 6) {
@@ -106,7 +108,15 @@ int zap_decide(const char *allowlist_dir, const struct coord_config *cfg,
 		s_refuse(rep, "500", "cannot encode key");
 		return -1;
 	}
-	if (s_lookup(allowlist_dir, cfg, rep->key_z85, rep->user_id) != 0) {
+	if (s_lookup(allowlist_dir, cfg, rep->key_z85, name) == 0) {
+		/* The key goes into the User-Id so that every message of the
+		 * session can be checked against the allowlist as it is now: a
+		 * revoked key's open connection stays recognisable. */
+		snprintf(rep->user_id, sizeof(rep->user_id), "%s %s", name, rep->key_z85);
+	} else if (enroll_zap_allows(enroll, rep->key_z85, now)) {
+		snprintf(rep->user_id, sizeof(rep->user_id), "%s%s", ENROLL_USER_PREFIX,
+		         rep->key_z85);
+	} else {
 		s_refuse(rep, "400", "unknown key");
 		return -1;
 	}
@@ -115,13 +125,45 @@ int zap_decide(const char *allowlist_dir, const struct coord_config *cfg,
 	return 0;
 }
 
+int zap_split_user_id(const char *uid, char name[LIMIT_AGENT_NAME_LEN + 1],
+                      char key[KEY_Z85_LEN + 1])
+{
+	size_t pl = strlen(ENROLL_USER_PREFIX), len;
+	const char *sp;
+
+	name[0] = '\0';
+	key[0] = '\0';
+	if (uid == NULL)
+		return 0;
+	len = strnlen(uid, LIMIT_AGENT_NAME_LEN + 1 + KEY_Z85_LEN + 1);
+	if (len == pl + KEY_Z85_LEN && strncmp(uid, ENROLL_USER_PREFIX, pl) == 0) {
+		if (strchr(uid + pl, ' ') != NULL)
+			return 0;
+		memcpy(key, uid + pl, KEY_Z85_LEN + 1);
+		return 2;
+	}
+	sp = strchr(uid, ' ');
+	if (sp == NULL || sp == uid || (size_t)(sp - uid) > LIMIT_AGENT_NAME_LEN ||
+	    len != (size_t)(sp - uid) + 1 + KEY_Z85_LEN || strchr(sp + 1, ' ') != NULL)
+		return 0;
+	memcpy(name, uid, (size_t)(sp - uid));
+	name[sp - uid] = '\0';
+	if (!keys_valid_name(name)) {
+		name[0] = '\0';
+		return 0;
+	}
+	memcpy(key, sp + 1, KEY_Z85_LEN + 1);
+	return 1;
+}
+
 /* Send one reply frame; more: ZMQ_SNDMORE or 0. */
 static int s_send(void *sock, const void *data, size_t len, int more)
 {
 	return zmq_send(sock, data, len, more | ZMQ_DONTWAIT) < 0 ? -1 : 0;
 }
 
-int zap_handle(void *zap, const char *allowlist_dir, const struct coord_config *cfg)
+int zap_handle(void *zap, const char *allowlist_dir, const struct coord_config *cfg,
+               struct enroll *enroll, int64_t now)
 {
 	uint8_t bufs[ZAP_MAX_FRAMES][ZAP_MAX_FRAME];
 	struct zap_frame frames[ZAP_MAX_FRAMES];
@@ -161,13 +203,16 @@ int zap_handle(void *zap, const char *allowlist_dir, const struct coord_config *
 	if (dropped > 0)
 		n = 0;
 
-	if (zap_decide(allowlist_dir, cfg, frames, n, &rep) != 0) {
+	if (zap_decide(allowlist_dir, cfg, enroll, now, frames, n, &rep) != 0) {
 		if (rep.key_z85[0] != '\0')
 			log_warn("refused unknown CURVE key %s from %s", rep.key_z85, rep.address);
 		else
 			log_warn("zap: refused %s connection from %s: %s",
 			         n >= 6 ? "non-CURVE" : "malformed",
 			         rep.address[0] ? rep.address : "?", rep.status_text);
+	} else if (rep.user_id[0] == ENROLL_USER_PREFIX[0]) {
+		log_debug("zap: key %s from %s let in to enrol (a ticket is open)", rep.key_z85,
+		          rep.address);
 	} else {
 		log_debug("zap: accepted %s as %s from %s", rep.key_z85, rep.user_id, rep.address);
 	}

@@ -28,6 +28,7 @@
 #include "coordinator/checks.h"
 #include "coordinator/cli.h"
 #include "coordinator/config.h"
+#include "coordinator/enroll.h"
 #include "coordinator/serve.h"
 #include "proto/proto.h"
 
@@ -86,9 +87,6 @@ Test(coordinator, config_errors_are_precise)
 	               "api_token_file = \"/t\"; };\nagents = ();\n",
 	               "key_file");
 	s_expect_error("coordinator: { agent_endpoint = \"x\"; key_file = \"/k\"; "
-	               "allowlist_dir = \"/d\"; api_token_file = \"/t\"; };\n",
-	               "agents");
-	s_expect_error("coordinator: { agent_endpoint = \"x\"; key_file = \"/k\"; "
 	               "allowlist_dir = \"/d\"; api_token_file = \"/t\"; };\n"
 	               "agents = ( { name = \"a\"; region = \"r\"; rir = \"ARIN\"; },\n"
 	               " { name = \"a\"; region = \"r\"; rir = \"ARIN\"; } );\n",
@@ -115,6 +113,211 @@ Test(coordinator, config_errors_are_precise)
 	               "allowlist_dir = \"/d\"; api_token_file = \"/t\"; };\n"
 	               "agents = ( { name = \"a\"; rir = \"ARIN\"; } );\n",
 	               "region");
+}
+
+Test(coordinator, config_agents_list_is_optional)
+{
+	static struct coord_config c;
+	char err[512] = "";
+
+	cr_assert_eq(coord_config_parse("coordinator: { agent_endpoint = \"x\"; key_file = \"/k\"; "
+	                                "allowlist_dir = \"/nonexistent\"; api_token_file = "
+	                                "\"/t\"; };\n",
+	                                &c, err, sizeof(err)),
+	             0, "%s", err);
+	cr_assert_eq(c.n_agents, 0);
+	cr_assert_eq(coord_config_parse("coordinator: { agent_endpoint = \"x\"; key_file = \"/k\"; "
+	                                "allowlist_dir = \"/d\"; api_token_file = \"/t\"; };\n"
+	                                "agents = ();\n",
+	                                &c, err, sizeof(err)),
+	             0, "%s", err);
+	cr_assert_eq(c.n_agents, 0);
+}
+
+Test(coordinator, config_state_dir_and_public_endpoint)
+{
+	static struct coord_config c;
+	char err[512] = "";
+
+	cr_assert_eq(coord_config_parse(s_good, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(c.state_dir, CONFIG_DEFAULT_STATE_DIR);
+	cr_assert_str_eq(c.public_endpoint, "");
+	cr_assert_not(c.agents[0].from_dir);
+	cr_assert_eq(coord_config_parse("coordinator: { agent_endpoint = \"tcp://*:8751\"; "
+	                                "key_file = \"/k\"; allowlist_dir = \"/d\"; "
+	                                "api_token_file = \"/t\"; state_dir = \"/srv/v\"; "
+	                                "public_endpoint = \"tcp://coord.example.net:8751\"; };\n",
+	                                &c, err, sizeof(err)),
+	             0, "%s", err);
+	cr_assert_str_eq(c.state_dir, "/srv/v");
+	cr_assert_str_eq(c.public_endpoint, "tcp://coord.example.net:8751");
+	cr_assert_eq(coord_config_parse("coordinator: { agent_endpoint = \"x\"; key_file = \"/k\"; "
+	                                "allowlist_dir = \"/d\"; api_token_file = \"/t\"; "
+	                                "public_endpoint = \"tcp://[2001:db8::1]:8751\"; };\n",
+	                                &c, err, sizeof(err)),
+	             0, "%s", err);
+	s_expect_error("coordinator: { agent_endpoint = \"x\"; key_file = \"/k\"; "
+	               "allowlist_dir = \"/d\"; api_token_file = \"/t\"; state_dir = \"var\"; };\n",
+	               "state_dir \"var\" must be an absolute path");
+	s_expect_error("coordinator: { agent_endpoint = \"x\"; key_file = \"/k\"; "
+	               "allowlist_dir = \"/d\"; api_token_file = \"/t\"; "
+	               "public_endpoint = \"coord.example.net:8751\"; };\n",
+	               "public_endpoint");
+	s_expect_error("coordinator: { agent_endpoint = \"x\"; key_file = \"/k\"; "
+	               "allowlist_dir = \"/d\"; api_token_file = \"/t\"; "
+	               "public_endpoint = \"tcp://*:8751\"; };\n",
+	               "tcp://HOST:PORT");
+	s_expect_error("coordinator: { agent_endpoint = \"x\"; key_file = \"/k\"; "
+	               "allowlist_dir = \"/d\"; api_token_file = \"/t\"; "
+	               "public_endpoint = \"tcp://host:99999\"; };\n",
+	               "public_endpoint");
+	s_expect_error("coordinator: { agent_endpoint = \"x\"; key_file = \"/k\"; "
+	               "allowlist_dir = \"/d\"; api_token_file = \"/t\"; };\n"
+	               "agents = ( { name = \"a\"; region = \"r\\\"x\"; rir = \"ARIN\"; } );\n",
+	               "region and rir must be");
+}
+
+/* ---- agents from allowlist_dir/NAME.conf ---- */
+
+static char s_cdir[64]; /* scratch allowlist_dir of the sidecar tests */
+
+static int s_rm_tree(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void s_cdir_setup(void)
+{
+	snprintf(s_cdir, sizeof(s_cdir), "/tmp/vt-cfgdir-XXXXXX");
+	cr_assert_not_null(mkdtemp(s_cdir));
+}
+
+static void s_cdir_teardown(void)
+{
+	nftw(s_cdir, s_rm_tree, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Write s_cdir/file with text. */
+static void s_put(const char *file, const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", s_cdir, file);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	cr_assert(fputs(text, f) >= 0);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* Parse a configuration with allowlist_dir s_cdir and the main list agents. */
+static int s_parse_dir(const char *agents, struct coord_config *c, char *err, size_t errlen)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+	         "coordinator: { agent_endpoint = \"x\"; key_file = \"/k\"; allowlist_dir = "
+	         "\"%s\"; api_token_file = \"/t\"; };\n%s",
+	         s_cdir, agents);
+	return coord_config_parse(text, c, err, errlen);
+}
+
+#define CDIR .init = s_cdir_setup, .fini = s_cdir_teardown
+
+Test(coordinator, config_agents_from_allowlist_dir, CDIR)
+{
+	static struct coord_config c;
+	char err[1024] = "";
+
+	s_put("zz9.conf", "# written by vantage agents approve\nregion = \"ap-south\";\n"
+	                  "rir = \"APNIC\";\nprimary = false;\n");
+	s_put("b2.conf", "region = \"eu-west\"; rir = \"RIPE\";\n");
+	s_put("aa1.conf", "region = \"sa-east\"; rir = \"LACNIC\"; primary = true;\n");
+	/* not agent files */
+	s_put("x.conf.revoked", "garbage");
+	s_put(".hidden.conf", "garbage");
+	s_put("x.pub", "garbage");
+	cr_assert_eq(s_parse_dir("agents = ( { name = \"m1\"; region = \"us-east\"; rir = "
+	                         "\"ARIN\"; } );\n",
+	                         &c, err, sizeof(err)),
+	             0, "%s", err);
+	cr_assert_eq(c.n_agents, 4);
+	/* the main list first, then the directory's sorted by name */
+	cr_assert_str_eq(c.agents[0].name, "m1");
+	cr_assert_not(c.agents[0].from_dir);
+	cr_assert_str_eq(c.agents[1].name, "aa1");
+	cr_assert_str_eq(c.agents[2].name, "b2");
+	cr_assert_str_eq(c.agents[3].name, "zz9");
+	for (int i = 1; i < 4; i++)
+		cr_assert(c.agents[i].from_dir);
+	cr_assert(c.agents[1].primary);
+	cr_assert_str_eq(c.agents[1].region, "sa-east");
+	cr_assert_str_eq(c.agents[2].rir, "RIPE");
+	cr_assert_not(c.agents[2].primary);
+	cr_assert_eq(coord_config_find_agent(&c, "zz9"), 3);
+}
+
+Test(coordinator, config_allowlist_dir_errors_name_the_file, CDIR)
+{
+	static struct coord_config c;
+	char err[1024] = "", want[128];
+	const char *main1 =
+	        "agents = ( { name = \"m1\"; region = \"us-east\"; rir = \"ARIN\"; primary = "
+	        "true; } );\n";
+
+	/* in both the main list and the directory */
+	s_put("m1.conf", "region = \"eu-west\"; rir = \"RIPE\";\n");
+	cr_assert_eq(s_parse_dir(main1, &c, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s/m1.conf", s_cdir);
+	cr_assert_not_null(strstr(err, want), "%s", err);
+	cr_assert_not_null(strstr(err, "also in the main agents list"), "%s", err);
+	s_cdir_teardown();
+	s_cdir_setup();
+
+	/* malformed */
+	s_put("bad.conf", "region = \"eu-west\";\nrir = ;\n");
+	cr_assert_eq(s_parse_dir("", &c, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s/bad.conf:2", s_cdir);
+	cr_assert_not_null(strstr(err, want), "%s", err);
+	s_put("bad.conf", "region = \"eu-west\";\n");
+	cr_assert_eq(s_parse_dir("", &c, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "missing required setting \"rir\""), "%s", err);
+	s_put("bad.conf", "region = \"eu-west\"; rir = \"RIPE\"; regoin = \"x\";\n");
+	cr_assert_eq(s_parse_dir("", &c, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "unknown setting \"regoin\""), "%s", err);
+	s_put("bad.conf", "region = \"eu\\\"west\"; rir = \"RIPE\";\n");
+	cr_assert_eq(s_parse_dir("", &c, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "bad.conf"), "%s", err);
+	s_put("bad.conf", "region = \"eu-west\"; rir = \"RIPE\"; primary = \"yes\";\n");
+	cr_assert_eq(s_parse_dir("", &c, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "primary must be true or false"), "%s", err);
+	s_put("bad.conf", "region = \"eu-west\"; rir = \"RIPE\"; primary = true;\n");
+	cr_assert_eq(s_parse_dir("", &c, err, sizeof(err)), 0, "%s", err);
+
+	/* a second primary, in the directory */
+	cr_assert_eq(s_parse_dir(main1, &c, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "bad.conf: more than one primary"), "%s", err);
+	s_put("other.conf", "region = \"x\"; rir = \"RIPE\"; primary = true;\n");
+	cr_assert_eq(s_parse_dir("", &c, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "other.conf: more than one primary agent (bad is one)"),
+	                   "%s", err);
+}
+
+Test(coordinator, config_allowlist_dir_is_bounded, CDIR)
+{
+	static struct coord_config c;
+	char err[1024] = "", file[32];
+
+	for (int i = 0; i <= LIMIT_AGENTS; i++) {
+		snprintf(file, sizeof(file), "a%03d.conf", i);
+		s_put(file, "region = \"r\"; rir = \"RIPE\";\n");
+	}
+	cr_assert_eq(s_parse_dir("", &c, err, sizeof(err)), -1);
+	snprintf(file, sizeof(file), "more than %d agents", LIMIT_AGENTS);
+	cr_assert_not_null(strstr(err, file), "%s", err);
 }
 
 Test(coordinator, config_file_errors_name_the_file)
@@ -165,6 +368,7 @@ static pthread_t s_thread;
 static char s_token[API_TOKEN_FILE_MAX + 1];
 static char s_coord_pub[KEY_Z85_LEN + 1];
 static void *s_ctx;
+static const char *s_agents; /* the main agents list of the running coordinator */
 
 static int s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -268,10 +472,11 @@ static void s_write_config(bool tls, const char *agents)
 	         "  api_listen = \"127.0.0.1:0\";\n"
 	         "  api_token_file = \"%s/api.token\";\n"
 	         "%s"
+	         "  state_dir = \"%s/state\";\n"
 	         "  heartbeat_ivl_ms = 200; liveness = 3; job_budget_ms = 2000;\n"
 	         "};\n"
 	         "%s",
-	         s_dir, allow, s_dir, tlsconf, agents);
+	         s_dir, allow, s_dir, tlsconf, s_dir, agents);
 	snprintf(path, sizeof(path), "%s/coordinator.conf", s_dir);
 	f = fopen(path, "w");
 	cr_assert_not_null(f);
@@ -285,20 +490,22 @@ static void s_config(struct coord_config *cfg, bool tls)
 {
 	char err[512] = "", path[128];
 
-	s_write_config(tls, T_AGENTS);
+	s_write_config(tls, s_agents);
 	snprintf(path, sizeof(path), "%s/coordinator.conf", s_dir);
 	cr_assert_eq(coord_config_load(path, cfg, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(cfg->path, path);
 }
 
 /* Keys, certificates and token in a fresh s_dir, then the coordinator's loop
- * in a thread, its API over TLS if tls. */
-static void s_start(bool tls)
+ * in a thread, its API over TLS if tls, with agents (libconfig text) as its
+ * main agents list. */
+static void s_start_with(bool tls, const char *agents)
 {
 	static struct coord_config cfg;
 	char err[512] = "", path[256], sec[KEY_Z85_LEN + 1], allow[128], other[128], key[128];
 
 	s_tls = tls;
+	s_agents = agents;
 	snprintf(s_dir, sizeof(s_dir), "/tmp/vt-coord-XXXXXX");
 	cr_assert_not_null(mkdtemp(s_dir));
 	snprintf(allow, sizeof(allow), "%s/agents.d", s_dir);
@@ -331,12 +538,18 @@ static void s_start(bool tls)
 
 static void s_e2e_setup(void)
 {
-	s_start(false);
+	s_start_with(false, T_AGENTS);
 }
 
 static void s_tls_setup(void)
 {
-	s_start(true);
+	s_start_with(true, T_AGENTS);
+}
+
+/* A coordinator without agents: every one has to enrol. */
+static void s_empty_setup(void)
+{
+	s_start_with(false, "");
 }
 
 static void s_e2e_teardown(void)
@@ -581,20 +794,35 @@ static const char *s_agent_field(const char *name, const char *field)
 	return val;
 }
 
-/* Heartbeat from d until agent name's field is want (or T_WAIT_MS passed). */
+/* Heartbeat from d until agent name's field is want (or T_WAIT_MS passed).
+ * The heartbeat goes first: under valgrind one request to the API can take
+ * a good part of the liveness window. */
 static bool s_wait_field(void *d, const char *name, const char *field, const char *want)
 {
 	struct proto_msg hb;
 
 	for (int waited = 0; waited < T_WAIT_MS; waited += 100) {
+		memset(&hb, 0, sizeof(hb));
+		hb.type = PROTO_HEARTBEAT;
+		s_send(d, &hb);
 		if (strcmp(s_agent_field(name, field), want) == 0)
 			return true;
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
+/* Heartbeat from d for about ms milliseconds (keeping it up while waiting). */
+static void s_heartbeat_for(void *d, int ms)
+{
+	struct proto_msg hb;
+
+	for (int waited = 0; waited < ms; waited += 100) {
 		memset(&hb, 0, sizeof(hb));
 		hb.type = PROTO_HEARTBEAT;
 		s_send(d, &hb);
 		usleep(100 * 1000);
 	}
-	return false;
 }
 
 /* Heartbeat from d (keeping it up) until the coordinator sends BYE. */
@@ -636,7 +864,7 @@ Test(coordinator, reload_changes_region_and_keeps_the_agent_up, E2E)
 	/* a file that does not parse changes nothing */
 	s_write_config(false, "agents = ( { name = ");
 	serve_request_reload(s_srv);
-	usleep(300 * 1000);
+	s_heartbeat_for(d, 300);
 	cr_assert(s_wait_field(d, "a1", "state", "up"));
 	cr_assert_str_eq(s_agent_field("a1", "region"), "ap-south");
 
@@ -1196,4 +1424,409 @@ Test(coordinator, config_accepts_remote_api_listen_with_tls)
 	               "allowlist_dir = \"/d\"; api_token_file = \"/t\"; "
 	               "api_listen = \"0.0.0.0:8750\"; api_tls_cert = \"/c\"; };\nagents = ();\n",
 	               "go together");
+}
+
+/* ---- enrolment ---- */
+
+#define EMPTY .init = s_empty_setup, .fini = s_e2e_teardown, .timeout = 60
+
+/* HELLO asking to be enrolled as name with token. */
+static void s_send_enrol(void *d, const char *name, const char *token)
+{
+	struct proto_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_HELLO;
+	snprintf(m.u.hello.agent_version, sizeof(m.u.hello.agent_version), "%s", VANTAGE_VERSION);
+	m.u.hello.ipv4 = true;
+	m.u.hello.max_inflight = 10;
+	m.u.hello.methods = 1u << VT_METHOD_HTTP01;
+	snprintf(m.u.hello.enroll_name, sizeof(m.u.hello.enroll_name), "%s", name);
+	snprintf(m.u.hello.enroll_token, sizeof(m.u.hello.enroll_token), "%s", token);
+	s_send(d, &m);
+}
+
+/* GET /v1/agents as a document (caller decrefs). */
+static json_t *s_agents_doc(void)
+{
+	struct t_buf b;
+	json_t *doc;
+
+	cr_assert_eq(s_http("GET", "/v1/agents", NULL, s_token, &b), 200, "%s", b.data);
+	doc = json_loads(b.data, 0, NULL);
+	cr_assert_not_null(doc, "%s", b.data);
+	cr_assert(json_is_array(json_object_get(doc, "agents")), "%s", b.data);
+	cr_assert(json_is_array(json_object_get(doc, "enrollments")), "%s", b.data);
+	return doc;
+}
+
+/* The member name of array key's element called who in doc, or NULL. */
+static json_t *s_member(json_t *doc, const char *key, const char *who, const char *name)
+{
+	json_t *arr = json_object_get(doc, key);
+
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		json_t *o = json_array_get(arr, i);
+		if (strcmp(json_string_value(json_object_get(o, "name")), who) == 0)
+			return json_object_get(o, name);
+	}
+	return NULL;
+}
+
+/* POST /v1/enrollments with body, expecting 201; the token goes to token. */
+static void s_enrol(const char *body, char token[LIMIT_ENROLL_TOKEN_LEN + 1])
+{
+	struct t_buf b;
+	json_t *doc;
+	const char *tok;
+
+	cr_assert_eq(s_http("POST", "/v1/enrollments", body, s_token, &b), 201, "%s -> %s", body,
+	             b.data);
+	doc = json_loads(b.data, 0, NULL);
+	cr_assert_not_null(doc, "%s", b.data);
+	tok = json_string_value(json_object_get(doc, "token"));
+	cr_assert_not_null(tok, "%s", b.data);
+	cr_assert_eq(strlen(tok), ENROLL_TOKEN_HEX);
+	snprintf(token, LIMIT_ENROLL_TOKEN_LEN + 1, "%s", tok);
+	cr_assert_str_eq(json_string_value(json_object_get(doc, "coordinator_public_key")),
+	                 s_coord_pub);
+	json_decref(doc);
+}
+
+/* Path of s_dir/agents.d/file. */
+static const char *s_allow_file(const char *file)
+{
+	static char path[256];
+
+	snprintf(path, sizeof(path), "%s/agents.d/%s", s_dir, file);
+	return path;
+}
+
+Test(coordinator, enrolment_approval_and_revocation, EMPTY)
+{
+	char other[128], token[LIMIT_ENROLL_TOKEN_LEN + 1], pub[KEY_Z85_LEN + 1], path[256];
+	char err[256] = "";
+	struct proto_msg m;
+	struct t_buf b;
+	json_t *doc;
+	void *d;
+
+	snprintf(other, sizeof(other), "%s/other", s_dir);
+	doc = s_agents_doc();
+	cr_assert_eq(json_array_size(json_object_get(doc, "agents")), 0);
+	cr_assert_eq(json_array_size(json_object_get(doc, "enrollments")), 0);
+	json_decref(doc);
+
+	/* the operator opens an enrolment */
+	cr_assert_eq(s_http("POST", "/v1/enrollments",
+	                    "{\"name\": \"new1\", \"region\": \"sa-east\", \"rir\": \"LACNIC\", "
+	                    "\"ttl_s\": 600}",
+	                    s_token, &b),
+	             201, "%s", b.data);
+	doc = json_loads(b.data, 0, NULL);
+	cr_assert_not_null(doc, "%s", b.data);
+	cr_assert_str_eq(json_string_value(json_object_get(doc, "name")), "new1");
+	cr_assert_str_eq(json_string_value(json_object_get(doc, "region")), "sa-east");
+	cr_assert_str_eq(json_string_value(json_object_get(doc, "rir")), "LACNIC");
+	cr_assert(json_is_false(json_object_get(doc, "primary")));
+	cr_assert_str_eq(json_string_value(json_object_get(doc, "coordinator_public_key")),
+	                 s_coord_pub);
+	cr_assert(json_is_null(json_object_get(doc, "public_endpoint")));
+	cr_assert_str_eq(json_string_value(json_object_get(doc, "agent_endpoint")),
+	                 "tcp://127.0.0.1:*");
+	cr_assert_not_null(strchr(json_string_value(json_object_get(doc, "expires")), 'Z'));
+	snprintf(token, sizeof(token), "%s", json_string_value(json_object_get(doc, "token")));
+	cr_assert_eq(strlen(token), ENROLL_TOKEN_HEX);
+	json_decref(doc);
+	doc = s_agents_doc();
+	cr_assert_str_eq(json_string_value(s_member(doc, "enrollments", "new1", "state")),
+	                 "waiting");
+	json_decref(doc);
+
+	/* the agent makes its own key and dials in with the token */
+	cr_assert_eq(keys_generate(other, "new1", err, sizeof(err)), 0, "%s", err);
+	snprintf(path, sizeof(path), "%s/new1.pub", other);
+	cr_assert_eq(keys_read_public(path, pub, err, sizeof(err)), 0, "%s", err);
+	d = s_dealer(other, "new1");
+	s_send_enrol(d, "new1", token);
+	cr_assert_eq(s_recv(d, PROTO_BYE, T_WAIT_MS, &m), 0, "no BYE for the enrolment");
+	cr_assert_str_eq(m.u.bye.reason,
+	                 "enrolment received: waiting for approval (vantage agents approve new1)");
+	/* a heartbeat on that connection does nothing */
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_HEARTBEAT;
+	s_send(d, &m);
+	cr_assert_eq(s_recv(d, PROTO_BYE, T_QUIET_MS, &m), -1);
+	doc = s_agents_doc();
+	cr_assert_str_eq(json_string_value(s_member(doc, "enrollments", "new1", "state")),
+	                 "claimed");
+	cr_assert_str_eq(json_string_value(s_member(doc, "enrollments", "new1", "key")), pub);
+	cr_assert_eq(json_array_size(json_object_get(doc, "agents")), 0,
+	             "an enrolling agent is not an agent");
+	json_decref(doc);
+
+	/* approved: its files, and it is configured */
+	cr_assert_eq(s_http("POST", "/v1/agents/new1/approve", "", s_token, &b), 200, "%s", b.data);
+	cr_assert_not_null(strstr(b.data, "\"approved\":true"), "%s", b.data);
+	cr_assert_eq(access(s_allow_file("new1.pub"), F_OK), 0);
+	cr_assert_eq(access(s_allow_file("new1.conf"), F_OK), 0);
+	doc = s_agents_doc();
+	cr_assert_str_eq(json_string_value(s_member(doc, "agents", "new1", "state")), "never");
+	cr_assert_str_eq(json_string_value(s_member(doc, "agents", "new1", "source")), "enrolled");
+	cr_assert_eq(json_array_size(json_object_get(doc, "enrollments")), 0);
+	json_decref(doc);
+	/* the enrolling connection, still open, stays one: told to dial again */
+	s_send_enrol(d, "new1", token);
+	cr_assert_eq(s_recv(d, PROTO_BYE, T_WAIT_MS, &m), 0);
+	cr_assert_str_eq(m.u.bye.reason, SERVE_BYE_APPROVED);
+	zmq_close(d);
+
+	/* its next dial is an ordinary one */
+	d = s_dealer(other, "new1");
+	s_send_hello(d);
+	cr_assert_eq(s_recv(d, PROTO_WELCOME, T_WAIT_MS, &m), 0, "no WELCOME after approval");
+	doc = s_agents_doc();
+	cr_assert_str_eq(json_string_value(s_member(doc, "agents", "new1", "state")), "up");
+	cr_assert_str_eq(json_string_value(s_member(doc, "agents", "new1", "region")), "sa-east");
+	cr_assert_str_eq(json_string_value(s_member(doc, "agents", "new1", "rir")), "LACNIC");
+	cr_assert_str_eq(json_string_value(s_member(doc, "agents", "new1", "key")), pub);
+	cr_assert_not_null(json_string_value(s_member(doc, "agents", "new1", "peer")));
+	json_decref(doc);
+
+	/* revoked: BYE on its session, and nothing more from that connection */
+	cr_assert_eq(s_http("POST", "/v1/agents/new1/revoke", "", s_token, &b), 200, "%s", b.data);
+	cr_assert_not_null(strstr(b.data, "\"revoked\":true"), "%s", b.data);
+	cr_assert_not_null(strstr(b.data, "\"was_up\":true"), "%s", b.data);
+	cr_assert_eq(s_recv(d, PROTO_BYE, T_WAIT_MS, &m), 0, "no BYE for the revoked agent");
+	cr_assert_str_eq(m.u.bye.reason, "revoked by the operator");
+	cr_assert_eq(access(s_allow_file("new1.pub"), F_OK), -1);
+	cr_assert_eq(access(s_allow_file("new1.pub.revoked"), F_OK), 0);
+	cr_assert_eq(access(s_allow_file("new1.conf.revoked"), F_OK), 0);
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_HEARTBEAT;
+	s_send(d, &m);
+	s_send_hello(d);
+	cr_assert_eq(s_recv(d, PROTO_WELCOME, T_QUIET_MS, &m), -1, "revoked session welcomed");
+	zmq_close(d);
+	doc = s_agents_doc();
+	cr_assert_null(s_member(doc, "agents", "new1", "state"), "new1 still configured");
+	json_decref(doc);
+
+	/* and a fresh dial with that key: ZAP refuses it */
+	d = s_dealer(other, "new1");
+	s_send_hello(d);
+	cr_assert_eq(s_recv(d, PROTO_WELCOME, T_QUIET_MS, &m), -1, "revoked key welcomed");
+	zmq_close(d);
+	cr_assert_eq(s_http("POST", "/v1/agents/new1/revoke", "", s_token, &b), 404, "%s", b.data);
+}
+
+Test(coordinator, enrolment_refusals, EMPTY)
+{
+	char other[128], token[LIMIT_ENROLL_TOKEN_LEN + 1], wrong[LIMIT_ENROLL_TOKEN_LEN + 1];
+	char err[256] = "";
+	struct proto_msg m;
+	struct t_buf b;
+	json_t *doc;
+	void *d;
+
+	snprintf(other, sizeof(other), "%s/other", s_dir);
+	cr_assert_eq(keys_generate(other, "k1", err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(keys_generate(other, "k2", err, sizeof(err)), 0, "%s", err);
+
+	/* no ticket open: an unknown key does not get in at all */
+	d = s_dealer(other, "k1");
+	s_send_enrol(d, "new2", "00000000000000000000000000000000");
+	cr_assert_eq(s_recv(d, PROTO_BYE, T_QUIET_MS, &m), -1, "unknown key got an answer");
+	zmq_close(d);
+
+	s_enrol("{\"name\": \"new2\", \"region\": \"eu-north\", \"rir\": \"RIPE\"}", token);
+	snprintf(wrong, sizeof(wrong), "%s", token);
+	wrong[0] = wrong[0] == 'a' ? 'b' : 'a';
+
+	/* a wrong token, a name without a ticket: refused, nothing recorded */
+	d = s_dealer(other, "k1");
+	s_send_enrol(d, "new2", wrong);
+	cr_assert_eq(s_recv(d, PROTO_BYE, T_WAIT_MS, &m), 0, "no BYE for a wrong token");
+	cr_assert_str_eq(m.u.bye.reason, "enrolment refused");
+	s_send_enrol(d, "new3", token);
+	cr_assert_eq(s_recv(d, PROTO_BYE, T_WAIT_MS, &m), 0, "no BYE for an unknown name");
+	cr_assert_str_eq(m.u.bye.reason, "enrolment refused");
+	/* a plain HELLO from an enrolling connection is dropped */
+	s_send_hello(d);
+	cr_assert_eq(s_recv(d, PROTO_WELCOME, T_QUIET_MS, &m), -1);
+	doc = s_agents_doc();
+	cr_assert_str_eq(json_string_value(s_member(doc, "enrollments", "new2", "state")),
+	                 "waiting");
+	cr_assert(json_is_null(s_member(doc, "enrollments", "new2", "key")));
+	cr_assert_eq(json_array_size(json_object_get(doc, "agents")), 0);
+	json_decref(doc);
+	cr_assert_eq(s_http("POST", "/v1/agents/new2/approve", "", s_token, &b), 409, "%s", b.data);
+	cr_assert_not_null(strstr(b.data, "not dialled in yet"), "%s", b.data);
+
+	/* claimed by k1; k2 with the right token cannot take it over */
+	s_send_enrol(d, "new2", token);
+	cr_assert_eq(s_recv(d, PROTO_BYE, T_WAIT_MS, &m), 0);
+	cr_assert_not_null(strstr(m.u.bye.reason, "waiting for approval"), "%s", m.u.bye.reason);
+	zmq_close(d);
+	d = s_dealer(other, "k2");
+	s_send_enrol(d, "new2", token);
+	cr_assert_eq(s_recv(d, PROTO_WELCOME, T_QUIET_MS, &m), -1);
+	zmq_close(d);
+	doc = s_agents_doc();
+	cr_assert_str_eq(json_string_value(s_member(doc, "enrollments", "new2", "state")),
+	                 "claimed");
+	json_decref(doc);
+	{
+		char path[256], pub[KEY_Z85_LEN + 1];
+		snprintf(path, sizeof(path), "%s/k1.pub", other);
+		cr_assert_eq(keys_read_public(path, pub, err, sizeof(err)), 0, "%s", err);
+		doc = s_agents_doc();
+		cr_assert_str_eq(json_string_value(s_member(doc, "enrollments", "new2", "key")),
+		                 pub);
+		json_decref(doc);
+	}
+	/* revoking an enrolment that was never approved just cancels it */
+	cr_assert_eq(s_http("POST", "/v1/agents/new2/revoke", "", s_token, &b), 200, "%s", b.data);
+	cr_assert_not_null(strstr(b.data, "\"was_up\":false"), "%s", b.data);
+	doc = s_agents_doc();
+	cr_assert_eq(json_array_size(json_object_get(doc, "enrollments")), 0);
+	json_decref(doc);
+}
+
+/* POST body to path and expect status with needle in the answer. */
+static void s_expect(const char *path, const char *body, long status, const char *needle)
+{
+	struct t_buf b;
+
+	cr_assert_eq(s_http("POST", path, body, s_token, &b), status, "%s %s -> %s", path, body,
+	             b.data);
+	cr_assert_not_null(strstr(b.data, needle), "%s %s -> %s (wanted \"%s\")", path, body,
+	                   b.data, needle);
+}
+
+Test(coordinator, enrolment_api_validation, E2E)
+{
+	struct t_buf b;
+	char token[LIMIT_ENROLL_TOKEN_LEN + 1];
+
+	s_expect("/v1/enrollments", "{\"name\": ", 400, "invalid JSON");
+	s_expect("/v1/enrollments", "[]", 400, "JSON object");
+	s_expect("/v1/enrollments", "{\"region\": \"r\", \"rir\": \"RIPE\"}", 400,
+	         "name must be an agent name");
+	s_expect("/v1/enrollments", "{\"name\": \"../x\", \"region\": \"r\", \"rir\": \"RIPE\"}",
+	         400, "name must be an agent name");
+	s_expect("/v1/enrollments", "{\"name\": \"n1\"}", 400, "region and rir are required");
+	s_expect("/v1/enrollments", "{\"name\": \"n1\", \"region\": \"r\"}", 400,
+	         "region and rir are required");
+	s_expect("/v1/enrollments", "{\"name\": \"n1\", \"region\": \"r\\\"x\", \"rir\": \"RIPE\"}",
+	         400, "region and rir must be");
+	s_expect("/v1/enrollments",
+	         "{\"name\": \"n1\", \"region\": \"r\", \"rir\": \"RIPE\", \"ttl_s\": 0}", 400,
+	         "ttl_s must be an integer in 1..");
+	s_expect("/v1/enrollments",
+	         "{\"name\": \"n1\", \"region\": \"r\", \"rir\": \"RIPE\", \"ttl_s\": 604801}", 400,
+	         "ttl_s");
+	s_expect("/v1/enrollments",
+	         "{\"name\": \"n1\", \"region\": \"r\", \"rir\": \"RIPE\", \"primary\": 1}", 400,
+	         "primary must be true or false");
+	/* a1 is the primary already, and its key is on the allowlist */
+	s_expect("/v1/enrollments",
+	         "{\"name\": \"n1\", \"region\": \"r\", \"rir\": \"RIPE\", \"primary\": true}", 409,
+	         "agent a1 is already the primary");
+	s_expect("/v1/enrollments", "{\"name\": \"a1\"}", 409,
+	         "agent a1 is already enrolled: revoke it first");
+	/* a2 is in the main list: its region comes from there */
+	s_expect("/v1/enrollments", "{\"name\": \"a2\", \"region\": \"x\", \"rir\": \"RIPE\"}", 400,
+	         "in the main agents list as eu-west, RIPE");
+	s_expect("/v1/enrollments", "{\"name\": \"a2\"}", 201, "\"region\":\"eu-west\"");
+	s_enrol("{\"name\": \"a2\", \"region\": \"eu-west\", \"rir\": \"RIPE\"}", token);
+
+	s_expect("/v1/agents/a2/approve", "", 409, "has not dialled in yet");
+	s_expect("/v1/agents/nope/approve", "", 404, "no enrolment for nope");
+	s_expect("/v1/agents/nope/revoke", "", 404, "no enrolled agent");
+	s_expect("/v1/agents/.x/approve", "", 400, "invalid agent name");
+	s_expect("/v1/agents/a1/restart", "", 404, "no such endpoint");
+	cr_assert_eq(s_http("GET", "/v1/agents/a1/approve", NULL, s_token, &b), 405, "%s", b.data);
+	cr_assert_eq(s_http("GET", "/v1/enrollments", NULL, s_token, &b), 405, "%s", b.data);
+	cr_assert_eq(s_http("POST", "/v1/enrollments", "{}", NULL, &b), 401, "%s", b.data);
+	cr_assert_eq(s_http("POST", "/v1/agents/a2/approve", "", "wrong-token-wrong-token", &b),
+	             401, "%s", b.data);
+}
+
+/* An agent of the main list that has no key yet enrols with a ticket that
+ * names no region; approval writes only its key, and a revocation keeps it
+ * configured but refuses its key. */
+Test(coordinator, main_list_agent_enrols_and_is_revoked, E2E)
+{
+	char other[128], token[LIMIT_ENROLL_TOKEN_LEN + 1], allow[128];
+	struct proto_msg m;
+	struct t_buf b;
+	json_t *doc;
+	void *d, *a1;
+
+	snprintf(other, sizeof(other), "%s/other", s_dir);
+	snprintf(allow, sizeof(allow), "%s/agents.d", s_dir);
+	s_enrol("{\"name\": \"a2\"}", token);
+	d = s_dealer(other, "a2"); /* a2's key is in other/, not on the allowlist */
+	s_send_enrol(d, "a2", token);
+	cr_assert_eq(s_recv(d, PROTO_BYE, T_WAIT_MS, &m), 0);
+	cr_assert_not_null(strstr(m.u.bye.reason, "waiting for approval"), "%s", m.u.bye.reason);
+	zmq_close(d);
+	cr_assert_eq(s_http("POST", "/v1/agents/a2/approve", "", s_token, &b), 200, "%s", b.data);
+	cr_assert_eq(access(s_allow_file("a2.pub"), F_OK), 0);
+	cr_assert_eq(access(s_allow_file("a2.conf"), F_OK), -1, "a2 is in the main list");
+	d = s_dealer(other, "a2");
+	s_send_hello(d);
+	cr_assert_eq(s_recv(d, PROTO_WELCOME, T_WAIT_MS, &m), 0, "no WELCOME for a2");
+	doc = s_agents_doc();
+	cr_assert_str_eq(json_string_value(s_member(doc, "agents", "a2", "state")), "up");
+	cr_assert_str_eq(json_string_value(s_member(doc, "agents", "a2", "source")), "config");
+	cr_assert_str_eq(json_string_value(s_member(doc, "agents", "a2", "region")), "eu-west");
+	json_decref(doc);
+
+	/* a1, up, is revoked: it stays configured, without a session or key */
+	a1 = s_dealer(allow, "a1");
+	s_send_hello(a1);
+	cr_assert_eq(s_recv(a1, PROTO_WELCOME, T_WAIT_MS, &m), 0);
+	cr_assert_eq(s_http("POST", "/v1/agents/a1/revoke", "", s_token, &b), 200, "%s", b.data);
+	cr_assert_not_null(strstr(b.data, "\"was_up\":true"), "%s", b.data);
+	cr_assert_eq(s_recv(a1, PROTO_BYE, T_WAIT_MS, &m), 0, "no BYE for a1");
+	cr_assert_str_eq(m.u.bye.reason, "revoked by the operator");
+	s_send_hello(a1);
+	cr_assert_eq(s_recv(a1, PROTO_BYE, T_WAIT_MS, &m), 0, "no BYE for a HELLO after revoke");
+	cr_assert_str_eq(m.u.bye.reason, "key not allowlisted");
+	doc = s_agents_doc();
+	cr_assert_str_eq(json_string_value(s_member(doc, "agents", "a1", "state")), "down");
+	cr_assert(json_is_null(s_member(doc, "agents", "a1", "key")));
+	cr_assert_str_eq(json_string_value(s_member(doc, "agents", "a2", "state")), "up",
+	                 "the other agent kept its session");
+	json_decref(doc);
+	zmq_close(a1);
+	a1 = s_dealer(allow, "a1");
+	s_send_hello(a1);
+	cr_assert_eq(s_recv(a1, PROTO_WELCOME, T_QUIET_MS, &m), -1, "revoked key welcomed");
+	zmq_close(a1);
+	zmq_close(d);
+}
+
+Test(coordinator, serve_new_names_an_unusable_state_dir, E2E)
+{
+	static struct coord_config cfg;
+	char err[1024] = "", path[256];
+	struct serve *s;
+	FILE *f;
+
+	s_config(&cfg, false);
+	snprintf(path, sizeof(path), "%s/not-a-dir", s_dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s", path);
+	s = serve_new(&cfg, err, sizeof(err));
+	cr_assert_null(s);
+	cr_assert_not_null(strstr(err, path), "%s", err);
+	snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s/missing/state", s_dir);
+	s = serve_new(&cfg, err, sizeof(err));
+	cr_assert_null(s);
+	cr_assert_not_null(strstr(err, cfg.state_dir), "%s", err);
 }
