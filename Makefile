@@ -21,6 +21,9 @@ UNITDIR     ?= /lib/systemd/system
 SYSUSERSDIR ?= /usr/lib/sysusers.d
 TMPFILESDIR ?= /usr/lib/tmpfiles.d
 UNITS       := vantage.service vantage-agent.service
+# Shared data: the cloud-init user-data template `vantage enroll --cloud-init`
+# fills (compiled into coordinator/cli.c as VANTAGE_DATADIR).
+DATADIR     := $(PREFIX)/share/vantage
 
 COMMON_SRC := $(wildcard common/*.c) $(wildcard proto/*.c)
 AGENT_SRC  := $(filter-out agent/main.c,$(wildcard agent/*.c))
@@ -33,7 +36,7 @@ AGENT_OBJ  := $(call obj,$(AGENT_SRC))
 COORD_OBJ  := $(call obj,$(COORD_SRC))
 UNIT_OBJ   := $(call obj,$(UNIT_SRC))
 
-.PHONY: all deps test unit integration demo lint format asan valgrind fuzz bench clean install uninstall help systemd-check
+.PHONY: FORCE all deps test unit integration demo lint format asan valgrind fuzz bench clean install uninstall help systemd-check
 .PHONY: deb deb-check package-check asan-integration
 
 all: bin/vantage bin/vantage-agent
@@ -51,6 +54,15 @@ deps:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# Only cli.c uses the data directory.  The stamp changes (and cli.o is rebuilt)
+# only when DATADIR does, e.g. from `make` to `make PREFIX=/usr`.
+$(BUILD)/coordinator/cli.o: CFLAGS += -DVANTAGE_DATADIR='"$(DATADIR)"'
+$(BUILD)/coordinator/cli.o: $(BUILD)/datadir.stamp
+$(BUILD)/datadir.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' >$@
+FORCE:
 
 bin/vantage: $(BUILD)/coordinator/main.o $(COORD_OBJ) $(COMMON_OBJ)
 	@mkdir -p bin
@@ -155,6 +167,7 @@ package-check: deb-check
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/doc/vantage/examples \
+		$(DESTDIR)$(DATADIR)/cloud-init \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
 	install -m 0755 bin/vantage bin/vantage-agent $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
@@ -162,6 +175,7 @@ install: all
 	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 deploy/config/coordinator.conf.example deploy/config/agent.conf.example \
 		$(DESTDIR)$(PREFIX)/share/doc/vantage/examples/
+	install -m 0644 deploy/cloud-init/agent.yaml $(DESTDIR)$(DATADIR)/cloud-init/agent.yaml
 	for u in $(UNITS); do \
 		sed 's|^ExecStart=/usr/bin/|ExecStart=$(PREFIX)/bin/|' deploy/systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u.tmp && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.tmp && mv $(DESTDIR)$(UNITDIR)/$$u.tmp $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
@@ -175,6 +189,8 @@ uninstall:
 	cd man && for f in *.5; do rm -f $(DESTDIR)$(PREFIX)/share/man/man5/$$f; done
 	cd man && for f in *.8; do rm -f $(DESTDIR)$(PREFIX)/share/man/man8/$$f; done
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/vantage/examples
+	rm -f $(DESTDIR)$(DATADIR)/cloud-init/agent.yaml
+	rmdir $(DESTDIR)$(DATADIR)/cloud-init $(DESTDIR)$(DATADIR) 2>/dev/null || true
 	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/vantage.conf $(DESTDIR)$(TMPFILESDIR)/vantage.conf
 

@@ -1,9 +1,11 @@
 /*
- * cli.c -- `vantage check` and `vantage agents`; see cli.h and docs/api.md.
+ * cli.c -- `vantage check`, `vantage agents [approve|revoke NAME]` and
+ * `vantage enroll`; see cli.h, docs/api.md and docs/deploy.md ("Enrolment").
  *
- * libcurl talks to the coordinator, jansson builds the request and parses
- * the answer, and common/report.c prints the table from the same JSON
- * document `--json` prints, so the two can never disagree.
+ * libcurl talks to the coordinator (one helper, s_request, for every GET and
+ * POST), jansson builds the request and parses the answer, and
+ * common/report.c prints the table from the same JSON document `--json`
+ * prints, so the two can never disagree.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +29,7 @@
 #include "../common/report.h"
 #include "../common/result.h"
 #include "cli.h"
+#include "enroll.h"
 
 #define EXIT_USAGE   2
 #define CLI_URL_MAX  2048 /* coordinator URL plus API path */
@@ -504,9 +507,12 @@ struct s_conn {
 };
 
 /*
- * One request to the coordinator: method GET (body NULL) or POST (JSON
- * body).  On a 200 answer *doc holds the parsed JSON (caller decrefs) and 0
- * is returned; anything else is -1 with what happened in err.
+ * One request to the coordinator: GET when body is NULL, else POST with the
+ * JSON text body.  On a 2xx answer (200, or 201 for a created enrolment)
+ * *doc holds the parsed JSON (caller decrefs) and 0 is returned; anything
+ * else is -1 with what happened in err -- for an API refusal, "the
+ * coordinator answered HTTP STATUS: " and the escaped text of its "error".
+ * Used by every subcommand here.
  */
 static int s_request(const struct s_conn *c, const char *path, const char *body, long timeout_ms,
                      json_t **doc, char *err, size_t errlen)
@@ -590,7 +596,7 @@ static int s_request(const struct s_conn *c, const char *path, const char *body,
 		         c->token_file);
 		goto out;
 	}
-	if (status != 200) {
+	if (status < 200 || status > 299) {
 		const char *msg = json_string_value(json_object_get(j, "error"));
 
 		if (msg == NULL)
@@ -711,6 +717,14 @@ enum {
 	OPT_JSON,
 	OPT_NO_COLOR,
 	OPT_HELP,
+	OPT_RIR,
+	OPT_PRIMARY,
+	OPT_TTL,
+	OPT_ENDPOINT,
+	OPT_CLOUD_INIT,
+	OPT_TEMPLATE,
+	OPT_PACKAGE_URL,
+	OPT_PACKAGE_SHA256,
 };
 
 static bool s_has(const struct cli_check_opts *o, enum vt_method m)
@@ -1135,40 +1149,103 @@ out:
 	return rc;
 }
 
-/* ---- vantage agents ---- */
+/* ---- options and calls shared by agents and enroll ---- */
 
-int cli_get_agents(const char *coordinator, const char *token_file, const char *cacert,
-                   json_t **doc, char *err, size_t errlen)
+/* The connection options and --json, as `agents` and `enroll` take them. */
+struct s_client_opts {
+	const char *coordinator, *token_file, *cacert; /* NULL: defaults */
+	bool json;
+};
+
+/* Take getopt's c (with arg) if it is one of s_client_opts.  True if taken. */
+static bool s_client_opt(struct s_client_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_COORD:
+		o->coordinator = arg;
+		return true;
+	case OPT_TOKEN_FILE:
+		o->token_file = arg;
+		return true;
+	case OPT_CACERT:
+		o->cacert = arg;
+		return true;
+	case OPT_JSON:
+		o->json = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* s_conn_ready then s_request (GET without body, else POST), the token wiped
+ * afterwards.  The caller has run curl_global_init.  0 or -1 as s_request. */
+static int s_call(const struct s_client_opts *o, const char *path, const char *body,
+                  long timeout_ms, json_t **doc, char *err, size_t errlen)
 {
 	struct s_conn conn;
 	int rc = -1;
 
 	*doc = NULL;
 	memset(&conn, 0, sizeof(conn));
-	conn.coordinator = coordinator;
-	conn.token_file = token_file;
-	conn.cacert = cacert;
+	conn.coordinator = o->coordinator;
+	conn.token_file = o->token_file;
+	conn.cacert = o->cacert;
 	if (s_conn_ready(&conn, err, errlen) != 0)
 		goto out;
-	rc = s_request(&conn, "/v1/agents", NULL, CLI_AGENTS_TIMEOUT_MS, doc, err, errlen);
+	rc = s_request(&conn, path, body, timeout_ms, doc, err, errlen);
 out:
 	explicit_bzero(conn.token, sizeof(conn.token));
 	return rc;
 }
 
+static void s_dump_json(const json_t *doc)
+{
+	json_dumpf(doc, stdout, JSON_INDENT(2));
+	fputc('\n', stdout);
+}
+
+/* ---- vantage agents ---- */
+
+int cli_get_agents(const char *coordinator, const char *token_file, const char *cacert,
+                   json_t **doc, char *err, size_t errlen)
+{
+	struct s_client_opts o = {coordinator, token_file, cacert, false};
+
+	return s_call(&o, "/v1/agents", NULL, CLI_AGENTS_TIMEOUT_MS, doc, err, errlen);
+}
+
 static void s_agents_usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: vantage agents [--json] [--coordinator URL] [--token-file F] [--cacert F]\n"
+	        "usage: vantage agents [options]\n"
+	        "       vantage agents approve NAME [options]\n"
+	        "       vantage agents revoke NAME [options]\n"
 	        "\n"
-	        "List the coordinator's configured agents and their state.\n");
+	        "Without a command: list the coordinator's agents (from its configuration or\n"
+	        "enrolled) and their state, then the open enrolment tickets (vantage enroll).\n"
+	        "approve NAME: allowlist the key that dialled in with NAME's ticket; the agent\n"
+	        "registers at its next dial.  Compare that key with the one the agent printed.\n"
+	        "revoke NAME: refuse NAME's key from now on (disconnecting it) and drop its\n"
+	        "ticket, if any.\n"
+	        "\n"
+	        "  --coordinator URL       coordinator API (default %s)\n"
+	        "  --token-file F          API token (default $%s, else %s)\n"
+	        "  --cacert F              CA bundle for an https:// coordinator\n"
+	        "  --json                  print the coordinator's JSON answer\n"
+	        "  --help                  this text\n"
+	        "\n"
+	        "Exit status: 0 ok, 2 usage or coordinator error (the coordinator's reason is\n"
+	        "shown, e.g. \"NAME has not dialled in yet\").\n",
+	        CLI_DEFAULT_COORDINATOR, CLI_TOKEN_ENV, CLI_DEFAULT_TOKEN_FILE);
 }
 
+/* o[key] escaped into buf; "-" when absent, not a string or empty. */
 static const char *s_str(const json_t *o, const char *key, char *buf, size_t len)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 
-	if (s == NULL)
+	if (s == NULL || s[0] == '\0')
 		return "-";
 	return log_escape(buf, len, s, strlen(s));
 }
@@ -1186,11 +1263,11 @@ static void s_print_agents(const json_t *doc, FILE *out)
 {
 	const json_t *arr = json_object_get(doc, "agents");
 	char name[LIMIT_AGENT_NAME_LEN * 4 + 1], region[LIMIT_REGION_LEN * 4 + 1];
-	char rir[LIMIT_REGION_LEN * 4 + 1], state[64], version[128], seen[32];
+	char rir[LIMIT_REGION_LEN * 4 + 1], state[64], version[128], seen[32], source[64];
 	size_t n = json_array_size(arr);
 
-	fprintf(out, "%-16s %-14s %-8s %-7s %-6s %-4s %-4s %-8s %s\n", "NAME", "REGION", "RIR",
-	        "PRIMARY", "STATE", "IPV4", "IPV6", "VERSION", "LAST-SEEN");
+	fprintf(out, "%-16s %-14s %-8s %-7s %-8s %-6s %-4s %-4s %-8s %s\n", "NAME", "REGION", "RIR",
+	        "PRIMARY", "SOURCE", "STATE", "IPV4", "IPV6", "VERSION", "LAST-SEEN");
 	for (size_t i = 0; i < n && i < LIMIT_AGENTS; i++) {
 		const json_t *a = json_array_get(arr, i);
 		const json_t *ls = json_object_get(a, "last_seen_ms");
@@ -1204,15 +1281,98 @@ static void s_print_agents(const json_t *doc, FILE *out)
 		} else {
 			snprintf(seen, sizeof(seen), "never");
 		}
-		fprintf(out, "%-16s %-14s %-8s %-7s %-6s %-4s %-4s %-8s %s\n",
+		fprintf(out, "%-16s %-14s %-8s %-7s %-8s %-6s %-4s %-4s %-8s %s\n",
 		        s_str(a, "name", name, sizeof(name)),
 		        s_str(a, "region", region, sizeof(region)),
 		        s_str(a, "rir", rir, sizeof(rir)), s_bool(a, "primary"),
+		        s_str(a, "source", source, sizeof(source)),
 		        s_str(a, "state", state, sizeof(state)), s_bool(a, "ipv4"),
 		        s_bool(a, "ipv6"), s_str(a, "version", version, sizeof(version)), seen);
 	}
 	if (n == 0)
-		fprintf(out, "(no agents configured)\n");
+		fprintf(out, "(no agents configured or enrolled)\n");
+}
+
+/* The "enrollments" of GET /v1/agents, when there are any, and how to go on
+ * with the claimed ones. */
+static void s_print_enrollments(const json_t *doc, FILE *out)
+{
+	const json_t *arr = json_object_get(doc, "enrollments");
+	char name[LIMIT_AGENT_NAME_LEN * 4 + 1], region[LIMIT_REGION_LEN * 4 + 1];
+	char rir[LIMIT_REGION_LEN * 4 + 1], state[64], key[KEY_Z85_LEN * 4 + 1];
+	char addr[LIMIT_ADDR_LEN * 4 + 16], expires[CLI_TIME_LEN * 4 + 1];
+	char claimed_name[LIMIT_AGENT_NAME_LEN + 1] = "";
+	size_t n = json_array_size(arr), claimed = 0;
+
+	if (n == 0)
+		return;
+	fprintf(out, "\nEnrolments:\n%-16s %-14s %-8s %-8s %-40s %-16s %s\n", "NAME", "REGION",
+	        "RIR", "STATE", "KEY", "FROM", "EXPIRES");
+	for (size_t i = 0; i < n && i < LIMIT_AGENTS; i++) {
+		const json_t *e = json_array_get(arr, i);
+		const char *st = json_string_value(json_object_get(e, "state"));
+		const char *nm = json_string_value(json_object_get(e, "name"));
+
+		if (st != NULL && strcmp(st, "claimed") == 0) {
+			claimed++;
+			if (nm != NULL && keys_valid_name(nm))
+				snprintf(claimed_name, sizeof(claimed_name), "%s", nm);
+		}
+		fprintf(out, "%-16s %-14s %-8s %-8s %-40s %-16s %s\n",
+		        s_str(e, "name", name, sizeof(name)),
+		        s_str(e, "region", region, sizeof(region)),
+		        s_str(e, "rir", rir, sizeof(rir)), s_str(e, "state", state, sizeof(state)),
+		        s_str(e, "key", key, sizeof(key)), s_str(e, "address", addr, sizeof(addr)),
+		        s_str(e, "expires", expires, sizeof(expires)));
+	}
+	/* the hint names the agent only when it is unambiguous */
+	if (claimed > 0)
+		fprintf(out,
+		        "approve with: vantage agents approve %s  (after checking that KEY is the "
+		        "public key the agent printed)\n",
+		        claimed == 1 && claimed_name[0] != '\0' ? claimed_name : "NAME");
+}
+
+/* `vantage agents approve|revoke NAME`: POST /v1/agents/NAME/VERB. */
+static int s_agents_action(const struct s_client_opts *o, const char *verb, const char *name)
+{
+	char path[CLI_URL_MAX], err[CLI_ERR_LEN];
+	json_t *doc = NULL;
+	int rc = EXIT_USAGE;
+
+	/* the name goes into the URL path: only agent-name characters */
+	if (!keys_valid_name(name)) {
+		fprintf(stderr,
+		        "vantage agents %s: invalid agent name (want [A-Za-z0-9._-], 1..%d "
+		        "characters, not starting with '.')\n",
+		        verb, LIMIT_AGENT_NAME_LEN);
+		return EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "/v1/agents/%s/%s", name, verb);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "vantage agents %s: cannot initialise libcurl\n", verb);
+		return EXIT_USAGE;
+	}
+	/* an empty JSON object: the name is in the path */
+	if (s_call(o, path, "{}", CLI_ENROLL_TIMEOUT_MS, &doc, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vantage agents %s: %s\n", verb, err);
+		goto out;
+	}
+	if (o->json)
+		s_dump_json(doc);
+	else if (strcmp(verb, "approve") == 0)
+		printf("approved %s: it registers at its next dial (within a few seconds)\n", name);
+	else if (json_is_true(json_object_get(doc, "was_up")))
+		printf("revoked %s (it was connected: told to disconnect; its key is refused from "
+		       "now on)\n",
+		       name);
+	else
+		printf("revoked %s (its key is refused from now on)\n", name);
+	rc = 0;
+out:
+	json_decref(doc);
+	curl_global_cleanup();
+	return rc;
 }
 
 int cli_agents_main(int argc, char **argv)
@@ -1225,41 +1385,40 @@ int cli_agents_main(int argc, char **argv)
 	        {"help", no_argument, NULL, OPT_HELP},
 	        {NULL, 0, NULL, 0},
 	};
-	const char *coordinator = NULL, *token_file = NULL, *cacert = NULL;
+	struct s_client_opts o = {NULL, NULL, NULL, false};
 	char err[CLI_ERR_LEN];
 	json_t *doc = NULL;
-	bool json = false;
-	int c, rc = EXIT_USAGE;
+	int c, nargs, rc = EXIT_USAGE;
 
 	opterr = 0;
 	optind = 0;
+	/* GNU getopt permutes: options may come before or after "approve NAME" */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_COORD:
-			coordinator = optarg;
-			break;
-		case OPT_TOKEN_FILE:
-			token_file = optarg;
-			break;
-		case OPT_CACERT:
-			cacert = optarg;
-			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		case 'h':
-		case OPT_HELP:
+		if (s_client_opt(&o, c, optarg))
+			continue;
+		if (c == 'h' || c == OPT_HELP) {
 			s_agents_usage(stdout);
 			return 0;
-		default:
-			fprintf(stderr, "vantage agents: unknown or incomplete option \"%s\"\n",
-			        optind > 0 && optind <= argc ? argv[optind - 1] : "?");
+		}
+		fprintf(stderr, "vantage agents: unknown or incomplete option \"%s\"\n",
+		        optind > 0 && optind <= argc ? argv[optind - 1] : "?");
+		s_agents_usage(stderr);
+		return EXIT_USAGE;
+	}
+	nargs = argc - optind;
+	if (nargs >= 1 &&
+	    (strcmp(argv[optind], "approve") == 0 || strcmp(argv[optind], "revoke") == 0)) {
+		if (nargs != 2) {
+			fprintf(stderr, "vantage agents %s: give exactly one agent NAME\n",
+			        argv[optind]);
 			s_agents_usage(stderr);
 			return EXIT_USAGE;
 		}
+		return s_agents_action(&o, argv[optind], argv[optind + 1]);
 	}
-	if (optind < argc) {
-		fprintf(stderr, "vantage agents: unexpected argument \"%s\"\n", argv[optind]);
+	if (nargs > 0) {
+		fprintf(stderr, "vantage agents: unexpected argument \"%s\" (approve or revoke?)\n",
+		        argv[optind]);
 		s_agents_usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -1267,19 +1426,935 @@ int cli_agents_main(int argc, char **argv)
 		fprintf(stderr, "vantage agents: cannot initialise libcurl\n");
 		return EXIT_USAGE;
 	}
-	if (cli_get_agents(coordinator, token_file, cacert, &doc, err, sizeof(err)) != 0) {
+	if (s_call(&o, "/v1/agents", NULL, CLI_AGENTS_TIMEOUT_MS, &doc, err, sizeof(err)) != 0) {
 		fprintf(stderr, "vantage agents: %s\n", err);
 		goto out;
 	}
-	if (json) {
-		json_dumpf(doc, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
+	if (o.json) {
+		s_dump_json(doc);
 	} else {
 		s_print_agents(doc, stdout);
+		s_print_enrollments(doc, stdout);
 	}
 	rc = 0;
 out:
 	json_decref(doc);
 	curl_global_cleanup();
+	return rc;
+}
+
+/* ---- vantage enroll: the pure parts ---- */
+
+static const char s_z85_alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz"
+                                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+
+static bool s_is_z85_key(const char *s)
+{
+	if (strnlen(s, KEY_Z85_LEN + 1) != KEY_Z85_LEN)
+		return false;
+	for (size_t i = 0; i < KEY_Z85_LEN; i++)
+		if (strchr(s_z85_alphabet, s[i]) == NULL)
+			return false;
+	return true;
+}
+
+/* An enrolment token: [0-9A-Za-z]{1,LIMIT_ENROLL_TOKEN_LEN}. */
+static bool s_is_enroll_token(const char *s)
+{
+	size_t n = strnlen(s, LIMIT_ENROLL_TOKEN_LEN + 1);
+
+	if (n == 0 || n > LIMIT_ENROLL_TOKEN_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+			return false;
+	}
+	return true;
+}
+
+/* Printable ASCII, no space, quote or backslash: safe between quotes of any
+ * kind and on one line. */
+static bool s_is_plain(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] <= 0x20 || s[i] >= 0x7f || s[i] == '\'' || s[i] == '"' || s[i] == '\\')
+			return false;
+	return true;
+}
+
+int cli_parse_duration(const char *s, uint32_t *secs, char *err, size_t errlen)
+{
+	unsigned long v, unit;
+	char *end = NULL;
+
+	/* strtoul alone would take " 5", "+5" and "-5" */
+	if (s[0] < '0' || s[0] > '9')
+		goto bad;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s)
+		goto bad;
+	switch (*end) {
+	case '\0':
+	case 's':
+		unit = 1;
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
+	default:
+		goto bad;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		goto bad;
+	if (v == 0 || v > (unsigned long)ENROLL_MAX_TTL_S / unit) {
+		snprintf(err, errlen, "duration \"%s\": must be 1s .. %ds (7d)", s,
+		         ENROLL_MAX_TTL_S);
+		return -1;
+	}
+	*secs = (uint32_t)(v * unit);
+	return 0;
+bad:
+	snprintf(err, errlen, "duration \"%s\": expected N, Ns, Nm, Nh or Nd (e.g. 24h)", s);
+	return -1;
+}
+
+/* Split "tcp://HOST:PORT" into host (brackets kept for IPv6) and port.
+ * HOST: [A-Za-z0-9._-]+ or an IPv4 address, or [IPv6].  0 or -1. */
+static int s_endpoint_split(const char *e, char *host, size_t hostlen, unsigned long *port)
+{
+	static const char scheme[] = "tcp://";
+	const char *h, *colon, *p;
+	char inner[CLI_ENDPOINT_LEN];
+	unsigned char a[sizeof(struct in6_addr)];
+	size_t hl;
+	char *end = NULL;
+
+	if (strnlen(e, CLI_ENDPOINT_LEN) >= CLI_ENDPOINT_LEN ||
+	    strncmp(e, scheme, strlen(scheme)) != 0)
+		return -1;
+	h = e + strlen(scheme);
+	if (h[0] == '[') {
+		const char *close = strchr(h, ']');
+		if (close == NULL || close[1] != ':' || close - h < 3)
+			return -1;
+		memcpy(inner, h + 1, (size_t)(close - h - 1));
+		inner[close - h - 1] = '\0';
+		if (inet_pton(AF_INET6, inner, a) != 1)
+			return -1;
+		colon = close + 1;
+	} else {
+		colon = strrchr(h, ':');
+		if (colon == NULL || colon == h)
+			return -1;
+		for (const char *c = h; c < colon; c++)
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			      (*c >= '0' && *c <= '9') || *c == '.' || *c == '-' || *c == '_'))
+				return -1;
+	}
+	hl = (size_t)(colon - h);
+	if (hl >= hostlen)
+		return -1;
+	p = colon + 1;
+	if (p[0] < '0' || p[0] > '9')
+		return -1;
+	errno = 0;
+	*port = strtoul(p, &end, 10);
+	if (errno != 0 || *end != '\0' || *port == 0 || *port > 65535)
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	return 0;
+}
+
+/* Could an agent dial host (from s_endpoint_split)?  Not a wildcard, not a
+ * dot-less name (ZeroMQ binds interface names such as eth0). */
+static bool s_host_concrete(const char *host)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+	char inner[CLI_ENDPOINT_LEN];
+	size_t n = strlen(host);
+
+	if (host[0] == '[' && n >= 3 && n - 2 < sizeof(inner)) {
+		memcpy(inner, host + 1, n - 2);
+		inner[n - 2] = '\0';
+		return inet_pton(AF_INET6, inner, a) == 1 &&
+		       !IN6_IS_ADDR_UNSPECIFIED((const struct in6_addr *)(const void *)a);
+	}
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] != 0 || a[1] != 0 || a[2] != 0 || a[3] != 0;
+	return strchr(host, '.') != NULL;
+}
+
+int cli_endpoint_check(const char *what, const char *e, char *err, size_t errlen)
+{
+	char host[CLI_ENDPOINT_LEN], esc[CLI_ESC_LEN];
+	unsigned long port;
+
+	if (s_endpoint_split(e, host, sizeof(host), &port) != 0) {
+		snprintf(err, errlen,
+		         "%s \"%s\": expected tcp://HOST:PORT (a DNS name, an IPv4 address or "
+		         "[IPv6], port 1..65535)",
+		         what, log_escape(esc, sizeof(esc), e, strlen(e)));
+		return -1;
+	}
+	return 0;
+}
+
+int cli_enroll_endpoint(const char *given, const char *public_endpoint, const char *agent_endpoint,
+                        char *out, size_t outlen, char *err, size_t errlen)
+{
+	char host[CLI_ENDPOINT_LEN], esc[CLI_ESC_LEN];
+	const char *pick = NULL;
+	unsigned long port = CLI_AGENT_PORT;
+
+	if (given != NULL) {
+		if (cli_endpoint_check("--endpoint", given, err, errlen) != 0)
+			return -1;
+		pick = given;
+	} else if (public_endpoint != NULL && public_endpoint[0] != '\0') {
+		if (cli_endpoint_check("the coordinator's public_endpoint", public_endpoint, err,
+		                       errlen) != 0)
+			return -1;
+		pick = public_endpoint;
+	} else if (agent_endpoint != NULL &&
+	           s_endpoint_split(agent_endpoint, host, sizeof(host), &port) == 0 &&
+	           s_host_concrete(host)) {
+		pick = agent_endpoint;
+	}
+	if (pick == NULL) {
+		const char *ae = agent_endpoint != NULL ? agent_endpoint : "(none)";
+		snprintf(err, errlen,
+		         "the coordinator has no public_endpoint: say --endpoint tcp://HOST:%lu, "
+		         "or set public_endpoint in its configuration (it binds %s, which is no "
+		         "address an agent can dial)",
+		         port, log_escape(esc, sizeof(esc), ae, strlen(ae)));
+		return -1;
+	}
+	if ((size_t)snprintf(out, outlen, "%s", pick) >= outlen) {
+		snprintf(err, errlen, "endpoint longer than %zu characters", outlen - 1);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_shell_quote(const char *what, const char *v, char *out, size_t outlen, char *err,
+                    size_t errlen)
+{
+	size_t o = strnlen(out, outlen), n = strlen(v);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (c == '\'') {
+			snprintf(err, errlen,
+			         "%s contains a single quote: refusing to put it into a shell "
+			         "command",
+			         what);
+			return -1;
+		}
+		if (c < 0x20 || c >= 0x7f) {
+			snprintf(err, errlen,
+			         "%s contains a control or non-ASCII character (0x%02x): refusing "
+			         "to "
+			         "put it into a shell command",
+			         what, c);
+			return -1;
+		}
+	}
+	if (o >= outlen || n + 3 > outlen - o) {
+		snprintf(err, errlen, "%s: the command would be longer than %zu characters", what,
+		         outlen - 1);
+		return -1;
+	}
+	out[o++] = '\'';
+	memcpy(out + o, v, n);
+	o += n;
+	out[o++] = '\'';
+	out[o] = '\0';
+	return 0;
+}
+
+/* Append text (trusted, ours) to out.  0 or -1 when it does not fit. */
+static int s_append(char *out, size_t outlen, const char *text, char *err, size_t errlen)
+{
+	size_t o = strnlen(out, outlen), n = strlen(text);
+
+	if (o >= outlen || n + 1 > outlen - o) {
+		snprintf(err, errlen, "the command would be longer than %zu characters",
+		         outlen - 1);
+		return -1;
+	}
+	memcpy(out + o, text, n + 1);
+	return 0;
+}
+
+int cli_enroll_command(const char *endpoint, const char *key, const char *name, const char *token,
+                       char *out, size_t outlen, char *err, size_t errlen)
+{
+	if (outlen == 0) {
+		snprintf(err, errlen, "no room for the command");
+		return -1;
+	}
+	out[0] = '\0';
+	if (s_append(out, outlen, "vantage-agent enroll --coordinator ", err, errlen) != 0 ||
+	    cli_shell_quote("the endpoint", endpoint, out, outlen, err, errlen) != 0 ||
+	    s_append(out, outlen, " --coordinator-key ", err, errlen) != 0 ||
+	    cli_shell_quote("the coordinator's key", key, out, outlen, err, errlen) != 0 ||
+	    s_append(out, outlen, " --name ", err, errlen) != 0 ||
+	    cli_shell_quote("the agent name", name, out, outlen, err, errlen) != 0 ||
+	    s_append(out, outlen, " --token ", err, errlen) != 0 ||
+	    cli_shell_quote("the token", token, out, outlen, err, errlen) != 0 ||
+	    s_append(out, outlen, " && systemctl enable --now vantage-agent", err, errlen) != 0) {
+		out[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/* Copy the string doc[key] into dst: absent or null gives "" when optional,
+ * else an error; longer than dstlen - 1 or not printable ASCII is one. */
+static int s_answer_str(const json_t *doc, const char *key, bool optional, char *dst, size_t dstlen,
+                        char *err, size_t errlen)
+{
+	const json_t *v = json_object_get(doc, key);
+	const char *s = json_string_value(v);
+	size_t n;
+
+	dst[0] = '\0';
+	if (s == NULL) {
+		if (optional && (v == NULL || json_is_null(v)))
+			return 0;
+		snprintf(err, errlen, "the coordinator's answer lacks \"%s\"", key);
+		return -1;
+	}
+	n = strlen(s);
+	if (n >= dstlen) {
+		snprintf(err, errlen, "the coordinator's answer: \"%s\" is longer than %zu", key,
+		         dstlen - 1);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < 0x20 || s[i] >= 0x7f) {
+			snprintf(err, errlen,
+			         "the coordinator's answer: \"%s\" has a control or non-ASCII "
+			         "character",
+			         key);
+			return -1;
+		}
+	}
+	memcpy(dst, s, n + 1);
+	return 0;
+}
+
+int cli_enroll_ticket(const json_t *doc, const struct cli_enroll_opts *o,
+                      struct cli_enroll_ticket *t, char *err, size_t errlen)
+{
+	const char *pub = json_string_value(json_object_get(doc, "public_endpoint"));
+	const char *bind = json_string_value(json_object_get(doc, "agent_endpoint"));
+
+	memset(t, 0, sizeof(*t));
+	if (s_answer_str(doc, "name", false, t->name, sizeof(t->name), err, errlen) != 0 ||
+	    s_answer_str(doc, "region", true, t->region, sizeof(t->region), err, errlen) != 0 ||
+	    s_answer_str(doc, "rir", true, t->rir, sizeof(t->rir), err, errlen) != 0 ||
+	    s_answer_str(doc, "expires", false, t->expires, sizeof(t->expires), err, errlen) != 0 ||
+	    s_answer_str(doc, "token", false, t->token, sizeof(t->token), err, errlen) != 0 ||
+	    s_answer_str(doc, "coordinator_public_key", false, t->coordinator_key,
+	                 sizeof(t->coordinator_key), err, errlen) != 0)
+		goto fail;
+	if (strcmp(t->name, o->name) != 0) {
+		snprintf(err, errlen, "the coordinator's answer is for another agent (\"%s\")",
+		         t->name);
+		goto fail;
+	}
+	if (!s_is_enroll_token(t->token)) {
+		snprintf(err, errlen,
+		         "the coordinator's answer: the token is not 1..%d letters and digits",
+		         LIMIT_ENROLL_TOKEN_LEN);
+		goto fail;
+	}
+	if (!s_is_z85_key(t->coordinator_key)) {
+		snprintf(
+		        err, errlen,
+		        "the coordinator's answer: coordinator_public_key is not %d Z85 characters",
+		        KEY_Z85_LEN);
+		goto fail;
+	}
+	t->primary = json_is_true(json_object_get(doc, "primary"));
+	if (cli_enroll_endpoint(o->endpoint, pub, bind, t->endpoint, sizeof(t->endpoint), err,
+	                        errlen) != 0 ||
+	    cli_enroll_command(t->endpoint, t->coordinator_key, t->name, t->token, t->command,
+	                       sizeof(t->command), err, errlen) != 0)
+		goto fail;
+	return 0;
+fail:
+	explicit_bzero(t->token, sizeof(t->token));
+	explicit_bzero(t->command, sizeof(t->command));
+	return -1;
+}
+
+static const char *const s_placeholders[CLI_PH_COUNT] = {
+        [CLI_PH_COORDINATOR] = "@COORDINATOR@",
+        [CLI_PH_COORDINATOR_PUBKEY] = "@COORDINATOR_PUBKEY@",
+        [CLI_PH_AGENT_NAME] = "@AGENT_NAME@",
+        [CLI_PH_ENROLL_TOKEN] = "@ENROLL_TOKEN@",
+        [CLI_PH_PACKAGE_URL] = "@PACKAGE_URL@",
+        [CLI_PH_PACKAGE_SHA256] = "@PACKAGE_SHA256@",
+};
+
+const char *cli_placeholder_name(enum cli_placeholder p)
+{
+	return (unsigned)p < CLI_PH_COUNT ? s_placeholders[p] : "@?@";
+}
+
+const char *cli_template_path(const char *given, char *buf, size_t buflen)
+{
+	if (given != NULL)
+		return given;
+	if ((size_t)snprintf(buf, buflen, "%s/%s", VANTAGE_DATADIR, CLI_TEMPLATE_NAME) < buflen &&
+	    access(buf, R_OK) == 0)
+		return buf;
+	return CLI_TEMPLATE_SOURCE;
+}
+
+int cli_template_read(const char *path, char **text, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	struct stat st;
+	char *buf = NULL;
+	size_t n;
+	int rc = -1;
+
+	*text = NULL;
+	*len = 0;
+	if (f == NULL) {
+		snprintf(err, errlen,
+		         "cannot read the cloud-init template %s: %s (give --template FILE)", path,
+		         strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "cloud-init template %s is not a regular file", path);
+		goto out;
+	}
+	buf = malloc(CLI_TEMPLATE_MAX + 2);
+	if (buf == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	/* one byte more than allowed tells "too large" from "exactly the limit" */
+	n = fread(buf, 1, CLI_TEMPLATE_MAX + 1, f);
+	if (ferror(f)) {
+		snprintf(err, errlen, "reading %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (n > CLI_TEMPLATE_MAX) {
+		snprintf(err, errlen, "cloud-init template %s is larger than %u bytes", path,
+		         (unsigned)CLI_TEMPLATE_MAX);
+		goto out;
+	}
+	if (memchr(buf, '\0', n) != NULL) {
+		snprintf(err, errlen, "cloud-init template %s holds a NUL byte: not a text file",
+		         path);
+		goto out;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	fclose(f);
+	return rc;
+}
+
+/* The placeholder starting at s (n bytes left), or -1. */
+static int s_placeholder_at(const char *s, size_t n)
+{
+	for (int p = 0; p < CLI_PH_COUNT; p++) {
+		size_t pl = strlen(s_placeholders[p]);
+		if (pl <= n && memcmp(s, s_placeholders[p], pl) == 0)
+			return p;
+	}
+	return -1;
+}
+
+char *cli_template_fill(const char *tmpl, size_t len, const char *const values[CLI_PH_COUNT],
+                        unsigned *left, char *err, size_t errlen)
+{
+	size_t found[CLI_PH_COUNT] = {0}, total = 0;
+	char *out = NULL;
+
+	*left = 0;
+	if (len > CLI_TEMPLATE_MAX) {
+		snprintf(err, errlen, "template larger than %u bytes", (unsigned)CLI_TEMPLATE_MAX);
+		return NULL;
+	}
+	for (int p = 0; p < CLI_PH_COUNT; p++) {
+		const char *v = values[p];
+		size_t n;
+
+		if (v == NULL) {
+			if (p < CLI_PH_PACKAGE_URL) {
+				snprintf(err, errlen, "no value for %s", s_placeholders[p]);
+				return NULL;
+			}
+			continue;
+		}
+		n = strnlen(v, CLI_FILL_VALUE_MAX + 1);
+		if (n > CLI_FILL_VALUE_MAX) {
+			snprintf(err, errlen, "the value for %s is longer than %d characters",
+			         s_placeholders[p], CLI_FILL_VALUE_MAX);
+			return NULL;
+		}
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)v[i];
+			if (c == '\'' || c < 0x20 || c >= 0x7f) {
+				snprintf(
+				        err, errlen,
+				        "the value for %s holds a quote, control or non-ASCII "
+				        "character (0x%02x): refusing to put it into the user data",
+				        s_placeholders[p], c);
+				return NULL;
+			}
+		}
+	}
+	/* pass 0 counts and sizes, pass 1 writes into exactly that much */
+	for (int pass = 0; pass < 2; pass++) {
+		size_t o = 0;
+
+		for (size_t i = 0; i < len;) {
+			int p = tmpl[i] == '@' ? s_placeholder_at(tmpl + i, len - i) : -1;
+			const char *ins;
+			size_t pl, il;
+
+			if (p < 0) {
+				if (pass == 1)
+					out[o] = tmpl[i];
+				o++;
+				i++;
+				continue;
+			}
+			pl = strlen(s_placeholders[p]);
+			ins = values[p] != NULL ? values[p] : s_placeholders[p];
+			il = strlen(ins);
+			if (pass == 0)
+				found[p]++;
+			else
+				memcpy(out + o, ins, il);
+			o += il;
+			i += pl;
+		}
+		if (pass == 1) {
+			out[o] = '\0';
+			break;
+		}
+		for (int p = 0; p < CLI_PH_PACKAGE_URL; p++) {
+			if (found[p] == 0) {
+				snprintf(err, errlen,
+				         "the template lacks %s (an older agent.yaml? use the one "
+				         "from this version)",
+				         s_placeholders[p]);
+				return NULL;
+			}
+		}
+		if (o > CLI_TEMPLATE_MAX) {
+			snprintf(err, errlen, "the filled user data would exceed %u bytes",
+			         (unsigned)CLI_TEMPLATE_MAX);
+			return NULL;
+		}
+		total = o;
+		out = malloc(total + 1);
+		if (out == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+	}
+	for (int p = CLI_PH_PACKAGE_URL; p < CLI_PH_COUNT; p++)
+		if (values[p] == NULL && found[p] > 0)
+			*left |= 1u << p;
+	return out;
+}
+
+/* ---- vantage enroll ---- */
+
+static void s_enroll_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: vantage enroll NAME [options]\n"
+	        "\n"
+	        "Open an enrolment ticket on the coordinator for a new agent NAME and print the\n"
+	        "one command that enrols it (or, with --cloud-init, the VM's user data).  The\n"
+	        "agent makes its own key, dials in with the one-time token and waits; approve\n"
+	        "it with `vantage agents approve NAME` once `vantage agents` shows it claimed.\n"
+	        "\n"
+	        "  --region R              the agent's region (not needed when NAME is in the\n"
+	        "                          coordinator's agents list)\n"
+	        "  --rir X                 its RIR: ARIN, RIPE, APNIC, LACNIC or AFRINIC\n"
+	        "  --primary               it plays Let's Encrypt's primary datacenter\n"
+	        "  --ttl DURATION          how long the ticket is good: N[s|m|h|d], default 24h,\n"
+	        "                          at most 7d\n"
+	        "  --endpoint tcp://H:P    what the agent dials (default: the coordinator's\n"
+	        "                          public_endpoint, else its agent_endpoint if that is\n"
+	        "                          a concrete address)\n"
+	        "  --cloud-init            print cloud-init user data instead of the command\n"
+	        "  --template FILE         the user-data template; default\n"
+	        "                          %s/%s,\n"
+	        "                          else ./%s\n"
+	        "  --package-url URL       fill in where the VM downloads vantage_*.deb\n"
+	        "  --package-sha256 HEX    and its SHA-256 (else both are left to fill in)\n"
+	        "  --json                  print a JSON object (token, command, ...)\n"
+	        "  --coordinator URL       coordinator API (default %s)\n"
+	        "  --token-file F          API token (default $%s, else %s)\n"
+	        "  --cacert F              CA bundle for an https:// coordinator\n"
+	        "  --help                  this text\n"
+	        "\n"
+	        "The output holds the one-time token: whoever has it can enrol an agent as NAME\n"
+	        "until the ticket expires or is used (the key still needs your approval).\n"
+	        "\n"
+	        "Exit status: 0 ok, 2 usage, template or coordinator error.\n",
+	        VANTAGE_DATADIR, CLI_TEMPLATE_NAME, CLI_TEMPLATE_SOURCE, CLI_DEFAULT_COORDINATOR,
+	        CLI_TOKEN_ENV, CLI_DEFAULT_TOKEN_FILE);
+}
+
+/* --region / --rir: 1..LIMIT_REGION_LEN printable characters. */
+static int s_check_label(const char *opt, const char *v, char *err, size_t errlen)
+{
+	size_t n = strnlen(v, LIMIT_REGION_LEN + 1);
+
+	if (n == 0 || n > LIMIT_REGION_LEN) {
+		snprintf(err, errlen, "%s: length must be 1..%d", opt, LIMIT_REGION_LEN);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < 0x20 || v[i] >= 0x7f || v[i] == '"' || v[i] == '\\') {
+			snprintf(err, errlen, "%s: printable ASCII only, no quotes", opt);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int cli_enroll_parse(int argc, char **argv, struct cli_enroll_opts *o, char *err, size_t errlen)
+{
+	static const struct option opts[] = {
+	        {"region", required_argument, NULL, OPT_REGION},
+	        {"rir", required_argument, NULL, OPT_RIR},
+	        {"primary", no_argument, NULL, OPT_PRIMARY},
+	        {"ttl", required_argument, NULL, OPT_TTL},
+	        {"endpoint", required_argument, NULL, OPT_ENDPOINT},
+	        {"cloud-init", no_argument, NULL, OPT_CLOUD_INIT},
+	        {"template", required_argument, NULL, OPT_TEMPLATE},
+	        {"package-url", required_argument, NULL, OPT_PACKAGE_URL},
+	        {"package-sha256", required_argument, NULL, OPT_PACKAGE_SHA256},
+	        {"coordinator", required_argument, NULL, OPT_COORD},
+	        {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+	        {"cacert", required_argument, NULL, OPT_CACERT},
+	        {"json", no_argument, NULL, OPT_JSON},
+	        {"help", no_argument, NULL, OPT_HELP},
+	        {NULL, 0, NULL, 0},
+	};
+	struct s_client_opts co = {NULL, NULL, NULL, false};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->ttl_s = ENROLL_DEFAULT_TTL_S;
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (s_client_opt(&co, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_REGION:
+			if (s_check_label("--region", optarg, err, errlen) != 0)
+				return -1;
+			o->region = optarg;
+			break;
+		case OPT_RIR:
+			if (s_check_label("--rir", optarg, err, errlen) != 0)
+				return -1;
+			o->rir = optarg;
+			break;
+		case OPT_PRIMARY:
+			o->primary = true;
+			break;
+		case OPT_TTL:
+			if (cli_parse_duration(optarg, &o->ttl_s, err, errlen) != 0)
+				return -1;
+			break;
+		case OPT_ENDPOINT:
+			if (cli_endpoint_check("--endpoint", optarg, err, errlen) != 0)
+				return -1;
+			o->endpoint = optarg;
+			break;
+		case OPT_CLOUD_INIT:
+			o->cloud_init = true;
+			break;
+		case OPT_TEMPLATE:
+			o->template_path = optarg;
+			break;
+		case OPT_PACKAGE_URL:
+			if ((strncmp(optarg, "https://", 8) != 0 &&
+			     strncmp(optarg, "http://", 7) != 0) ||
+			    !s_is_plain(optarg, CLI_FILL_VALUE_MAX)) {
+				snprintf(err, errlen,
+				         "--package-url: expected an http(s):// URL of at most %d "
+				         "characters, without spaces or quotes",
+				         CLI_FILL_VALUE_MAX);
+				return -1;
+			}
+			o->package_url = optarg;
+			break;
+		case OPT_PACKAGE_SHA256:
+			if (strlen(optarg) != CLI_SHA256_HEX ||
+			    strspn(optarg, "0123456789abcdefABCDEF") != CLI_SHA256_HEX) {
+				snprintf(
+				        err, errlen,
+				        "--package-sha256: expected the %d hex digits of sha256sum",
+				        CLI_SHA256_HEX);
+				return -1;
+			}
+			for (size_t i = 0; i < CLI_SHA256_HEX; i++)
+				o->package_sha256[i] =
+				        (char)(optarg[i] >= 'A' && optarg[i] <= 'F' ? optarg[i] + 32
+				                                                    : optarg[i]);
+			o->package_sha256[CLI_SHA256_HEX] = '\0';
+			break;
+		case 'h':
+		case OPT_HELP:
+			return 1;
+		default:
+			snprintf(err, errlen, "unknown or incomplete option \"%s\"",
+			         optind > 0 && optind <= argc ? argv[optind - 1] : "?");
+			return -1;
+		}
+	}
+	o->coordinator = co.coordinator;
+	o->token_file = co.token_file;
+	o->cacert = co.cacert;
+	o->json = co.json;
+	if (argc - optind != 1) {
+		snprintf(err, errlen, "give exactly one agent NAME (%d given)", argc - optind);
+		return -1;
+	}
+	o->name = argv[optind];
+	if (!keys_valid_name(o->name)) {
+		snprintf(err, errlen,
+		         "invalid agent name (want [A-Za-z0-9._-], 1..%d characters, not starting "
+		         "with '.')",
+		         LIMIT_AGENT_NAME_LEN);
+		return -1;
+	}
+	if (!o->cloud_init &&
+	    (o->template_path != NULL || o->package_url != NULL || o->package_sha256[0] != '\0')) {
+		snprintf(err, errlen,
+		         "--template, --package-url and --package-sha256 go with --cloud-init");
+		return -1;
+	}
+	return 0;
+}
+
+json_t *cli_enroll_body(const struct cli_enroll_opts *o)
+{
+	json_t *body = json_object();
+	int bad = body == NULL;
+
+	bad = bad || json_object_set_new(body, "name", json_string(o->name)) != 0;
+	if (o->region != NULL)
+		bad = bad || json_object_set_new(body, "region", json_string(o->region)) != 0;
+	if (o->rir != NULL)
+		bad = bad || json_object_set_new(body, "rir", json_string(o->rir)) != 0;
+	/* only when asked: for an agent in the main list, the coordinator
+	 * refuses a primary flag that differs from the configuration's */
+	if (o->primary)
+		bad = bad || json_object_set_new(body, "primary", json_true()) != 0;
+	bad = bad || json_object_set_new(body, "ttl_s", json_integer((json_int_t)o->ttl_s)) != 0;
+	if (bad) {
+		json_decref(body);
+		return NULL;
+	}
+	return body;
+}
+
+/* The template's placeholders that must be there, before a ticket is made:
+ * a template that cannot carry the token should not cost one. */
+static int s_template_precheck(const char *path, const char *tmpl, size_t len, char *err,
+                               size_t errlen)
+{
+	for (int p = 0; p < CLI_PH_PACKAGE_URL; p++) {
+		if (memmem(tmpl, len, s_placeholders[p], strlen(s_placeholders[p])) == NULL) {
+			snprintf(err, errlen,
+			         "the template %.512s lacks %s (an older agent.yaml? use the one "
+			         "from "
+			         "this version)",
+			         path, s_placeholders[p]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The --json object; NULL on ENOMEM. */
+static json_t *s_enroll_json(const struct cli_enroll_ticket *t, const char *user_data)
+{
+	json_t *j =
+	        json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:s}", "name", t->name,
+	                  "region", t->region, "rir", t->rir, "primary", (int)t->primary, "expires",
+	                  t->expires, "token", t->token, "command", t->command,
+	                  "coordinator_public_key", t->coordinator_key, "endpoint", t->endpoint);
+
+	if (j != NULL && user_data != NULL &&
+	    json_object_set_new(j, "cloud_init", json_string(user_data)) != 0) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* Say on stderr which package placeholders are still in the user data. */
+static void s_note_left(unsigned left)
+{
+	if (left == 0)
+		return;
+	fprintf(stderr, "vantage enroll: note: fill in ");
+	for (int p = CLI_PH_PACKAGE_URL, first = 1; p < CLI_PH_COUNT; p++) {
+		if (left & (1u << p)) {
+			fprintf(stderr, "%s%s", first ? "" : " and ", s_placeholders[p]);
+			first = 0;
+		}
+	}
+	fprintf(stderr, " in the user data before using it (or give --package-url URL "
+	                "--package-sha256 HEX)\n");
+}
+
+int cli_enroll_main(int argc, char **argv)
+{
+	struct cli_enroll_opts o;
+	struct cli_enroll_ticket t;
+	struct s_client_opts co;
+	char err[CLI_ERR_LEN], pathbuf[PATH_MAX];
+	char name[LIMIT_AGENT_NAME_LEN * 4 + 1], region[LIMIT_REGION_LEN * 4 + 1];
+	char rir[LIMIT_REGION_LEN * 4 + 1], expires[CLI_TIME_LEN * 4 + 1];
+	const char *values[CLI_PH_COUNT];
+	char *tmpl = NULL, *text = NULL, *user_data = NULL;
+	json_t *body = NULL, *doc = NULL, *out = NULL;
+	size_t tlen = 0;
+	unsigned left = 0;
+	bool curl = false;
+	int r, rc = EXIT_USAGE;
+
+	memset(&t, 0, sizeof(t));
+	r = cli_enroll_parse(argc, argv, &o, err, sizeof(err));
+	if (r == 1) {
+		s_enroll_usage(stdout);
+		return 0;
+	}
+	if (r != 0) {
+		fprintf(stderr, "vantage enroll: %s\n", err);
+		fprintf(stderr, "Try 'vantage enroll --help'.\n");
+		return EXIT_USAGE;
+	}
+	co = (struct s_client_opts){o.coordinator, o.token_file, o.cacert, o.json};
+	if (o.cloud_init) {
+		const char *path = cli_template_path(o.template_path, pathbuf, sizeof(pathbuf));
+		if (cli_template_read(path, &tmpl, &tlen, err, sizeof(err)) != 0)
+			goto fail;
+		if (s_template_precheck(path, tmpl, tlen, err, sizeof(err)) != 0)
+			goto fail;
+	}
+	body = cli_enroll_body(&o);
+	text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+	if (text == NULL) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, sizeof(err), "cannot initialise libcurl");
+		goto fail;
+	}
+	curl = true;
+	if (s_call(&co, "/v1/enrollments", text, CLI_ENROLL_TIMEOUT_MS, &doc, err, sizeof(err)) !=
+	    0)
+		goto fail;
+	if (cli_enroll_ticket(doc, &o, &t, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vantage enroll: %s\n", err);
+		fprintf(stderr,
+		        "vantage enroll: the ticket just made is replaced when you run "
+		        "`vantage enroll %s ...` again\n",
+		        o.name);
+		goto out;
+	}
+	if (o.cloud_init) {
+		values[CLI_PH_COORDINATOR] = t.endpoint;
+		values[CLI_PH_COORDINATOR_PUBKEY] = t.coordinator_key;
+		values[CLI_PH_AGENT_NAME] = t.name;
+		values[CLI_PH_ENROLL_TOKEN] = t.token;
+		values[CLI_PH_PACKAGE_URL] = o.package_url;
+		values[CLI_PH_PACKAGE_SHA256] =
+		        o.package_sha256[0] != '\0' ? o.package_sha256 : NULL;
+		user_data = cli_template_fill(tmpl, tlen, values, &left, err, sizeof(err));
+		if (user_data == NULL)
+			goto fail;
+	}
+	log_escape(name, sizeof(name), t.name, strlen(t.name));
+	log_escape(region, sizeof(region), t.region[0] != '\0' ? t.region : "-",
+	           t.region[0] != '\0' ? strlen(t.region) : 1);
+	log_escape(rir, sizeof(rir), t.rir[0] != '\0' ? t.rir : "-",
+	           t.rir[0] != '\0' ? strlen(t.rir) : 1);
+	log_escape(expires, sizeof(expires), t.expires, strlen(t.expires));
+	if (o.json) {
+		out = s_enroll_json(&t, user_data);
+		if (out == NULL) {
+			snprintf(err, sizeof(err), "out of memory");
+			goto fail;
+		}
+		s_dump_json(out);
+	} else if (o.cloud_init) {
+		fputs(user_data, stdout);
+		fprintf(stderr,
+		        "vantage enroll: ticket for %s valid until %s; when the VM has dialled in "
+		        "(`vantage agents` shows %s as claimed), approve it: vantage agents "
+		        "approve "
+		        "%s\n",
+		        name, expires, name, name);
+	} else {
+		printf("Enrolment ticket for %s (%s, %s%s), valid until %s.\n"
+		       "On the new agent (Debian 12 with the vantage package), as root:\n\n"
+		       "  %s\n\n"
+		       "When it has dialled in (`vantage agents` shows %s as claimed, with its "
+		       "key), approve it:\n\n"
+		       "  vantage agents approve %s\n",
+		       name, region, rir, t.primary ? ", primary" : "", expires, t.command, name,
+		       name);
+	}
+	s_note_left(left);
+	fflush(stdout);
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "vantage enroll: %s\n", err);
+out:
+	explicit_bzero(&t, sizeof(t));
+	if (user_data != NULL)
+		explicit_bzero(user_data, strlen(user_data));
+	free(user_data);
+	free(tmpl);
+	free(text);
+	json_decref(body);
+	json_decref(doc);
+	json_decref(out);
+	if (curl)
+		curl_global_cleanup();
 	return rc;
 }

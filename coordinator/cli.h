@@ -1,9 +1,12 @@
 /*
- * cli.h -- `vantage check` and `vantage agents`: clients of the coordinator's
- * HTTP API (docs/api.md), built on libcurl and jansson.
+ * cli.h -- `vantage check`, `vantage agents [approve|revoke NAME]` and
+ * `vantage enroll`: clients of the coordinator's HTTP API (docs/api.md),
+ * built on libcurl and jansson.
  *
- * The argument checks and the webroot helper are separate, pure-ish
- * functions so the unit tests can exercise them without a coordinator.
+ * The argument checks, the webroot helper and the pieces of `vantage enroll`
+ * that decide what gets printed (duration, endpoint rule, shell quoting,
+ * cloud-init template) are separate, pure-ish functions so the unit tests can
+ * exercise them without a coordinator.
  */
 #ifndef VANTAGE_CLI_H
 #define VANTAGE_CLI_H
@@ -11,8 +14,10 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
+#include "../common/keys.h"
 #include "../common/limits.h"
 #include "../common/result.h"
 
@@ -31,6 +36,22 @@
 #define CLI_WEBROOT_WRITE_TRIES 16 /* write() calls for one small file */
 #define CLI_MAX_METHODS         3  /* validation methods: http-01, tls-alpn-01, dns-01 */
 #define CLI_METHOD_NAME_LEN     32 /* one name in a --method list */
+
+/* `vantage enroll` and `vantage agents approve|revoke`. */
+#define CLI_ENROLL_TIMEOUT_MS 10000         /* POST /v1/enrollments, approve, revoke */
+#define CLI_ENDPOINT_LEN      256           /* "tcp://HOST:PORT" (CONFIG_ENDPOINT_LEN) */
+#define CLI_AGENT_PORT        8751          /* suggested in "say --endpoint" */
+#define CLI_TIME_LEN          40            /* an RFC 3339 time from the coordinator */
+#define CLI_ENROLL_CMD_LEN    1024          /* the printed one-line agent command */
+#define CLI_TEMPLATE_MAX      (64u << 10)   /* bytes of a cloud-init template, and filled */
+#define CLI_FILL_VALUE_MAX    LIMIT_URL_LEN /* bytes of one substituted value */
+#define CLI_SHA256_HEX        64            /* --package-sha256 */
+#define CLI_TEMPLATE_NAME     "cloud-init/agent.yaml"        /* under VANTAGE_DATADIR */
+#define CLI_TEMPLATE_SOURCE   "deploy/cloud-init/agent.yaml" /* in a source tree */
+/* Where `make install` puts shared data; the Makefile defines it from PREFIX. */
+#ifndef VANTAGE_DATADIR
+#define VANTAGE_DATADIR "/usr/local/share/vantage"
+#endif
 
 /* `vantage check`'s options after cli_check_parse().  Strings point into
  * argv.  methods are the validation methods in the order given (default
@@ -76,8 +97,158 @@ int cli_check_parse(int argc, char **argv, struct cli_check_opts *o, char *err, 
  */
 json_t *cli_check_body(const struct cli_check_opts *o, char *const *domains, int n, const char *ka);
 
-/* `vantage agents ...` (argv[0] is "agents").  0, or 2 on any error. */
+/* `vantage agents [approve|revoke NAME] ...` (argv[0] is "agents").  0, or 2
+ * on any error (usage, coordinator unreachable, or the API's refusal, whose
+ * text is printed). */
 int cli_agents_main(int argc, char **argv);
+
+/* `vantage enroll NAME ...` (argv[0] is "enroll").  0, or 2 on any error. */
+int cli_enroll_main(int argc, char **argv);
+
+/* `vantage enroll`'s options after cli_enroll_parse().  Strings point into
+ * argv, except package_sha256 (lower-cased copy, "" when not given). */
+struct cli_enroll_opts {
+	const char *name;
+	const char *region, *rir; /* NULL: not sent (NAME is in the agents list) */
+	bool primary;
+	uint32_t ttl_s;       /* ENROLL_DEFAULT_TTL_S unless --ttl */
+	const char *endpoint; /* --endpoint, NULL: the coordinator's */
+	bool cloud_init;
+	const char *template_path; /* --template, NULL: cli_template_path() */
+	const char *package_url;   /* NULL: @PACKAGE_URL@ left in the user data */
+	char package_sha256[CLI_SHA256_HEX + 1];
+	bool json;
+	const char *coordinator, *token_file, *cacert; /* NULL: defaults */
+};
+
+/*
+ * Parse `vantage enroll` arguments (argv[0] "enroll"): exactly one NAME
+ * (keys_valid_name), --region/--rir 1..LIMIT_REGION_LEN, --ttl by
+ * cli_parse_duration, --endpoint by cli_endpoint_check, --template,
+ * --package-url (http(s)://, no quote or space) and --package-sha256 (64
+ * hex) only with --cloud-init.  Returns 0, 1 for --help, or -1 with the
+ * reason in err.  Uses getopt (not reentrant).
+ */
+int cli_enroll_parse(int argc, char **argv, struct cli_enroll_opts *o, char *err, size_t errlen);
+
+/* The POST /v1/enrollments body for o: name, ttl_s, and region, rir and
+ * "primary": true only when given (the main agents list decides them for an
+ * agent listed there).  Caller owns the result; NULL on ENOMEM. */
+json_t *cli_enroll_body(const struct cli_enroll_opts *o);
+
+/*
+ * A duration for --ttl: N or N followed by s, m, h or d (seconds, minutes,
+ * hours, days), 1 second .. ENROLL_MAX_TTL_S.  0 with the seconds in *secs,
+ * or -1 with the reason in err.
+ */
+int cli_parse_duration(const char *s, uint32_t *secs, char *err, size_t errlen);
+
+/*
+ * Is e an endpoint an agent can be told to dial: "tcp://HOST:PORT" with HOST
+ * a name of letters, digits, '.', '-' and '_', an IPv4 address or a
+ * bracketed IPv6 address, PORT 1..65535?  0 or -1 with the reason in err
+ * (what names e).  Says nothing about whether HOST is concrete.
+ */
+int cli_endpoint_check(const char *what, const char *e, char *err, size_t errlen);
+
+/*
+ * The endpoint `vantage enroll` prints, by this rule: given (--endpoint) if
+ * not NULL; else public_endpoint if not NULL or ""; else agent_endpoint (the
+ * coordinator's bind address) if its host is concrete: not a wildcard
+ * ("*", 0.0.0.0, ::, [::]) and not a name without a dot (an interface name
+ * such as eth0, which ZeroMQ binds but no agent can dial).  Each candidate
+ * must pass cli_endpoint_check.  0 with the endpoint in out, or -1 with the
+ * reason in err: "the coordinator has no public_endpoint: say --endpoint
+ * tcp://HOST:PORT" when nothing fits.
+ */
+int cli_enroll_endpoint(const char *given, const char *public_endpoint, const char *agent_endpoint,
+                        char *out, size_t outlen, char *err, size_t errlen);
+
+/*
+ * Append v to out (size outlen, NUL-terminated, may hold text already)
+ * single-quoted for a POSIX shell.  Refuses a value holding a single quote,
+ * a control character or a non-ASCII byte (none can occur in the names,
+ * keys, tokens and endpoints quoted here; refusing is safer than escaping),
+ * or that does not fit.  0 or -1 with the reason in err (what names v).
+ */
+int cli_shell_quote(const char *what, const char *v, char *out, size_t outlen, char *err,
+                    size_t errlen);
+
+/*
+ * The one-line command for the new agent:
+ *   vantage-agent enroll --coordinator 'E' --coordinator-key 'K' --name 'N'
+ *   --token 'T' && systemctl enable --now vantage-agent
+ * every value through cli_shell_quote.  0 or -1 with the reason in err.
+ */
+int cli_enroll_command(const char *endpoint, const char *key, const char *name, const char *token,
+                       char *out, size_t outlen, char *err, size_t errlen);
+
+/* What a 201 answer to POST /v1/enrollments gave, checked, and what
+ * `vantage enroll` derives from it. */
+struct cli_enroll_ticket {
+	char name[LIMIT_AGENT_NAME_LEN + 1];
+	char region[LIMIT_REGION_LEN + 1];
+	char rir[LIMIT_REGION_LEN + 1];
+	bool primary;
+	char expires[CLI_TIME_LEN];
+	char token[LIMIT_ENROLL_TOKEN_LEN + 1];
+	char coordinator_key[KEY_Z85_LEN + 1];
+	char endpoint[CLI_ENDPOINT_LEN];  /* by cli_enroll_endpoint */
+	char command[CLI_ENROLL_CMD_LEN]; /* by cli_enroll_command */
+};
+
+/*
+ * Check the coordinator's answer doc for o and fill t: name equal to
+ * o->name, token [0-9A-Za-z]{1,LIMIT_ENROLL_TOKEN_LEN}, coordinator_public_key
+ * 40 Z85 characters, region/rir within LIMIT_REGION_LEN, expires printable
+ * ASCII; then the endpoint (cli_enroll_endpoint with o->endpoint and the
+ * answer's public_endpoint and agent_endpoint) and the command.  0, or -1
+ * with the reason in err.
+ */
+int cli_enroll_ticket(const json_t *doc, const struct cli_enroll_opts *o,
+                      struct cli_enroll_ticket *t, char *err, size_t errlen);
+
+/* The placeholders of deploy/cloud-init/agent.yaml, "@NAME@" each. */
+enum cli_placeholder {
+	CLI_PH_COORDINATOR,        /* the endpoint */
+	CLI_PH_COORDINATOR_PUBKEY, /* 40 Z85 characters */
+	CLI_PH_AGENT_NAME,
+	CLI_PH_ENROLL_TOKEN,
+	CLI_PH_PACKAGE_URL,    /* may be left for the operator */
+	CLI_PH_PACKAGE_SHA256, /* may be left for the operator */
+	CLI_PH_COUNT
+};
+
+/* "@COORDINATOR@" etc. for p < CLI_PH_COUNT. */
+const char *cli_placeholder_name(enum cli_placeholder p);
+
+/*
+ * The template path `vantage enroll --cloud-init` reads: given (--template)
+ * if not NULL; else VANTAGE_DATADIR/CLI_TEMPLATE_NAME if readable (installed);
+ * else CLI_TEMPLATE_SOURCE (relative: run from a source tree).
+ */
+const char *cli_template_path(const char *given, char *buf, size_t buflen);
+
+/* Read the template at path: at most CLI_TEMPLATE_MAX bytes, no NUL byte.
+ * 0 with the text in *text (NUL-terminated, caller frees) and its length in
+ * *len, or -1 with the reason in err. */
+int cli_template_read(const char *path, char **text, size_t *len, char *err, size_t errlen);
+
+/*
+ * Substitute the placeholders of tmpl (len bytes) in one pass: each "@NAME@"
+ * becomes values[p]; inserted text is never scanned again (a Z85 key may hold
+ * '@').  values[p] NULL leaves @NAME@ in place and sets bit (1u << p) in
+ * *left when the template holds it; this is allowed for
+ * CLI_PH_PACKAGE_URL and CLI_PH_PACKAGE_SHA256 only.  The first four
+ * placeholders must each occur at least once (an older template without
+ * @ENROLL_TOKEN@ would boot an agent that cannot enrol).  Values go between
+ * single quotes in a shell file inside a YAML block, so a value holding a
+ * quote, a control character or a non-ASCII byte, or longer than
+ * CLI_FILL_VALUE_MAX, is refused; so is a result over CLI_TEMPLATE_MAX
+ * bytes.  The filled text (caller frees), or NULL with the reason in err.
+ */
+char *cli_template_fill(const char *tmpl, size_t len, const char *const values[CLI_PH_COUNT],
+                        unsigned *left, char *err, size_t errlen);
 
 /*
  * GET /v1/agents, as `vantage agents` does it: coordinator is the API's base

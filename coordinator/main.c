@@ -4,6 +4,10 @@
  *   vantage serve --config FILE      the coordinator (coordinator/serve.c)
  *   vantage check DOMAIN... [...]    ask the vantages (coordinator/cli.c)
  *   vantage agents [...]             list the agents (coordinator/cli.c)
+ *   vantage agents approve|revoke NAME  allowlist an enrolled agent, or
+ *                                    refuse one (coordinator/cli.c)
+ *   vantage enroll NAME [...]        open an enrolment ticket, print the
+ *                                    agent's command (coordinator/cli.c)
  *   vantage keygen NAME [...]        write a CURVE key pair (coordinator/keygen.c)
  *
  * Each subcommand receives argv starting at its own name and answers --help.
@@ -28,7 +32,8 @@ struct s_cmd {
 static const struct s_cmd s_cmds[] = {
         {"serve", serve_main, "run the coordinator (--config FILE)"},
         {"check", cli_check_main, "check DOMAIN... from every vantage"},
-        {"agents", cli_agents_main, "list the agents and their state"},
+        {"agents", cli_agents_main, "list the agents and tickets; approve or revoke NAME"},
+        {"enroll", cli_enroll_main, "open an enrolment ticket for a new agent NAME"},
         {"keygen", keygen_main, "write a CURVE key pair NAME.key / NAME.pub"},
 };
 

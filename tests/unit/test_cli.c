@@ -1,6 +1,9 @@
 /*
- * test_cli.c -- coordinator/cli.c: argument rules, the token transport rule
- * and the webroot challenge file (written, then removed -- also on SIGTERM).
+ * test_cli.c -- coordinator/cli.c: argument rules, the token transport rule,
+ * the webroot challenge file (written, then removed -- also on SIGTERM) and
+ * the parts of `vantage enroll` that decide what gets printed: durations, the
+ * endpoint rule, shell quoting, the answer's checks and the cloud-init
+ * template.  Nothing here talks to a coordinator.
  */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -14,6 +17,7 @@
 
 #include "../../common/limits.h"
 #include "../../coordinator/cli.h"
+#include "../../coordinator/enroll.h"
 
 TestSuite(cli);
 
@@ -488,4 +492,507 @@ Test(cli, check_request_body)
 	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(body, "methods"), 0)),
 	                 "http-01");
 	json_decref(body);
+}
+
+/* ---- vantage enroll ---- */
+
+#define T_KEY "O+2B)J)^w%R33iQ7K>Tb)^c<7X>ZetWYCd1ghhqW" /* a public key (Z85) */
+#define T_TOK "0123456789abcdef0123456789ABCDEF"
+
+Test(cli, enroll_duration)
+{
+	uint32_t s = 0;
+	char err[256];
+
+	cr_assert_eq(cli_parse_duration("90", &s, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(s, 90);
+	cr_assert_eq(cli_parse_duration("45s", &s, err, sizeof(err)), 0);
+	cr_assert_eq(s, 45);
+	cr_assert_eq(cli_parse_duration("30m", &s, err, sizeof(err)), 0);
+	cr_assert_eq(s, 1800);
+	cr_assert_eq(cli_parse_duration("24h", &s, err, sizeof(err)), 0);
+	cr_assert_eq(s, 86400);
+	cr_assert_eq(cli_parse_duration("7d", &s, err, sizeof(err)), 0);
+	cr_assert_eq(s, ENROLL_MAX_TTL_S);
+	cr_assert_eq(cli_parse_duration("168h", &s, err, sizeof(err)), 0);
+	cr_assert_eq(s, ENROLL_MAX_TTL_S);
+
+	s = 7;
+	s_refused("must be 1s", cli_parse_duration("8d", &s, err, sizeof(err)), err);
+	s_refused("must be 1s", cli_parse_duration("604801", &s, err, sizeof(err)), err);
+	s_refused("must be 1s", cli_parse_duration("0", &s, err, sizeof(err)), err);
+	s_refused("must be 1s", cli_parse_duration("0h", &s, err, sizeof(err)), err);
+	/* large enough to overflow when multiplied */
+	s_refused("must be 1s", cli_parse_duration("99999999999999d", &s, err, sizeof(err)), err);
+	s_refused("expected N", cli_parse_duration("99999999999999999999999", &s, err, sizeof(err)),
+	          err);
+	s_refused("expected N", cli_parse_duration("", &s, err, sizeof(err)), err);
+	s_refused("expected N", cli_parse_duration("h", &s, err, sizeof(err)), err);
+	s_refused("expected N", cli_parse_duration("-5m", &s, err, sizeof(err)), err);
+	s_refused("expected N", cli_parse_duration("+5m", &s, err, sizeof(err)), err);
+	s_refused("expected N", cli_parse_duration(" 5m", &s, err, sizeof(err)), err);
+	s_refused("expected N", cli_parse_duration("5w", &s, err, sizeof(err)), err);
+	s_refused("expected N", cli_parse_duration("5hh", &s, err, sizeof(err)), err);
+	s_refused("expected N", cli_parse_duration("1.5h", &s, err, sizeof(err)), err);
+	cr_assert_eq(s, 7, "a refused duration changed the output");
+}
+
+Test(cli, enroll_endpoint_rule)
+{
+	char out[CLI_ENDPOINT_LEN], err[512];
+	const char *wild[] = {
+	        "tcp://0.0.0.0:8751", "tcp://*:8751",    "tcp://[::]:8751", "tcp://[::0]:8751",
+	        "tcp://eth0:8751",    "tcp://0.0.0.0:*", "ipc:///run/x",    NULL};
+
+	/* --endpoint wins over everything */
+	cr_assert_eq(cli_enroll_endpoint("tcp://given.example:9000", "tcp://pub.example:8751",
+	                                 "tcp://192.0.2.1:8751", out, sizeof(out), err,
+	                                 sizeof(err)),
+	             0, "%s", err);
+	cr_assert_str_eq(out, "tcp://given.example:9000");
+	/* then public_endpoint */
+	cr_assert_eq(cli_enroll_endpoint(NULL, "tcp://pub.example:8751", "tcp://192.0.2.1:8751",
+	                                 out, sizeof(out), err, sizeof(err)),
+	             0, "%s", err);
+	cr_assert_str_eq(out, "tcp://pub.example:8751");
+	/* then a concrete bind address ("" and null public_endpoint alike) */
+	cr_assert_eq(cli_enroll_endpoint(NULL, "", "tcp://192.0.2.1:8751", out, sizeof(out), err,
+	                                 sizeof(err)),
+	             0, "%s", err);
+	cr_assert_str_eq(out, "tcp://192.0.2.1:8751");
+	cr_assert_eq(cli_enroll_endpoint(NULL, NULL, "tcp://[2001:db8::1]:8751", out, sizeof(out),
+	                                 err, sizeof(err)),
+	             0, "%s", err);
+	cr_assert_str_eq(out, "tcp://[2001:db8::1]:8751");
+	cr_assert_eq(cli_enroll_endpoint(NULL, NULL, "tcp://coord.example.net:8751", out,
+	                                 sizeof(out), err, sizeof(err)),
+	             0, "%s", err);
+
+	/* wildcards, interface names and no bind at all: say --endpoint */
+	for (size_t i = 0; i < sizeof(wild) / sizeof(wild[0]); i++) {
+		cr_assert_eq(cli_enroll_endpoint(NULL, NULL, wild[i], out, sizeof(out), err,
+		                                 sizeof(err)),
+		             -1, "accepted %s", wild[i] != NULL ? wild[i] : "NULL");
+		cr_assert(strstr(err, "the coordinator has no public_endpoint: say --endpoint "
+		                      "tcp://HOST:") != NULL,
+		          "%s", err);
+	}
+	/* the suggestion keeps the bind's port */
+	cr_assert_eq(cli_enroll_endpoint(NULL, NULL, "tcp://0.0.0.0:9751", out, sizeof(out), err,
+	                                 sizeof(err)),
+	             -1);
+	cr_assert(strstr(err, "--endpoint tcp://HOST:9751") != NULL, "%s", err);
+	cr_assert_eq(cli_enroll_endpoint(NULL, NULL, "tcp://0.0.0.0:*", out, sizeof(out), err,
+	                                 sizeof(err)),
+	             -1);
+	cr_assert(strstr(err, "--endpoint tcp://HOST:8751") != NULL, "%s", err);
+
+	/* a malformed --endpoint or public_endpoint is an error, not skipped */
+	s_refused("--endpoint",
+	          cli_enroll_endpoint("coord.example:8751", NULL, "tcp://192.0.2.1:1", out,
+	                              sizeof(out), err, sizeof(err)),
+	          err);
+	s_refused("public_endpoint",
+	          cli_enroll_endpoint(NULL, "tcp://pub example:1", "tcp://192.0.2.1:1", out,
+	                              sizeof(out), err, sizeof(err)),
+	          err);
+}
+
+Test(cli, enroll_endpoint_syntax)
+{
+	char err[512];
+	const char *good[] = {"tcp://c.example.net:8751", "tcp://192.0.2.7:1",
+	                      "tcp://[2001:db8::7]:65535", "tcp://c_1-x.example:8751"};
+	const char *bad[] = {"",
+	                     "tcp://",
+	                     "tcp://:8751",
+	                     "tcp://c.example.net",
+	                     "tcp://c.example.net:",
+	                     "tcp://c.example.net:0",
+	                     "tcp://c.example.net:65536",
+	                     "tcp://c.example.net:+1",
+	                     "tcp://c.example.net:87a",
+	                     "udp://c.example.net:8751",
+	                     "TCP://c.example.net:8751",
+	                     "tcp://2001:db8::7:8751",
+	                     "tcp://[2001:db8::7]8751",
+	                     "tcp://[nothex]:8751",
+	                     "tcp://c.example.net';rm -rf /;':8751",
+	                     "tcp://c.example.net\":1",
+	                     "tcp://a b:1",
+	                     "tcp://c.example.net:8751;tcp://x:1",
+	                     "tcp://*:8751"};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		cr_assert_eq(cli_endpoint_check("--endpoint", good[i], err, sizeof(err)), 0,
+		             "%s: %s", good[i], err);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		s_refused("expected tcp://HOST:PORT",
+		          cli_endpoint_check("--endpoint", bad[i], err, sizeof(err)), err);
+}
+
+Test(cli, enroll_shell_quoting)
+{
+	char out[64] = "", small[8] = "", err[256];
+
+	cr_assert_eq(cli_shell_quote("x", "a$b`c\"d", out, sizeof(out), err, sizeof(err)), 0);
+	cr_assert_str_eq(out, "'a$b`c\"d'");
+	cr_assert_eq(cli_shell_quote("y", "", out, sizeof(out), err, sizeof(err)), 0);
+	cr_assert_str_eq(out, "'a$b`c\"d'''");
+
+	out[0] = '\0';
+	s_refused(
+	        "the token contains a single quote",
+	        cli_shell_quote("the token", "ab'; rm -rf / #", out, sizeof(out), err, sizeof(err)),
+	        err);
+	cr_assert_str_eq(out, "", "a refused value left text behind");
+	s_refused("control or non-ASCII",
+	          cli_shell_quote("v", "a\nb", out, sizeof(out), err, sizeof(err)), err);
+	s_refused("control or non-ASCII",
+	          cli_shell_quote("v", "caf\xc3\xa9", out, sizeof(out), err, sizeof(err)), err);
+	/* exactly fits: 5 characters + 2 quotes + NUL */
+	cr_assert_eq(cli_shell_quote("v", "abcde", small, sizeof(small), err, sizeof(err)), 0);
+	cr_assert_str_eq(small, "'abcde'");
+	small[0] = '\0';
+	s_refused("longer than",
+	          cli_shell_quote("v", "abcdef", small, sizeof(small), err, sizeof(err)), err);
+}
+
+Test(cli, enroll_command)
+{
+	char out[CLI_ENROLL_CMD_LEN], err[256];
+
+	cr_assert_eq(cli_enroll_command("tcp://c.example.net:8751", T_KEY, "euw1", T_TOK, out,
+	                                sizeof(out), err, sizeof(err)),
+	             0, "%s", err);
+	cr_assert_str_eq(out, "vantage-agent enroll --coordinator 'tcp://c.example.net:8751' "
+	                      "--coordinator-key '" T_KEY "' --name 'euw1' --token '" T_TOK
+	                      "' && systemctl enable --now vantage-agent");
+	/* defensive: a quote anywhere refuses the whole command */
+	s_refused("single quote",
+	          cli_enroll_command("tcp://c.example.net:8751", T_KEY, "euw1", "ab'cd", out,
+	                             sizeof(out), err, sizeof(err)),
+	          err);
+	cr_assert_str_eq(out, "");
+	s_refused("longer than",
+	          cli_enroll_command("tcp://c.example.net:8751", T_KEY, "euw1", T_TOK, out, 40, err,
+	                             sizeof(err)),
+	          err);
+}
+
+/* Parse a NULL-terminated list of arguments after "enroll". */
+static int s_parse_enroll(struct cli_enroll_opts *o, char *err, size_t errlen, ...)
+{
+	static char *argv[T_ARGV_MAX + 2];
+	va_list ap;
+	int argc = 0;
+
+	argv[argc++] = "enroll";
+	va_start(ap, errlen);
+	for (char *a = va_arg(ap, char *); a != NULL && argc <= T_ARGV_MAX; a = va_arg(ap, char *))
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	err[0] = '\0';
+	return cli_enroll_parse(argc, argv, o, err, errlen);
+}
+
+Test(cli, enroll_parse_and_body)
+{
+	struct cli_enroll_opts o;
+	char err[512];
+	json_t *body;
+
+	cr_assert_eq(s_parse_enroll(&o, err, sizeof(err), "euw1", NULL), 0, "%s", err);
+	cr_assert_str_eq(o.name, "euw1");
+	cr_assert_eq(o.ttl_s, ENROLL_DEFAULT_TTL_S);
+	cr_assert_null(o.region);
+	body = cli_enroll_body(&o);
+	cr_assert_not_null(body);
+	cr_assert_str_eq(json_string_value(json_object_get(body, "name")), "euw1");
+	cr_assert_null(json_object_get(body, "region"), "region sent although not given");
+	cr_assert_null(json_object_get(body, "rir"));
+	cr_assert_null(json_object_get(body, "primary"), "primary sent although not given");
+	cr_assert_eq(json_integer_value(json_object_get(body, "ttl_s")), ENROLL_DEFAULT_TTL_S);
+	json_decref(body);
+
+	cr_assert_eq(s_parse_enroll(&o, err, sizeof(err), "--region", "eu-west", "--rir", "RIPE",
+	                            "--primary", "--ttl", "2h", "sfo-1", "--json", NULL),
+	             0, "%s", err);
+	cr_assert(o.json && o.primary);
+	body = cli_enroll_body(&o);
+	cr_assert_not_null(body);
+	cr_assert_str_eq(json_string_value(json_object_get(body, "region")), "eu-west");
+	cr_assert_str_eq(json_string_value(json_object_get(body, "rir")), "RIPE");
+	cr_assert(json_is_true(json_object_get(body, "primary")));
+	cr_assert_eq(json_integer_value(json_object_get(body, "ttl_s")), 7200);
+	json_decref(body);
+
+	cr_assert_eq(
+	        s_parse_enroll(&o, err, sizeof(err), "--cloud-init", "--package-sha256",
+	                       "2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824",
+	                       "--package-url", "https://example.net/v.deb", "euw1", NULL),
+	        0, "%s", err);
+	cr_assert_str_eq(o.package_sha256, T_HEX);
+	cr_assert_eq(s_parse_enroll(&o, err, sizeof(err), "--help", NULL), 1);
+
+	s_refused("exactly one agent NAME", s_parse_enroll(&o, err, sizeof(err), NULL), err);
+	s_refused("exactly one agent NAME", s_parse_enroll(&o, err, sizeof(err), "a", "b", NULL),
+	          err);
+	s_refused("invalid agent name", s_parse_enroll(&o, err, sizeof(err), "eu w1';rm", NULL),
+	          err);
+	s_refused("invalid agent name", s_parse_enroll(&o, err, sizeof(err), ".hidden", NULL), err);
+	s_refused("go with --cloud-init",
+	          s_parse_enroll(&o, err, sizeof(err), "--template", "/tmp/x", "euw1", NULL), err);
+	s_refused("--package-url",
+	          s_parse_enroll(&o, err, sizeof(err), "--cloud-init", "--package-url",
+	                         "ftp://example.net/v.deb", "euw1", NULL),
+	          err);
+	s_refused("--package-url",
+	          s_parse_enroll(&o, err, sizeof(err), "--cloud-init", "--package-url",
+	                         "https://example.net/it's.deb", "euw1", NULL),
+	          err);
+	s_refused("--package-sha256",
+	          s_parse_enroll(&o, err, sizeof(err), "--cloud-init", "--package-sha256", "abc",
+	                         "euw1", NULL),
+	          err);
+	s_refused("duration", s_parse_enroll(&o, err, sizeof(err), "--ttl", "30d", "euw1", NULL),
+	          err);
+	s_refused("--endpoint",
+	          s_parse_enroll(&o, err, sizeof(err), "--endpoint", "c.example:1", "euw1", NULL),
+	          err);
+	s_refused("--region", s_parse_enroll(&o, err, sizeof(err), "--region", "", "euw1", NULL),
+	          err);
+	s_refused("unknown or incomplete option",
+	          s_parse_enroll(&o, err, sizeof(err), "--force", "euw1", NULL), err);
+}
+
+/* A 201 answer as docs/api.md describes it. */
+static json_t *s_answer(const char *token, const char *key, const char *pub, const char *bind)
+{
+	json_t *j =
+	        json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s}", "name", "euw1", "region",
+	                  "eu-west", "rir", "RIPE", "primary", 0, "expires", "2026-01-02T03:04:05Z",
+	                  "token", token, "coordinator_public_key", key, "agent_endpoint", bind);
+
+	cr_assert_not_null(j);
+	json_object_set_new(j, "public_endpoint", pub != NULL ? json_string(pub) : json_null());
+	return j;
+}
+
+Test(cli, enroll_answer_checks)
+{
+	struct cli_enroll_opts o;
+	struct cli_enroll_ticket t;
+	char err[512];
+	json_t *doc;
+
+	cr_assert_eq(s_parse_enroll(&o, err, sizeof(err), "euw1", NULL), 0, "%s", err);
+
+	doc = s_answer(T_TOK, T_KEY, "tcp://pub.example:8751", "tcp://0.0.0.0:8751");
+	cr_assert_eq(cli_enroll_ticket(doc, &o, &t, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(t.endpoint, "tcp://pub.example:8751");
+	cr_assert_str_eq(t.region, "eu-west");
+	cr_assert_str_eq(t.expires, "2026-01-02T03:04:05Z");
+	cr_assert(strstr(t.command, "--token '" T_TOK "'") != NULL, "%s", t.command);
+	json_decref(doc);
+
+	/* public_endpoint null, bind on every address: say --endpoint */
+	doc = s_answer(T_TOK, T_KEY, NULL, "tcp://0.0.0.0:8751");
+	s_refused("the coordinator has no public_endpoint: say --endpoint tcp://HOST:8751",
+	          cli_enroll_ticket(doc, &o, &t, err, sizeof(err)), err);
+	cr_assert_str_eq(t.token, "", "the token survived a refusal");
+	o.endpoint = "tcp://198.51.100.9:8751";
+	cr_assert_eq(cli_enroll_ticket(doc, &o, &t, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(t.endpoint, "tcp://198.51.100.9:8751");
+	o.endpoint = NULL;
+	json_decref(doc);
+
+	/* what the coordinator sent goes into a shell command: checked */
+	doc = s_answer("abc'def", T_KEY, "tcp://pub.example:8751", "tcp://0.0.0.0:8751");
+	s_refused("token is not", cli_enroll_ticket(doc, &o, &t, err, sizeof(err)), err);
+	json_decref(doc);
+	doc = s_answer(T_TOK, "O+2B)J)^w%R33iQ7K>Tb)^c<7X>ZetWYCd1ghhq'", "tcp://pub.example:8751",
+	               "tcp://0.0.0.0:8751");
+	s_refused("coordinator_public_key", cli_enroll_ticket(doc, &o, &t, err, sizeof(err)), err);
+	json_decref(doc);
+	doc = s_answer(T_TOK, T_KEY, "tcp://pub.example:8751';reboot;'", "tcp://0.0.0.0:8751");
+	s_refused("public_endpoint", cli_enroll_ticket(doc, &o, &t, err, sizeof(err)), err);
+	json_decref(doc);
+	doc = s_answer(T_TOK, T_KEY, "tcp://pub.example:8751", "tcp://0.0.0.0:8751");
+	json_object_set_new(doc, "name", json_string("other"));
+	s_refused("another agent", cli_enroll_ticket(doc, &o, &t, err, sizeof(err)), err);
+	json_object_del(doc, "token");
+	json_object_set_new(doc, "name", json_string("euw1"));
+	s_refused("lacks \"token\"", cli_enroll_ticket(doc, &o, &t, err, sizeof(err)), err);
+	json_decref(doc);
+}
+
+static const char s_tmpl[] = "#cloud-config\n"
+                             "# VANTAGE_X: fill the @\xe2\x80\xa6@ placeholders\n"
+                             "e: '@COORDINATOR@'\n"
+                             "k: '@COORDINATOR_PUBKEY@'\n"
+                             "n: '@AGENT_NAME@' '@AGENT_NAME@'\n"
+                             "t: '@ENROLL_TOKEN@'\n"
+                             "u: '@PACKAGE_URL@'\n"
+                             "s: '@PACKAGE_SHA256@'\n"
+                             "o: '@OTHER@' @ @@\n";
+
+Test(cli, enroll_template_fill)
+{
+	/* a key holding another placeholder's text: never substituted twice */
+	const char *key = "@AGENT_NAME@@ENROLL_TOKEN@0123456789abcd";
+	const char *values[CLI_PH_COUNT] = {"tcp://c.example.net:8751",  key,  "euw1", T_TOK,
+	                                    "https://example.net/v.deb", T_HEX};
+	size_t tail = strlen("s: '@PACKAGE_SHA256@'\n") + strlen("o: '@OTHER@' @ @@\n");
+	unsigned left = 99;
+	char err[512], *out;
+
+	out = cli_template_fill(s_tmpl, strlen(s_tmpl), values, &left, err, sizeof(err));
+	cr_assert_not_null(out, "%s", err);
+	cr_assert_eq(left, 0);
+	cr_assert_str_eq(out, "#cloud-config\n"
+	                      "# VANTAGE_X: fill the @\xe2\x80\xa6@ placeholders\n"
+	                      "e: 'tcp://c.example.net:8751'\n"
+	                      "k: '@AGENT_NAME@@ENROLL_TOKEN@0123456789abcd'\n"
+	                      "n: 'euw1' 'euw1'\n"
+	                      "t: '" T_TOK "'\n"
+	                      "u: 'https://example.net/v.deb'\n"
+	                      "s: '" T_HEX "'\n"
+	                      "o: '@OTHER@' @ @@\n");
+	free(out);
+
+	/* no package values: those placeholders stay, and the caller is told */
+	values[CLI_PH_PACKAGE_URL] = NULL;
+	values[CLI_PH_PACKAGE_SHA256] = NULL;
+	out = cli_template_fill(s_tmpl, strlen(s_tmpl), values, &left, err, sizeof(err));
+	cr_assert_not_null(out, "%s", err);
+	cr_assert_eq(left, (1u << CLI_PH_PACKAGE_URL) | (1u << CLI_PH_PACKAGE_SHA256));
+	cr_assert(strstr(out, "u: '@PACKAGE_URL@'\ns: '@PACKAGE_SHA256@'\n") != NULL, "%s", out);
+	cr_assert(strstr(out, "t: '" T_TOK "'") != NULL);
+	free(out);
+	/* ... but only those in the template count as left */
+	out = cli_template_fill(s_tmpl, strlen(s_tmpl) - tail, values, &left, err, sizeof(err));
+	cr_assert_not_null(out, "%s", err);
+	cr_assert_eq(left, 1u << CLI_PH_PACKAGE_URL);
+	free(out);
+}
+
+Test(cli, enroll_template_refusals)
+{
+	const char *values[CLI_PH_COUNT] = {
+	        "tcp://c.example.net:8751", T_KEY, "euw1", T_TOK, NULL, NULL};
+	const char *old = "#cloud-config\ne: '@COORDINATOR@'\nk: '@COORDINATOR_PUBKEY@'\n"
+	                  "n: '@AGENT_NAME@'\n";
+	const char *ph = "@AGENT_NAME@";
+	unsigned left;
+	char err[512], *big;
+
+	/* a template from before enrolment cannot carry the token */
+	cr_assert_null(cli_template_fill(old, strlen(old), values, &left, err, sizeof(err)));
+	cr_assert(strstr(err, "lacks @ENROLL_TOKEN@") != NULL, "%s", err);
+
+	/* values go between single quotes: a quote or newline is refused */
+	values[CLI_PH_ENROLL_TOKEN] = "ab'cd";
+	cr_assert_null(cli_template_fill(s_tmpl, strlen(s_tmpl), values, &left, err, sizeof(err)));
+	cr_assert(strstr(err, "@ENROLL_TOKEN@ holds a quote") != NULL, "%s", err);
+	values[CLI_PH_ENROLL_TOKEN] = T_TOK;
+	values[CLI_PH_PACKAGE_URL] = "https://example.net/a\nruncmd: [reboot]";
+	cr_assert_null(cli_template_fill(s_tmpl, strlen(s_tmpl), values, &left, err, sizeof(err)));
+	cr_assert(strstr(err, "@PACKAGE_URL@ holds a quote, control") != NULL, "%s", err);
+	values[CLI_PH_PACKAGE_URL] = NULL;
+
+	/* a required value missing is the caller's error */
+	values[CLI_PH_AGENT_NAME] = NULL;
+	cr_assert_null(cli_template_fill(s_tmpl, strlen(s_tmpl), values, &left, err, sizeof(err)));
+	cr_assert(strstr(err, "no value for @AGENT_NAME@") != NULL, "%s", err);
+	values[CLI_PH_AGENT_NAME] = "euw1";
+
+	/* bounded: the template, and what filling it makes */
+	big = malloc(CLI_TEMPLATE_MAX + 1);
+	cr_assert_not_null(big);
+	memset(big, 'x', CLI_TEMPLATE_MAX + 1);
+	cr_assert_null(
+	        cli_template_fill(big, CLI_TEMPLATE_MAX + 1, values, &left, err, sizeof(err)));
+	cr_assert(strstr(err, "larger than") != NULL, "%s", err);
+	memcpy(big, s_tmpl, strlen(s_tmpl));
+	for (size_t o = strlen(s_tmpl); o + strlen(ph) <= CLI_TEMPLATE_MAX; o += strlen(ph))
+		memcpy(big + o, ph, strlen(ph));
+	values[CLI_PH_AGENT_NAME] = "a-rather-longer-agent-name";
+	cr_assert_null(cli_template_fill(big, CLI_TEMPLATE_MAX, values, &left, err, sizeof(err)));
+	cr_assert(strstr(err, "would exceed") != NULL, "%s", err);
+	free(big);
+}
+
+Test(cli, enroll_template_read)
+{
+	char path[] = "/tmp/vantage-test-tmpl.XXXXXX", buf[PATH_MAX], err[512], *text = NULL;
+	const char *p;
+	size_t len = 0;
+	int fd = mkstemp(path);
+	FILE *f;
+
+	cr_assert_geq(fd, 0);
+	f = fdopen(fd, "w");
+	cr_assert_not_null(f);
+	fputs(s_tmpl, f);
+	fclose(f);
+	cr_assert_eq(cli_template_read(path, &text, &len, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(len, strlen(s_tmpl));
+	cr_assert_str_eq(text, s_tmpl);
+	free(text);
+	text = NULL;
+
+	/* one byte over the bound */
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	for (size_t i = 0; i <= CLI_TEMPLATE_MAX; i++)
+		fputc('x', f);
+	fclose(f);
+	s_refused("larger than", cli_template_read(path, &text, &len, err, sizeof(err)), err);
+	cr_assert_null(text);
+	/* a NUL byte */
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fwrite("a\0b", 1, 3, f);
+	fclose(f);
+	s_refused("NUL byte", cli_template_read(path, &text, &len, err, sizeof(err)), err);
+	cr_assert_eq(unlink(path), 0);
+	s_refused("cannot read", cli_template_read(path, &text, &len, err, sizeof(err)), err);
+	s_refused("not a regular file", cli_template_read("/tmp", &text, &len, err, sizeof(err)),
+	          err);
+
+	/* --template wins; else the installed one or the source tree's */
+	cr_assert_str_eq(cli_template_path("/x/t.yaml", buf, sizeof(buf)), "/x/t.yaml");
+	p = cli_template_path(NULL, buf, sizeof(buf));
+	cr_assert(strcmp(p, CLI_TEMPLATE_SOURCE) == 0 ||
+	                  strcmp(p, VANTAGE_DATADIR "/" CLI_TEMPLATE_NAME) == 0,
+	          "%s", p);
+}
+
+/* The template shipped in deploy/ has every placeholder `vantage enroll`
+ * fills, and none it does not know. */
+Test(cli, enroll_shipped_template)
+{
+	const char *values[CLI_PH_COUNT] = {"tcp://c.example.net:8751",  T_KEY, "euw1", T_TOK,
+	                                    "https://example.net/v.deb", T_HEX};
+	char err[512], *text = NULL, *out;
+	size_t len;
+	unsigned left;
+
+	if (access(CLI_TEMPLATE_SOURCE, R_OK) != 0)
+		cr_skip_test("run from the source tree to check %s", CLI_TEMPLATE_SOURCE);
+	cr_assert_eq(cli_template_read(CLI_TEMPLATE_SOURCE, &text, &len, err, sizeof(err)), 0, "%s",
+	             err);
+	out = cli_template_fill(text, len, values, &left, err, sizeof(err));
+	cr_assert_not_null(out, "%s", err);
+	cr_assert_eq(left, 0);
+	for (const char *p = strchr(out, '@'); p != NULL; p = strchr(p + 1, '@')) {
+		size_t n = strspn(p + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789");
+		cr_assert(n == 0 || p[n + 1] != '@', "unknown placeholder left: %.*s", (int)n + 2,
+		          p);
+	}
+	cr_assert(strstr(out, "VANTAGE_ENROLL_TOKEN='" T_TOK "'") != NULL);
+	free(out);
+	free(text);
 }
