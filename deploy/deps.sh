@@ -18,8 +18,52 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
+# A minimal Debian 12 root for tests/deb.sh, which installs the package into
+# it and runs both services there: debootstrapped here, once, so that the
+# tests themselves never fetch anything.  Cached as a tarball keyed by the
+# package list; VANTAGE_DEB_ROOT=0 leaves it out.
+ROOT_SUITE=bookworm
+ROOT_MIRROR=${VANTAGE_DEB_MIRROR:-http://deb.debian.org/debian}
+ROOT_PKGS="adduser libconfig9 libcurl4 libevent-2.1-7 libjansson4 libldns3 libmicrohttpd12 libmsgpackc2 libpsl5 libssl3 libunbound8 libzmq5"
+ROOT_CACHE=${VANTAGE_ROOT_CACHE:-/var/cache/vantage-test}
+root_tarball() {
+	key=$(printf '%s %s' "$ROOT_SUITE" "$ROOT_PKGS" | sha256sum | cut -c1-12)
+	echo "$ROOT_CACHE/root-$ROOT_SUITE-$key.tar.gz"
+}
+make_root_cache() {
+	[ "${VANTAGE_DEB_ROOT:-auto}" != 0 ] || return 0
+	[ "$(id -u)" -eq 0 ] || return 0
+	tarball=$(root_tarball)
+	[ -s "$tarball" ] && return 0
+	echo "deps: debootstrap a $ROOT_SUITE root for the package test into $tarball"
+	mkdir -p "$ROOT_CACHE"
+	tmp=$(mktemp -d /tmp/vantage-debootstrap.XXXXXX)
+	if ! debootstrap --variant=minbase --include="$(echo "$ROOT_PKGS" | tr ' ' ',')" \
+		"$ROOT_SUITE" "$tmp" "$ROOT_MIRROR" >"$tmp.log" 2>&1; then
+		tail -n 20 "$tmp.log" >&2
+		rm -rf "$tmp" "$tmp.log"
+		echo "deps: debootstrap failed (tests/deb.sh will say so)" >&2
+		return 1
+	fi
+	rm -rf "$tmp/var/cache/apt/archives/"*.deb
+	chmod 0755 "$tmp" # the root's / (mktemp made it 0700)
+	tar -C "$tmp" -czf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+	rm -rf "$tmp" "$tmp.log"
+	rm -f "$ROOT_CACHE"/root-*.tar.gz.tmp
+	# older roots (another package list) are of no use any more
+	for old in "$ROOT_CACHE"/root-*.tar.gz; do
+		[ "$old" = "$tarball" ] || rm -f "$old"
+	done
+	echo "deps: root cached ($(du -h "$tarball" | cut -f1))"
+}
+if [ "${1:-}" = --root-tarball ]; then
+	root_tarball
+	exit 0
+fi
+
 if [ -z "$missing" ]; then
 	echo "deps: all Debian packages present"
+	make_root_cache || true
 	exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -65,4 +109,5 @@ for s in nginx knot unbound prometheus-blackbox-exporter; do
 		systemctl disable --now "$s" >/dev/null 2>&1 || true
 	fi
 done
+make_root_cache || true
 echo "deps: done"

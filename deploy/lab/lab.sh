@@ -681,7 +681,9 @@ cmd_up() {
 		cpid=$(cat "$RUN/pids/coordinator.pid")
 		for ((i = 0; i < 75; i++)); do # <= 15 s
 			api_answers && break
-			if ! pid_is_ours "$cpid" || grep -q '^State:.*Z' "/proc/$cpid/status" 2>/dev/null; then
+			# not pid_is_ours: right after the fork, `ip netns exec` may not
+			# have entered the namespace yet
+			if [[ ! -d /proc/$cpid ]] || grep -q '^State:.*Z' "/proc/$cpid/status" 2>/dev/null; then
 				die "the coordinator exited; last log lines: $(tail -n 15 "$RUN/logs/coordinator.log")"
 			fi
 			sleep 0.2

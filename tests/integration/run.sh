@@ -57,6 +57,14 @@ if [[ ${VT_ISSUE3:-1} == 1 ]]; then
 	ALL_SCENARIOS+=("${ISSUE3_SCENARIOS[@]}")
 fi
 
+# issue 6: enrolment, approval, revocation, coordinator key rotation
+ISSUE6_SCENARIOS=(
+	i6_enroll_approve_revoke
+	i6_enroll_wrong_token_refused
+	i6_coordinator_key_rotation
+)
+ALL_SCENARIOS+=("${ISSUE6_SCENARIOS[@]}")
+
 skip_or_fail() {
 	if [[ ${CI:-} == true ]]; then
 		echo "FAIL preflight: $* (CI=true: integration tests never skip)" >&2
@@ -113,6 +121,8 @@ export T LAB
 
 # shellcheck source=SCRIPTDIR/scenarios.sh
 source "$HERE/scenarios.sh"
+# shellcheck source=SCRIPTDIR/scenarios_i6.sh
+source "$HERE/scenarios_i6.sh"
 
 show_logs() {
 	local f
