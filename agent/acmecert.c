@@ -504,3 +504,27 @@ out:
 	GENERAL_NAMES_free(gens);
 	return rc;
 }
+
+void acmecert_capture_chain(const STACK_OF(X509) * chain, struct vt_cert *out)
+{
+	int n = chain != NULL ? sk_X509_num(chain) : 0;
+
+	out->chain_len = n > 0 ? (uint32_t)n : 0;
+	out->n_chain_issuers = 0;
+	for (int i = 0; i < n && out->n_chain_issuers < VT_CERT_MAX_CHAIN; i++)
+		s_name_text(X509_get_issuer_name(sk_X509_value(chain, i)),
+		            out->chain_issuers[out->n_chain_issuers++], LIMIT_CERT_NAME_LEN);
+}
+
+bool acmecert_names_host(X509 *cert, const char *host)
+{
+	unsigned char ip[S_IP_BYTES_MAX];
+
+	if (cert == NULL || host == NULL || host[0] == '\0')
+		return false;
+	if (inet_pton(AF_INET, host, ip) == 1 || inet_pton(AF_INET6, host, ip) == 1)
+		return X509_check_ip_asc(cert, host, 0) == 1;
+	/* as browsers match: a wildcard only as a whole leftmost label */
+	return X509_check_host(cert, host, strlen(host), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+	                       NULL) == 1;
+}

@@ -1,7 +1,7 @@
 /*
- * probe.c -- the probe engine: an ops table per challenge method, a budget
- * timer per probe, and a done callback that fires exactly once from the
- * event loop.
+ * probe.c -- the probe engine: an ops table per method (the four challenge
+ * methods and tls-cert), a budget timer per probe, and a done callback that
+ * fires exactly once from the event loop.
  *
  * Every probe of the process shares the env's event_base and its one curl
  * multi handle (curlev.c).  Finishing is two-step: probe_finish() stops the
@@ -45,10 +45,7 @@ struct probe {
 };
 
 static const struct probe_ops *const s_ops[] = {
-        &http01_ops,
-        &dns01_ops,
-        &tlsalpn01_ops,
-        &caa_ops,
+        &http01_ops, &dns01_ops, &tlsalpn01_ops, &caa_ops, &tlscert_ops,
 };
 
 static void s_unlist(struct probe *p)

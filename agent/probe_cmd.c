@@ -1,8 +1,8 @@
 /*
  * probe_cmd.c -- the one-shot probe: parse the command line, run one probe
- * (http-01, tls-alpn-01, dns-01 or caa) on a private event_base, judge it
- * with verdict.c and print it with report.c, exactly as the coordinator
- * would for a single vantage.
+ * (http-01, tls-alpn-01, dns-01, caa or tls-cert) on a private event_base,
+ * judge it with verdict.c and print it with report.c, exactly as the
+ * coordinator would for a single vantage.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -36,7 +36,8 @@ struct s_opts {
 static void s_usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: vantage-agent probe http-01|tls-alpn-01|dns-01|caa DOMAIN [options]\n"
+	        "usage: vantage-agent probe http-01|tls-alpn-01|dns-01|caa|tls-cert DOMAIN "
+	        "[options]\n"
 	        "  --key-authorization KA   validate: TOKEN.THUMBPRINT (http-01, tls-alpn-01,\n"
 	        "                           dns-01); without one, check reachability\n"
 	        "  --digest D               tls-alpn-01, dns-01: validate against SHA-256(KA),\n"
@@ -46,6 +47,8 @@ static void s_usage(FILE *out)
 	        "random)\n"
 	        "  --issuer-domain D        caa: the CA's issuer domain (default %s)\n"
 	        "  --account-uri URI        caa: the ACME account URL (accounturi)\n"
+	        "  (tls-cert takes no challenge option: it records the certificate port 443\n"
+	        "   presents, and its expiry is judged as the coordinator judges it)\n"
 	        "  --resolver ADDR[@PORT]   forward DNS to this resolver (default: recursive)\n"
 	        "  --root-hints FILE        root hints for recursive resolution\n"
 	        "  --trust-anchor FILE      DNSSEC trust anchor (default: no validation)\n"
@@ -135,6 +138,16 @@ static int s_challenge(struct vt_job *job, const char *ka, const char *token, co
 	if ((issuer != NULL || account != NULL) && job->method != VT_METHOD_CAA) {
 		fprintf(stderr, "probe: --issuer-domain and --account-uri are for caa\n");
 		return -1;
+	}
+	if (job->method == VT_METHOD_TLSCERT) {
+		if (ka != NULL || token != NULL || dval != NULL) {
+			fprintf(stderr, "probe: tls-cert takes no challenge value\n");
+			return -1;
+		}
+		/* no challenge: the probe ignores the mode; the report says
+		 * "reachability" as for any probe without a key authorization */
+		job->mode = VT_MODE_REACHABILITY;
+		return 0;
 	}
 	if (job->method == VT_METHOD_CAA) {
 		if (ka != NULL || token != NULL || dval != NULL) {
@@ -339,7 +352,8 @@ static int s_parse(int argc, char **argv, struct s_opts *o)
 	o->job.method = vt_method_parse(method);
 	if (o->job.method == VT_METHOD_NONE) {
 		fprintf(stderr,
-		        "probe: unknown method \"%s\" (http-01, tls-alpn-01, dns-01 or caa)\n",
+		        "probe: unknown method \"%s\" (http-01, tls-alpn-01, dns-01, caa or "
+		        "tls-cert)\n",
 		        method);
 		return -1;
 	}

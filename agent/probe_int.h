@@ -36,6 +36,7 @@ extern const struct probe_ops http01_ops;
 extern const struct probe_ops dns01_ops;
 extern const struct probe_ops tlsalpn01_ops;
 extern const struct probe_ops caa_ops;
+extern const struct probe_ops tlscert_ops;
 
 /* Accessors for methods. */
 struct event_base *probe_base(const struct probe *p);

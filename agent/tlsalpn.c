@@ -1,6 +1,7 @@
 /*
  * tlsalpn.c -- the TLS-ALPN-01 probe, as Boulder's va/tlsalpn.go does it
- * (letsencrypt-validation.md section 4).
+ * (letsencrypt-validation.md section 4), and the connection on port 443 it
+ * shares with the tls-cert probe (tlsdial, see acmecert.h).
  *
  * Resolve the identifier (resolver.c), dial port 443 of its first IPv6
  * address (else first IPv4) and shake hands with TLS >= 1.2, SNI = the
@@ -18,7 +19,9 @@
  * Everything runs on the engine's event_base: a non-blocking socket, an
  * event per wait (EV_WRITE for connect, EV_READ / EV_WRITE as SSL_connect
  * asks) and one timer per attempt bounding dial plus handshake by
- * probe_cfg.dial_timeout_ms and by what is left of the job's budget.
+ * probe_cfg.dial_timeout_ms and by what is left of the job's budget.  The
+ * first half of the file is that connection (tlsdial_*), which knows
+ * nothing of acme-tls/1; the second half is the TLS-ALPN-01 method on it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -54,7 +57,7 @@
 /* TLS alert numbers Boulder's texts depend on (RFC 8446 6). */
 #define S_ALERT_HANDSHAKE_FAILURE 40
 #define S_ALERT_PROTOCOL_VERSION  70
-#define S_ALERT_NO_APP_PROTOCOL   120
+#define S_ALERT_NO_APP_PROTOCOL   TLSDIAL_ALERT_NO_APP_PROTOCOL
 /* SNI: nibble reverse name of IPv6 is 32 * 2 + 8 characters. */
 #define S_SNI_LEN       (LIMIT_DOMAIN_LEN + 1)
 #define S_IPV4_BYTES    4
@@ -65,35 +68,25 @@
 #define S_TLS_VER_LEN   16
 #define S_TEXT_LEN      256
 #define S_ALPN_TEXT_LEN 32
+/* Who needs TLS 1.2, and who tries IPv6 first, in a validation's words and
+ * in tls-cert's. */
+#define S_NEEDS_12_LE     "Let's Encrypt requires TLS 1.2 or better"
+#define S_NEEDS_12_CLIENT "browsers and Let's Encrypt require TLS 1.2 or better"
 
-static uint16_t s_port_override;
-
-void tlsalpn01_set_port_for_tests(uint16_t port)
-{
-	s_port_override = port;
-}
-
-static uint16_t s_port(void)
-{
-	return s_port_override != 0 ? s_port_override : TLSALPN_PORT;
-}
+/* ------------------------------------------------------------------------
+ * The connection (tlsdial)
+ * ------------------------------------------------------------------------ */
 
 enum s_phase { S_IDLE, S_RESOLVE, S_CONNECT, S_HANDSHAKE, S_DONE };
 
-/* What one handshake is for. */
-enum s_kind {
-	S_KIND_ACME,   /* ALPN acme-tls/1, TLS >= 1.2: the validation itself */
-	S_KIND_NORMAL, /* no ALPN, TLS >= 1.2: the certificate served normally */
-	S_KIND_OLD,    /* TLS 1.0-1.1 only: name the version of a too-old server */
-};
-
-struct s_tlsalpn {
+struct tlsdial {
 	struct probe *p;
+	const struct tlsdial_ops *ops;
+	void *arg;
 	struct resolver *res;
 	enum s_phase phase;
-	enum s_kind kind;
-	bool validate;
-	uint8_t digest[32];
+	const struct tlsdial_hs *hs; /* the handshake in flight (or to start) */
+	bool old;                    /* ... retried with TLS 1.0-1.1 to name the version */
 	struct resolver_addrs a;
 	struct vt_record *rec;
 	char ip[LIMIT_ADDR_LEN];
@@ -111,44 +104,39 @@ struct s_tlsalpn {
 	size_t n_first;
 	int alert; /* fatal alert received, or S_ALERT_NONE */
 	struct timespec t_dial;
-	/* what the acme-tls/1 handshake negotiated (reachability) */
-	char acme_alpn[S_ALPN_TEXT_LEN];
-	/* the error an S_KIND_OLD retry explains */
+	/* the error an old-version retry explains */
 	enum vt_problem_type pend_type;
 	char pend_text[S_TEXT_LEN];
 	int pend_alert;
 };
 
-static void s_close_conn(struct s_tlsalpn *t, bool notify)
+static void s_close_conn(struct tlsdial *d, bool notify)
 {
-	if (t->io_ev != NULL) {
-		event_free(t->io_ev);
-		t->io_ev = NULL;
+	if (d->io_ev != NULL) {
+		event_free(d->io_ev);
+		d->io_ev = NULL;
 	}
-	if (t->timer_ev != NULL)
-		evtimer_del(t->timer_ev);
-	if (t->ssl != NULL) {
+	if (d->timer_ev != NULL)
+		evtimer_del(d->timer_ev);
+	if (d->ssl != NULL) {
 		/* close_notify only, never application data (RFC 8737 4) */
 		if (notify)
-			(void)SSL_shutdown(t->ssl);
-		SSL_free(t->ssl);
-		t->ssl = NULL;
+			(void)SSL_shutdown(d->ssl);
+		SSL_free(d->ssl);
+		d->ssl = NULL;
 		ERR_clear_error();
 	}
-	if (t->ctx != NULL) {
-		SSL_CTX_free(t->ctx);
-		t->ctx = NULL;
+	if (d->ctx != NULL) {
+		SSL_CTX_free(d->ctx);
+		d->ctx = NULL;
 	}
-	if (t->fd >= 0) {
-		close(t->fd);
-		t->fd = -1;
+	if (d->fd >= 0) {
+		close(d->fd);
+		d->fd = -1;
 	}
 }
 
-static void s_fail(struct s_tlsalpn *t, enum vt_problem_type type, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void s_fail(struct s_tlsalpn *t, enum vt_problem_type type, const char *fmt, ...)
+void tlsdial_fail(struct tlsdial *d, enum vt_problem_type type, const char *fmt, ...)
 {
 	char buf[LIMIT_DETAIL_LEN];
 	va_list ap;
@@ -156,22 +144,22 @@ static void s_fail(struct s_tlsalpn *t, enum vt_problem_type type, const char *f
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	s_close_conn(t, false);
-	vt_result_fail(probe_result(t->p), type, "%s", buf);
-	t->phase = S_DONE;
-	probe_finish(t->p);
+	s_close_conn(d, false);
+	vt_result_fail(probe_result(d->p), type, "%s", buf);
+	d->phase = S_DONE;
+	probe_finish(d->p);
 }
 
-static void s_finish_ok(struct s_tlsalpn *t, enum vt_outcome o)
+void tlsdial_finish(struct tlsdial *d, enum vt_outcome o)
 {
-	struct vt_result *r = probe_result(t->p);
+	struct vt_result *r = probe_result(d->p);
 
-	s_close_conn(t, true);
+	s_close_conn(d, true);
 	r->outcome = o;
 	r->problem.type = VT_PROB_NONE;
 	r->problem.detail[0] = '\0';
-	t->phase = S_DONE;
-	probe_finish(t->p);
+	d->phase = S_DONE;
+	probe_finish(d->p);
 }
 
 /* Go's text for a TLS alert (crypto/tls/alert.go). */
@@ -224,6 +212,539 @@ static const char *s_alert_text(int a, char *buf, size_t buflen)
 	return buf;
 }
 
+static uint32_t s_ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - t0->tv_sec) * (long long)S_MS_PER_SEC +
+	     (now.tv_nsec - t0->tv_nsec) / S_NS_PER_MS;
+	return ms < 0 ? 0 : (uint32_t)ms;
+}
+
+/* Boulder's badTLSHeader test: did the server's answer begin "HTTP/"? */
+static bool s_speaks_http(const struct tlsdial *d)
+{
+	return d->n_first == S_HTTP_MAGIC_LEN &&
+	       memcmp(d->first, S_HTTP_MAGIC, S_HTTP_MAGIC_LEN) == 0;
+}
+
+/* Socket BIO callback: keep the first bytes the server sent, for
+ * s_speaks_http (OpenSSL has consumed them by the time it fails). */
+static long s_bio_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
+                     size_t *processed)
+{
+	struct tlsdial *d = (struct tlsdial *)BIO_get_callback_arg(b);
+
+	if (d != NULL && oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 && processed != NULL &&
+	    argp != NULL) {
+		for (size_t i = 0; i < *processed && d->n_first < S_HTTP_MAGIC_LEN; i++)
+			d->first[d->n_first++] = (unsigned char)argp[i];
+	}
+	return ret;
+}
+
+static void s_attempt(struct tlsdial *d, const struct tlsdial_hs *hs, bool old);
+static void s_io_cb(evutil_socket_t fd, short what, void *arg);
+
+/* Wait for what (EV_READ or EV_WRITE) on the attempt's socket. */
+static int s_wait(struct tlsdial *d, short what)
+{
+	if (d->io_ev != NULL)
+		event_free(d->io_ev);
+	d->io_ev = event_new(probe_base(d->p), d->fd, what, s_io_cb, d);
+	if (d->io_ev == NULL || event_add(d->io_ev, NULL) != 0)
+		return -1;
+	return 0;
+}
+
+/* The old-version retry explains the failure: the server speaks only
+ * version (e.g. "TLS 1.1"). */
+static void s_fail_old(struct tlsdial *d, const char *version)
+{
+	tlsdial_fail(d, VT_PROB_TLS, "%s: the server only speaks %s; %s", d->ip, version,
+	             d->ops->challenge ? S_NEEDS_12_LE : S_NEEDS_12_CLIENT);
+}
+
+/* The IPv6 attempt of a fallback handshake failed with text: move to the
+ * first IPv4 address, or, for a validation, fail as Boulder does when there
+ * is none. */
+static void s_fallback(struct tlsdial *d, const char *text)
+{
+	struct vt_result *r = probe_result(d->p);
+	const struct vt_job *job = probe_job(d->p);
+
+	if (d->rec->n_addresses_tried < HTTP01_MAX_ADDRS_TRIED)
+		memcpy(d->rec->addresses_tried[d->rec->n_addresses_tried++], d->ip, LIMIT_ADDR_LEN);
+	if (d->a.n_v4 == 0) {
+		/* Boulder discards the IPv6 error */
+		tlsdial_fail(d, VT_PROB_MALFORMED,
+		             "Unable to contact \"%s\" at \"%s\", no IPv4 addresses to try as "
+		             "fallback",
+		             job->domain, d->ip);
+		return;
+	}
+	if (d->ops->challenge)
+		vt_result_add_warning(r,
+		                      "IPv6 address %s failed: %s. Let's Encrypt fell back to IPv4 "
+		                      "this time, but fix IPv6: it tries IPv6 first",
+		                      d->ip, text);
+	else
+		vt_result_add_warning(r,
+		                      "IPv6 address %s failed: %s. This vantage fell back to IPv4, "
+		                      "as Let's Encrypt does, but fix IPv6: clients try it first",
+		                      d->ip, text);
+	d->on_v6 = false;
+	memcpy(d->ip, d->a.v4[0], LIMIT_ADDR_LEN);
+	memcpy(d->rec->address_used, d->ip, LIMIT_ADDR_LEN);
+	s_attempt(d, d->hs, false);
+}
+
+void tlsdial_attempt_failed(struct tlsdial *d, enum vt_problem_type type, const char *text,
+                            bool prefix)
+{
+	bool version =
+	        d->alert == S_ALERT_PROTOCOL_VERSION || d->alert == S_ALERT_HANDSHAKE_FAILURE;
+	int alert = d->alert;
+
+	if (d->old) {
+		/* the old-version retry failed too: report what it explains */
+		if (d->pend_alert == S_ALERT_PROTOCOL_VERSION)
+			s_fail_old(d, "TLS 1.1 or older");
+		else
+			tlsdial_fail(d, d->pend_type, "%s: %s", d->ip, d->pend_text);
+		return;
+	}
+	s_close_conn(d, false);
+	if (d->ops->failed != NULL && d->ops->failed(d, alert, d->arg))
+		return;
+	/* tls-cert reports an IPv6-only host's own error (and may still name
+	 * an old TLS version below) */
+	if (d->hs->fallback && d->on_v6 && (d->a.n_v4 > 0 || d->ops->challenge)) {
+		s_fallback(d, text);
+		return;
+	}
+	if (version && type == VT_PROB_TLS) {
+		d->pend_type = type;
+		d->pend_alert = alert;
+		snprintf(d->pend_text, sizeof(d->pend_text), "%s", text);
+		s_attempt(d, d->hs, true);
+		return;
+	}
+	if (prefix)
+		tlsdial_fail(d, type, "%s: %s", d->ip, text);
+	else
+		tlsdial_fail(d, type, "%s", text);
+}
+
+/* SSL_connect failed with SSL_get_error() == e: classify as Boulder's
+ * detailedError would. */
+static void s_handshake_error(struct tlsdial *d, int e)
+{
+	char text[S_TEXT_LEN], abuf[S_TEXT_LEN / 4];
+	int sys = errno;
+	unsigned long le = ERR_peek_last_error();
+	int reason = ERR_GET_REASON(le);
+
+	ERR_clear_error();
+	if (s_speaks_http(d)) {
+		tlsdial_attempt_failed(d, VT_PROB_MALFORMED, LEERR_HTTP_ONLY, true);
+		return;
+	}
+	if (d->alert != S_ALERT_NONE) {
+		snprintf(text, sizeof(text), "remote error: tls: %s",
+		         s_alert_text(d->alert, abuf, sizeof(abuf)));
+		tlsdial_attempt_failed(d, VT_PROB_TLS, text, true);
+		return;
+	}
+	if (e == SSL_ERROR_SYSCALL && sys == ECONNRESET) {
+		tlsdial_attempt_failed(d, VT_PROB_CONNECTION, LEERR_RESET, true);
+		return;
+	}
+	if (e == SSL_ERROR_SSL && (reason == SSL_R_UNSUPPORTED_PROTOCOL ||
+	                           reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION)) {
+		/* the server chose a version below our minimum */
+		d->alert = S_ALERT_PROTOCOL_VERSION;
+		tlsdial_attempt_failed(d, VT_PROB_TLS,
+		                       "remote error: tls: protocol version not supported", true);
+		return;
+	}
+	tlsdial_attempt_failed(d, VT_PROB_CONNECTION, LEERR_GENERIC, true);
+}
+
+/* The handshake of an old-version retry succeeded: name the version. */
+static void s_old_done(struct tlsdial *d)
+{
+	int v = SSL_version(d->ssl);
+
+	s_fail_old(d, v == TLS1_VERSION     ? "TLS 1.0"
+	              : v == TLS1_1_VERSION ? "TLS 1.1"
+	                                    : "TLS 1.1 or older");
+}
+
+void tlsdial_capture(struct tlsdial *d, X509 *cert, const char *alpn)
+{
+	struct vt_result *r = probe_result(d->p);
+	char err[S_TEXT_LEN];
+
+	if (cert == NULL)
+		return;
+	if (acmecert_capture(cert, &r->cert, err, sizeof(err)) != 0)
+		vt_result_add_warning(r, "certificate from %s: %s", d->ip, err);
+	acmecert_capture_chain(SSL_get_peer_cert_chain(d->ssl), &r->cert);
+	snprintf(r->cert.tls_version, sizeof(r->cert.tls_version), "%s", SSL_get_version(d->ssl));
+	snprintf(r->cert.alpn, sizeof(r->cert.alpn), "%s", alpn);
+}
+
+static void s_handshake_step(struct tlsdial *d)
+{
+	int rc, e;
+
+	ERR_clear_error();
+	errno = 0;
+	rc = SSL_connect(d->ssl);
+	if (rc == 1) {
+		if (d->old)
+			s_old_done(d);
+		else
+			d->ops->done(d, d->arg);
+		return;
+	}
+	e = SSL_get_error(d->ssl, rc);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		if (s_wait(d, e == SSL_ERROR_WANT_READ ? EV_READ : EV_WRITE) != 0)
+			tlsdial_fail(d, VT_PROB_SERVER_INTERNAL, "out of memory");
+		return;
+	}
+	s_handshake_error(d, e);
+}
+
+static void s_info_cb(const SSL *ssl, int where, int ret)
+{
+	struct tlsdial *d = SSL_get_app_data(ssl);
+
+	if (d != NULL && (where & SSL_CB_READ_ALERT) == SSL_CB_READ_ALERT &&
+	    (ret >> 8) == S_ALERT_FATAL)
+		d->alert = ret & 0xff;
+}
+
+/* TCP is up: begin the handshake this attempt asks for. */
+static void s_start_tls(struct tlsdial *d)
+{
+	d->ctx = SSL_CTX_new(TLS_client_method());
+	if (d->ctx == NULL)
+		goto oom;
+	/* Boulder: InsecureSkipVerify; tls-cert verifies after the handshake */
+	SSL_CTX_set_verify(d->ctx, SSL_VERIFY_NONE, NULL);
+	if (d->old) {
+		if (SSL_CTX_set_min_proto_version(d->ctx, TLS1_VERSION) != 1 ||
+		    SSL_CTX_set_max_proto_version(d->ctx, TLS1_1_VERSION) != 1 ||
+		    SSL_CTX_set_cipher_list(d->ctx, S_OLD_CIPHERS) != 1)
+			goto oom;
+	} else if (SSL_CTX_set_min_proto_version(d->ctx, TLS1_2_VERSION) != 1) {
+		goto oom;
+	}
+	d->ssl = SSL_new(d->ctx);
+	if (d->ssl == NULL || SSL_set_fd(d->ssl, d->fd) != 1)
+		goto oom;
+	SSL_set_app_data(d->ssl, d);
+	BIO_set_callback_arg(SSL_get_rbio(d->ssl), (char *)d);
+	BIO_set_callback_ex(SSL_get_rbio(d->ssl), s_bio_cb);
+	SSL_set_info_callback(d->ssl, s_info_cb);
+	if (d->sni[0] != '\0' && SSL_set_tlsext_host_name(d->ssl, d->sni) != 1)
+		goto oom;
+	/* SSL_set_alpn_protos returns 0 on success */
+	if (!d->old && d->hs->alpn != NULL &&
+	    SSL_set_alpn_protos(d->ssl, d->hs->alpn, (unsigned int)d->hs->alpn_len) != 0)
+		goto oom;
+	d->phase = S_HANDSHAKE;
+	s_handshake_step(d);
+	return;
+oom:
+	ERR_clear_error();
+	tlsdial_fail(d, VT_PROB_SERVER_INTERNAL, "cannot set up TLS");
+}
+
+static void s_connected(struct tlsdial *d)
+{
+	d->connected = true;
+	probe_result(d->p)->timings.connect_ms = s_ms_since(&d->t_dial);
+	s_start_tls(d);
+}
+
+static void s_io_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tlsdial *d = arg;
+	int soerr = 0;
+	socklen_t sl = sizeof(soerr);
+
+	if (d->phase == S_CONNECT) {
+		if (getsockopt(d->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+			soerr = errno;
+		if (soerr != 0) {
+			tlsdial_attempt_failed(d, VT_PROB_CONNECTION, leerr_errno_text(soerr),
+			                       true);
+			return;
+		}
+		s_connected(d);
+		return;
+	}
+	if (d->phase == S_HANDSHAKE)
+		s_handshake_step(d);
+}
+
+static void s_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tlsdial *d = arg;
+
+	if (d->phase != S_CONNECT && d->phase != S_HANDSHAKE)
+		return;
+	tlsdial_attempt_failed(d, VT_PROB_CONNECTION,
+	                       d->connected ? LEERR_TIMEOUT_AFTER : LEERR_TIMEOUT_DIAL, true);
+}
+
+/* Dial d->ip:d->port for one handshake as hs says (old: the retry with
+ * TLS 1.0-1.1 that names the version). */
+static void s_attempt(struct tlsdial *d, const struct tlsdial_hs *hs, bool old)
+{
+	const struct probe_cfg *cfg = probe_config(d->p);
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t sl;
+	uint32_t ms = probe_remaining_ms(d->p);
+	struct timeval tv;
+
+	s_close_conn(d, false);
+	d->hs = hs;
+	d->old = old;
+	d->connected = false;
+	d->n_first = 0;
+	d->alert = S_ALERT_NONE;
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, d->ip, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(d->port);
+		sl = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, d->ip, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(d->port);
+		sl = sizeof(*sin6);
+	} else {
+		tlsdial_fail(d, VT_PROB_SERVER_INTERNAL, "bad address %s", d->ip);
+		return;
+	}
+	if (cfg->dial_timeout_ms < ms)
+		ms = cfg->dial_timeout_ms;
+	tv.tv_sec = ms / S_MS_PER_SEC;
+	tv.tv_usec = (ms % S_MS_PER_SEC) * S_US_PER_MS;
+	evtimer_add(d->timer_ev, &tv);
+	clock_gettime(CLOCK_MONOTONIC, &d->t_dial);
+	d->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (d->fd < 0) {
+		tlsdial_attempt_failed(d, VT_PROB_CONNECTION, leerr_errno_text(errno), true);
+		return;
+	}
+	d->phase = S_CONNECT;
+	if (connect(d->fd, (struct sockaddr *)&ss, sl) == 0) {
+		s_connected(d);
+		return;
+	}
+	if (errno != EINPROGRESS) {
+		tlsdial_attempt_failed(d, VT_PROB_CONNECTION, leerr_errno_text(errno), true);
+		return;
+	}
+	if (s_wait(d, EV_WRITE) != 0)
+		tlsdial_fail(d, VT_PROB_SERVER_INTERNAL, "out of memory");
+}
+
+void tlsdial_handshake(struct tlsdial *d, const struct tlsdial_hs *hs)
+{
+	s_close_conn(d, true);
+	s_attempt(d, hs, false);
+}
+
+static void s_resolved(const struct resolver_addrs *a, void *arg)
+{
+	struct tlsdial *d = arg;
+	struct vt_result *r = probe_result(d->p);
+	const struct probe_cfg *cfg = probe_config(d->p);
+	const struct vt_job *job = probe_job(d->p);
+	const char *who = d->ops->challenge ? "Let's Encrypt" : "clients";
+	struct vt_record *rec;
+
+	if (d->phase != S_RESOLVE)
+		return;
+	r->timings.resolve_ms = a->elapsed_ms;
+	if (a->prob != VT_PROB_NONE) {
+		tlsdial_fail(d, a->prob, "%s", a->err);
+		return;
+	}
+	d->a = *a;
+	rec = vt_result_add_record(r);
+	if (rec == NULL) {
+		tlsdial_fail(d, VT_PROB_SERVER_INTERNAL, "out of memory");
+		return;
+	}
+	d->rec = rec;
+	snprintf(rec->hostname, sizeof(rec->hostname), "%s", job->domain);
+	rec->port = d->port;
+	for (size_t i = 0; i < a->n_v6 && rec->n_addresses_resolved < LIMIT_MAX_ADDRS * 2; i++)
+		memcpy(rec->addresses_resolved[rec->n_addresses_resolved++], a->v6[i],
+		       LIMIT_ADDR_LEN);
+	for (size_t i = 0; i < a->n_v4 && rec->n_addresses_resolved < LIMIT_MAX_ADDRS * 2; i++)
+		memcpy(rec->addresses_resolved[rec->n_addresses_resolved++], a->v4[i],
+		       LIMIT_ADDR_LEN);
+	if (cfg->ipv6 && a->n_v6 > 0) {
+		memcpy(d->ip, a->v6[0], LIMIT_ADDR_LEN);
+		d->on_v6 = true;
+	} else if (a->n_v4 > 0) {
+		if (a->n_v6 > 0)
+			vt_result_add_warning(
+			        r,
+			        "this vantage has no IPv6, so IPv6 (%s) was not judged; "
+			        "%s would try it first",
+			        a->v6[0], who);
+		memcpy(d->ip, a->v4[0], LIMIT_ADDR_LEN);
+	} else {
+		vt_result_add_warning(
+		        r,
+		        "this vantage has no IPv6, so IPv6 was not judged (%s has only "
+		        "IPv6 addresses)",
+		        job->domain);
+		tlsdial_fail(d, VT_PROB_CONNECTION,
+		             "%s: this vantage has no IPv6 path and %s resolves only to IPv6",
+		             a->n_v6 > 0 ? a->v6[0] : "", job->domain);
+		return;
+	}
+	memcpy(rec->address_used, d->ip, LIMIT_ADDR_LEN);
+	s_attempt(d, d->hs, false);
+}
+
+struct tlsdial *tlsdial_new(struct probe *p, uint16_t port, const char *sni,
+                            const struct tlsdial_ops *ops, void *arg)
+{
+	struct tlsdial *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		return NULL;
+	d->fd = -1;
+	d->p = p;
+	d->ops = ops;
+	d->arg = arg;
+	d->port = port;
+	d->alert = S_ALERT_NONE;
+	d->pend_alert = S_ALERT_NONE;
+	snprintf(d->sni, sizeof(d->sni), "%s", sni);
+	d->timer_ev = evtimer_new(probe_base(p), s_timer_cb, d);
+	d->res = resolver_new(probe_base(p), &probe_config(p)->resolver,
+	                      &probe_config(p)->public_prefixes);
+	if (d->timer_ev == NULL || d->res == NULL) {
+		tlsdial_destroy(&d);
+		return NULL;
+	}
+	return d;
+}
+
+void tlsdial_destroy(struct tlsdial **dp)
+{
+	struct tlsdial *d;
+
+	if (dp == NULL || *dp == NULL)
+		return;
+	d = *dp;
+	s_close_conn(d, false);
+	if (d->timer_ev != NULL)
+		event_free(d->timer_ev);
+	resolver_destroy(&d->res);
+	free(d);
+	*dp = NULL;
+}
+
+int tlsdial_start(struct tlsdial *d, const char *host, const struct tlsdial_hs *hs, char *err,
+                  size_t errlen)
+{
+	d->hs = hs;
+	d->phase = S_RESOLVE;
+	return resolver_lookup(d->res, host, s_resolved, d, err, errlen);
+}
+
+void tlsdial_cancel(struct tlsdial *d, bool budget_expired)
+{
+	struct probe *p = d->p;
+	const char *host;
+
+	if (budget_expired && probe_result(p)->outcome == 0) {
+		if (d->phase == S_CONNECT || d->phase == S_HANDSHAKE) {
+			vt_result_fail(probe_result(p), VT_PROB_CONNECTION, "%s: %s", d->ip,
+			               d->connected ? LEERR_TIMEOUT_AFTER : LEERR_TIMEOUT_DIAL);
+		} else if (d->phase == S_RESOLVE) {
+			host = probe_job(p)->domain;
+			vt_result_fail(
+			        probe_result(p), VT_PROB_DNS,
+			        "DNS problem: query timed out (and was canceled) looking up A for "
+			        "%s; DNS problem: query timed out (and was canceled) looking up "
+			        "AAAA for %s",
+			        host, host);
+		}
+	}
+	d->phase = S_DONE;
+	resolver_cancel(d->res);
+	s_close_conn(d, false);
+}
+
+SSL *tlsdial_ssl(const struct tlsdial *d)
+{
+	return d->ssl;
+}
+
+const struct tlsdial_hs *tlsdial_current(const struct tlsdial *d)
+{
+	return d->hs;
+}
+
+const char *tlsdial_ip(const struct tlsdial *d)
+{
+	return d->ip;
+}
+
+/* ------------------------------------------------------------------------
+ * TLS-ALPN-01 on the connection
+ * ------------------------------------------------------------------------ */
+
+static uint16_t s_port_override;
+
+void tlsalpn01_set_port_for_tests(uint16_t port)
+{
+	s_port_override = port;
+}
+
+static uint16_t s_port(void)
+{
+	return s_port_override != 0 ? s_port_override : TLSALPN_PORT;
+}
+
+/* The validation itself: ALPN acme-tls/1, IPv6 falls back to IPv4. */
+static const struct tlsdial_hs s_hs_acme = {
+        .alpn = (const unsigned char *)S_ALPN_WIRE,
+        .alpn_len = S_ALPN_WIRE_LEN,
+        .fallback = true,
+};
+/* Reachability's second handshake, on the address that answered: no ALPN,
+ * the certificate the server presents normally. */
+static const struct tlsdial_hs s_hs_normal = {.alpn = NULL, .alpn_len = 0, .fallback = false};
+
+struct s_tlsalpn {
+	struct probe *p;
+	struct tlsdial *d;
+	bool validate;
+	uint8_t digest[32];
+	uint16_t port;
+	/* what the acme-tls/1 handshake negotiated (reachability) */
+	char acme_alpn[S_ALPN_TEXT_LEN];
+};
+
 /* The reverse-DNS name of an IP literal (RFC 8738 SNI), without the final
  * dot, as Go's tls client sends it.  0, or -1 if s is not an IP literal. */
 static int s_reverse_name(const char *s, char *out, size_t outlen)
@@ -244,460 +765,94 @@ static int s_reverse_name(const char *s, char *out, size_t outlen)
 	return 0;
 }
 
-static uint32_t s_ms_since(const struct timespec *t0)
+/* An attempt failed: in reachability, a server that refuses acme-tls/1
+ * with an alert still speaks TLS; capture its normal certificate. */
+static bool s_failed(struct tlsdial *d, int alert, void *arg)
 {
-	struct timespec now;
-	long long ms;
+	struct s_tlsalpn *t = arg;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (now.tv_sec - t0->tv_sec) * (long long)S_MS_PER_SEC +
-	     (now.tv_nsec - t0->tv_nsec) / S_NS_PER_MS;
-	return ms < 0 ? 0 : (uint32_t)ms;
+	if (tlsdial_current(d) != &s_hs_acme || t->validate || alert != S_ALERT_NO_APP_PROTOCOL)
+		return false;
+	t->acme_alpn[0] = '\0';
+	vt_result_add_warning(probe_result(t->p), "%s", S_NO_ACME_ALPN);
+	tlsdial_handshake(d, &s_hs_normal);
+	return true;
 }
 
-/* Boulder's badTLSHeader test: did the server's answer begin "HTTP/"? */
-static bool s_speaks_http(const struct s_tlsalpn *t)
+/* A handshake succeeded: Boulder's rules for the acme-tls/1 one, the
+ * capture for the normal one. */
+static void s_done(struct tlsdial *d, void *arg)
 {
-	return t->n_first == S_HTTP_MAGIC_LEN &&
-	       memcmp(t->first, S_HTTP_MAGIC, S_HTTP_MAGIC_LEN) == 0;
-}
-
-/* Socket BIO callback: keep the first bytes the server sent, for
- * s_speaks_http (OpenSSL has consumed them by the time it fails). */
-static long s_bio_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
-                     size_t *processed)
-{
-	struct s_tlsalpn *t = (struct s_tlsalpn *)BIO_get_callback_arg(b);
-
-	if (t != NULL && oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 && processed != NULL &&
-	    argp != NULL) {
-		for (size_t i = 0; i < *processed && t->n_first < S_HTTP_MAGIC_LEN; i++)
-			t->first[t->n_first++] = (unsigned char)argp[i];
-	}
-	return ret;
-}
-
-static void s_attempt(struct s_tlsalpn *t, enum s_kind kind);
-static void s_io_cb(evutil_socket_t fd, short what, void *arg);
-
-/* Wait for what (EV_READ or EV_WRITE) on the attempt's socket. */
-static int s_wait(struct s_tlsalpn *t, short what)
-{
-	if (t->io_ev != NULL)
-		event_free(t->io_ev);
-	t->io_ev = event_new(probe_base(t->p), t->fd, what, s_io_cb, t);
-	if (t->io_ev == NULL || event_add(t->io_ev, NULL) != 0)
-		return -1;
-	return 0;
-}
-
-/* The attempt ended without a handshake: apply Boulder's IPv4 fallback,
- * then report.  prefix: the text is an ipError (prefixed "<ip>: "). */
-static void s_attempt_failed(struct s_tlsalpn *t, enum vt_problem_type type, const char *text,
-                             bool prefix)
-{
-	struct vt_result *r = probe_result(t->p);
-	const struct vt_job *job = probe_job(t->p);
-	bool version =
-	        t->alert == S_ALERT_PROTOCOL_VERSION || t->alert == S_ALERT_HANDSHAKE_FAILURE;
-	int alert = t->alert;
-
-	if (t->kind == S_KIND_OLD) {
-		/* the old-version retry failed too: report what it explains */
-		if (t->pend_alert == S_ALERT_PROTOCOL_VERSION)
-			s_fail(t, VT_PROB_TLS,
-			       "%s: the server only speaks TLS 1.1 or older; Let's Encrypt "
-			       "requires "
-			       "TLS 1.2 or better",
-			       t->ip);
-		else
-			s_fail(t, t->pend_type, "%s: %s", t->ip, t->pend_text);
-		return;
-	}
-	s_close_conn(t, false);
-	if (t->kind == S_KIND_ACME && !t->validate && alert == S_ALERT_NO_APP_PROTOCOL) {
-		/* reachability: the server speaks TLS but refuses acme-tls/1 */
-		t->acme_alpn[0] = '\0';
-		vt_result_add_warning(r, "%s", S_NO_ACME_ALPN);
-		s_attempt(t, S_KIND_NORMAL);
-		return;
-	}
-	if (t->kind == S_KIND_ACME && t->on_v6) {
-		if (t->rec->n_addresses_tried < HTTP01_MAX_ADDRS_TRIED)
-			memcpy(t->rec->addresses_tried[t->rec->n_addresses_tried++], t->ip,
-			       LIMIT_ADDR_LEN);
-		if (t->a.n_v4 == 0) {
-			s_fail(t, VT_PROB_MALFORMED,
-			       "Unable to contact \"%s\" at \"%s\", no IPv4 addresses to try as "
-			       "fallback",
-			       job->domain, t->ip);
-			return;
-		}
-		vt_result_add_warning(r,
-		                      "IPv6 address %s failed: %s. Let's Encrypt fell back to IPv4 "
-		                      "this time, but fix IPv6: it tries IPv6 first",
-		                      t->ip, text);
-		t->on_v6 = false;
-		memcpy(t->ip, t->a.v4[0], LIMIT_ADDR_LEN);
-		memcpy(t->rec->address_used, t->ip, LIMIT_ADDR_LEN);
-		s_attempt(t, S_KIND_ACME);
-		return;
-	}
-	if (version && type == VT_PROB_TLS) {
-		t->pend_type = type;
-		t->pend_alert = alert;
-		snprintf(t->pend_text, sizeof(t->pend_text), "%s", text);
-		s_attempt(t, S_KIND_OLD);
-		return;
-	}
-	if (prefix)
-		s_fail(t, type, "%s: %s", t->ip, text);
-	else
-		s_fail(t, type, "%s", text);
-}
-
-/* SSL_connect failed with SSL_get_error() == e: classify as Boulder's
- * detailedError would. */
-static void s_handshake_error(struct s_tlsalpn *t, int e)
-{
-	char text[S_TEXT_LEN], abuf[S_TEXT_LEN / 4];
-	int sys = errno;
-	unsigned long le = ERR_peek_last_error();
-	int reason = ERR_GET_REASON(le);
-
-	ERR_clear_error();
-	if (s_speaks_http(t)) {
-		s_attempt_failed(t, VT_PROB_MALFORMED, LEERR_HTTP_ONLY, true);
-		return;
-	}
-	if (t->alert != S_ALERT_NONE) {
-		snprintf(text, sizeof(text), "remote error: tls: %s",
-		         s_alert_text(t->alert, abuf, sizeof(abuf)));
-		s_attempt_failed(t, VT_PROB_TLS, text, true);
-		return;
-	}
-	if (e == SSL_ERROR_SYSCALL && sys == ECONNRESET) {
-		s_attempt_failed(t, VT_PROB_CONNECTION, LEERR_RESET, true);
-		return;
-	}
-	if (e == SSL_ERROR_SSL && (reason == SSL_R_UNSUPPORTED_PROTOCOL ||
-	                           reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION)) {
-		/* the server chose a version below our minimum */
-		t->alert = S_ALERT_PROTOCOL_VERSION;
-		s_attempt_failed(t, VT_PROB_TLS,
-		                 "remote error: tls: protocol version not supported", true);
-		return;
-	}
-	s_attempt_failed(t, VT_PROB_CONNECTION, LEERR_GENERIC, true);
-}
-
-/* The handshake of an S_KIND_OLD retry succeeded: name the version. */
-static void s_old_done(struct s_tlsalpn *t)
-{
-	int v = SSL_version(t->ssl);
-
-	s_fail(t, VT_PROB_TLS,
-	       "%s: the server only speaks %s; Let's Encrypt requires TLS 1.2 or better", t->ip,
-	       v == TLS1_VERSION     ? "TLS 1.0"
-	       : v == TLS1_1_VERSION ? "TLS 1.1"
-	                             : "TLS 1.1 or older");
-}
-
-/* Capture the session's leaf certificate into the result. */
-static void s_capture(struct s_tlsalpn *t, X509 *cert, const char *alpn)
-{
-	struct vt_result *r = probe_result(t->p);
-	char err[S_TEXT_LEN];
-
-	if (cert == NULL)
-		return;
-	if (acmecert_capture(cert, &r->cert, err, sizeof(err)) != 0)
-		vt_result_add_warning(r, "certificate from %s: %s", t->ip, err);
-	snprintf(r->cert.tls_version, sizeof(r->cert.tls_version), "%s", SSL_get_version(t->ssl));
-	snprintf(r->cert.alpn, sizeof(r->cert.alpn), "%s", alpn);
-}
-
-static void s_handshake_done(struct s_tlsalpn *t)
-{
+	struct s_tlsalpn *t = arg;
 	const struct vt_job *job = probe_job(t->p);
 	struct vt_result *r = probe_result(t->p);
+	SSL *ssl = tlsdial_ssl(d);
 	const unsigned char *sel = NULL;
 	unsigned int sel_len = 0;
 	char alpn[S_ALPN_TEXT_LEN], detail[LIMIT_DETAIL_LEN];
-	X509 *cert = SSL_get1_peer_certificate(t->ssl);
+	X509 *cert = SSL_get1_peer_certificate(ssl);
 	enum vt_problem_type pt;
 
-	if (t->kind == S_KIND_OLD) {
-		s_old_done(t);
-		goto out;
-	}
 	if (cert != NULL && acmecert_has_duplicate_extensions(cert)) {
 		/* Go's certificate parser refuses it inside the handshake */
-		s_attempt_failed(t, VT_PROB_CONNECTION, LEERR_GENERIC, true);
+		tlsdial_attempt_failed(d, VT_PROB_CONNECTION, LEERR_GENERIC, true);
 		goto out;
 	}
-	SSL_get0_alpn_selected(t->ssl, &sel, &sel_len);
+	SSL_get0_alpn_selected(ssl, &sel, &sel_len);
 	snprintf(alpn, sizeof(alpn), "%.*s", (int)(sel_len < sizeof(alpn) ? sel_len : 0),
 	         sel != NULL ? (const char *)sel : "");
-	if (t->kind == S_KIND_NORMAL) {
-		s_capture(t, cert, t->acme_alpn);
-		s_finish_ok(t, VT_OUTCOME_REACHABLE);
+	if (tlsdial_current(d) == &s_hs_normal) {
+		tlsdial_capture(d, cert, t->acme_alpn);
+		tlsdial_finish(d, VT_OUTCOME_REACHABLE);
 		goto out;
 	}
 	if (!t->validate) {
 		snprintf(t->acme_alpn, sizeof(t->acme_alpn), "%s", alpn);
 		if (strcmp(alpn, TLSALPN_PROTOCOL) != 0)
 			vt_result_add_warning(r, "%s", S_NO_ACME_ALPN);
-		s_close_conn(t, true);
-		s_attempt(t, S_KIND_NORMAL);
+		tlsdial_handshake(d, &s_hs_normal);
 		goto out;
 	}
 	if (cert == NULL) {
 		/* getChallengeCert's own error: IPv6 falls back on it */
-		s_attempt_failed(t, VT_PROB_UNAUTHORIZED,
-		                 "No certs presented for " S_CHALLENGE " challenge", false);
+		tlsdial_attempt_failed(d, VT_PROB_UNAUTHORIZED,
+		                       "No certs presented for " S_CHALLENGE " challenge", false);
 		goto out;
 	}
-	s_capture(t, cert, alpn);
+	tlsdial_capture(d, cert, alpn);
 	if (strcmp(alpn, TLSALPN_PROTOCOL) != 0) {
-		s_fail(t, VT_PROB_UNAUTHORIZED,
-		       "Cannot negotiate ALPN protocol \"%s\" for %s challenge", TLSALPN_PROTOCOL,
-		       S_CHALLENGE);
+		tlsdial_fail(d, VT_PROB_UNAUTHORIZED,
+		             "Cannot negotiate ALPN protocol \"%s\" for %s challenge",
+		             TLSALPN_PROTOCOL, S_CHALLENGE);
 		goto out;
 	}
-	pt = acmecert_check(cert, job->domain, t->ip, t->port, t->digest, detail, sizeof(detail));
+	pt = acmecert_check(cert, job->domain, tlsdial_ip(d), t->port, t->digest, detail,
+	                    sizeof(detail));
 	if (pt != VT_PROB_NONE)
-		s_fail(t, pt, "%s", detail);
+		tlsdial_fail(d, pt, "%s", detail);
 	else
-		s_finish_ok(t, VT_OUTCOME_PASS);
+		tlsdial_finish(d, VT_OUTCOME_PASS);
 out:
 	X509_free(cert);
 }
 
-static void s_handshake_step(struct s_tlsalpn *t)
-{
-	int rc, e;
-
-	ERR_clear_error();
-	errno = 0;
-	rc = SSL_connect(t->ssl);
-	if (rc == 1) {
-		s_handshake_done(t);
-		return;
-	}
-	e = SSL_get_error(t->ssl, rc);
-	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-		if (s_wait(t, e == SSL_ERROR_WANT_READ ? EV_READ : EV_WRITE) != 0)
-			s_fail(t, VT_PROB_SERVER_INTERNAL, "out of memory");
-		return;
-	}
-	s_handshake_error(t, e);
-}
-
-static void s_info_cb(const SSL *ssl, int where, int ret)
-{
-	struct s_tlsalpn *t = SSL_get_app_data(ssl);
-
-	if (t != NULL && (where & SSL_CB_READ_ALERT) == SSL_CB_READ_ALERT &&
-	    (ret >> 8) == S_ALERT_FATAL)
-		t->alert = ret & 0xff;
-}
-
-/* TCP is up: begin the handshake this attempt's kind asks for. */
-static void s_start_tls(struct s_tlsalpn *t)
-{
-	t->ctx = SSL_CTX_new(TLS_client_method());
-	if (t->ctx == NULL)
-		goto oom;
-	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL); /* Boulder: InsecureSkipVerify */
-	if (t->kind == S_KIND_OLD) {
-		if (SSL_CTX_set_min_proto_version(t->ctx, TLS1_VERSION) != 1 ||
-		    SSL_CTX_set_max_proto_version(t->ctx, TLS1_1_VERSION) != 1 ||
-		    SSL_CTX_set_cipher_list(t->ctx, S_OLD_CIPHERS) != 1)
-			goto oom;
-	} else if (SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION) != 1) {
-		goto oom;
-	}
-	t->ssl = SSL_new(t->ctx);
-	if (t->ssl == NULL || SSL_set_fd(t->ssl, t->fd) != 1)
-		goto oom;
-	SSL_set_app_data(t->ssl, t);
-	BIO_set_callback_arg(SSL_get_rbio(t->ssl), (char *)t);
-	BIO_set_callback_ex(SSL_get_rbio(t->ssl), s_bio_cb);
-	SSL_set_info_callback(t->ssl, s_info_cb);
-	if (t->sni[0] != '\0' && SSL_set_tlsext_host_name(t->ssl, t->sni) != 1)
-		goto oom;
-	/* SSL_set_alpn_protos returns 0 on success */
-	if (t->kind == S_KIND_ACME &&
-	    SSL_set_alpn_protos(t->ssl, (const unsigned char *)S_ALPN_WIRE, S_ALPN_WIRE_LEN) != 0)
-		goto oom;
-	t->phase = S_HANDSHAKE;
-	s_handshake_step(t);
-	return;
-oom:
-	ERR_clear_error();
-	s_fail(t, VT_PROB_SERVER_INTERNAL, "cannot set up TLS");
-}
-
-static void s_connected(struct s_tlsalpn *t)
-{
-	t->connected = true;
-	probe_result(t->p)->timings.connect_ms = s_ms_since(&t->t_dial);
-	s_start_tls(t);
-}
-
-static void s_io_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct s_tlsalpn *t = arg;
-	int soerr = 0;
-	socklen_t sl = sizeof(soerr);
-
-	if (t->phase == S_CONNECT) {
-		if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
-			soerr = errno;
-		if (soerr != 0) {
-			s_attempt_failed(t, VT_PROB_CONNECTION, leerr_errno_text(soerr), true);
-			return;
-		}
-		s_connected(t);
-		return;
-	}
-	if (t->phase == S_HANDSHAKE)
-		s_handshake_step(t);
-}
-
-static void s_timer_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct s_tlsalpn *t = arg;
-
-	if (t->phase != S_CONNECT && t->phase != S_HANDSHAKE)
-		return;
-	s_attempt_failed(t, VT_PROB_CONNECTION,
-	                 t->connected ? LEERR_TIMEOUT_AFTER : LEERR_TIMEOUT_DIAL, true);
-}
-
-/* Dial t->ip:t->port for one handshake of kind. */
-static void s_attempt(struct s_tlsalpn *t, enum s_kind kind)
-{
-	const struct probe_cfg *cfg = probe_config(t->p);
-	struct sockaddr_storage ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-	socklen_t sl;
-	uint32_t ms = probe_remaining_ms(t->p);
-	struct timeval tv;
-
-	s_close_conn(t, false);
-	t->kind = kind;
-	t->connected = false;
-	t->n_first = 0;
-	t->alert = S_ALERT_NONE;
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, t->ip, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(t->port);
-		sl = sizeof(*sin);
-	} else if (inet_pton(AF_INET6, t->ip, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(t->port);
-		sl = sizeof(*sin6);
-	} else {
-		s_fail(t, VT_PROB_SERVER_INTERNAL, "bad address %s", t->ip);
-		return;
-	}
-	if (cfg->dial_timeout_ms < ms)
-		ms = cfg->dial_timeout_ms;
-	tv.tv_sec = ms / S_MS_PER_SEC;
-	tv.tv_usec = (ms % S_MS_PER_SEC) * S_US_PER_MS;
-	evtimer_add(t->timer_ev, &tv);
-	clock_gettime(CLOCK_MONOTONIC, &t->t_dial);
-	t->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (t->fd < 0) {
-		s_attempt_failed(t, VT_PROB_CONNECTION, leerr_errno_text(errno), true);
-		return;
-	}
-	t->phase = S_CONNECT;
-	if (connect(t->fd, (struct sockaddr *)&ss, sl) == 0) {
-		s_connected(t);
-		return;
-	}
-	if (errno != EINPROGRESS) {
-		s_attempt_failed(t, VT_PROB_CONNECTION, leerr_errno_text(errno), true);
-		return;
-	}
-	if (s_wait(t, EV_WRITE) != 0)
-		s_fail(t, VT_PROB_SERVER_INTERNAL, "out of memory");
-}
-
-static void s_resolved(const struct resolver_addrs *a, void *arg)
-{
-	struct s_tlsalpn *t = arg;
-	struct vt_result *r = probe_result(t->p);
-	const struct probe_cfg *cfg = probe_config(t->p);
-	const struct vt_job *job = probe_job(t->p);
-	struct vt_record *rec;
-
-	if (t->phase != S_RESOLVE)
-		return;
-	r->timings.resolve_ms = a->elapsed_ms;
-	if (a->prob != VT_PROB_NONE) {
-		s_fail(t, a->prob, "%s", a->err);
-		return;
-	}
-	t->a = *a;
-	rec = vt_result_add_record(r);
-	if (rec == NULL) {
-		s_fail(t, VT_PROB_SERVER_INTERNAL, "out of memory");
-		return;
-	}
-	t->rec = rec;
-	snprintf(rec->hostname, sizeof(rec->hostname), "%s", job->domain);
-	rec->port = t->port;
-	for (size_t i = 0; i < a->n_v6 && rec->n_addresses_resolved < LIMIT_MAX_ADDRS * 2; i++)
-		memcpy(rec->addresses_resolved[rec->n_addresses_resolved++], a->v6[i],
-		       LIMIT_ADDR_LEN);
-	for (size_t i = 0; i < a->n_v4 && rec->n_addresses_resolved < LIMIT_MAX_ADDRS * 2; i++)
-		memcpy(rec->addresses_resolved[rec->n_addresses_resolved++], a->v4[i],
-		       LIMIT_ADDR_LEN);
-	if (cfg->ipv6 && a->n_v6 > 0) {
-		memcpy(t->ip, a->v6[0], LIMIT_ADDR_LEN);
-		t->on_v6 = true;
-	} else if (a->n_v4 > 0) {
-		if (a->n_v6 > 0)
-			vt_result_add_warning(
-			        r,
-			        "this vantage has no IPv6, so IPv6 (%s) was not judged; "
-			        "Let's Encrypt would try it first",
-			        a->v6[0]);
-		memcpy(t->ip, a->v4[0], LIMIT_ADDR_LEN);
-	} else {
-		vt_result_add_warning(
-		        r,
-		        "this vantage has no IPv6, so IPv6 was not judged (%s has only "
-		        "IPv6 addresses)",
-		        job->domain);
-		s_fail(t, VT_PROB_CONNECTION,
-		       "%s: this vantage has no IPv6 path and %s resolves only to IPv6",
-		       a->n_v6 > 0 ? a->v6[0] : "", job->domain);
-		return;
-	}
-	memcpy(rec->address_used, t->ip, LIMIT_ADDR_LEN);
-	s_attempt(t, S_KIND_ACME);
-}
+static const struct tlsdial_ops s_dial_ops = {
+        .done = s_done,
+        .failed = s_failed,
+        .challenge = true,
+};
 
 static int s_start(struct probe *p, char *err, size_t errlen)
 {
 	const struct vt_job *job = probe_job(p);
 	struct s_tlsalpn *t = calloc(1, sizeof(*t));
+	char sni[S_SNI_LEN];
 
 	if (t == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	t->fd = -1;
 	t->p = p;
-	t->alert = S_ALERT_NONE;
-	t->pend_alert = S_ALERT_NONE;
 	t->port = s_port();
 	probe_set_state(p, t);
 	if (job->domain[0] == '\0') {
@@ -714,43 +869,22 @@ static int s_start(struct probe *p, char *err, size_t errlen)
 		snprintf(err, errlen, "validate mode needs a key authorization or a digest");
 		return -1;
 	}
-	if (s_reverse_name(job->domain, t->sni, sizeof(t->sni)) != 0)
-		snprintf(t->sni, sizeof(t->sni), "%s", job->domain);
-	t->timer_ev = evtimer_new(probe_base(p), s_timer_cb, t);
-	t->res = resolver_new(probe_base(p), &probe_config(p)->resolver,
-	                      &probe_config(p)->public_prefixes);
-	if (t->timer_ev == NULL || t->res == NULL) {
+	if (s_reverse_name(job->domain, sni, sizeof(sni)) != 0)
+		snprintf(sni, sizeof(sni), "%s", job->domain);
+	t->d = tlsdial_new(p, t->port, sni, &s_dial_ops, t);
+	if (t->d == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	t->phase = S_RESOLVE;
-	return resolver_lookup(t->res, job->domain, s_resolved, t, err, errlen);
+	return tlsdial_start(t->d, job->domain, &s_hs_acme, err, errlen);
 }
 
 static void s_cancel(struct probe *p, bool budget_expired)
 {
 	struct s_tlsalpn *t = probe_state(p);
-	const char *host;
 
-	if (t == NULL)
-		return;
-	if (budget_expired && probe_result(p)->outcome == 0) {
-		if (t->phase == S_CONNECT || t->phase == S_HANDSHAKE) {
-			vt_result_fail(probe_result(p), VT_PROB_CONNECTION, "%s: %s", t->ip,
-			               t->connected ? LEERR_TIMEOUT_AFTER : LEERR_TIMEOUT_DIAL);
-		} else if (t->phase == S_RESOLVE) {
-			host = probe_job(p)->domain;
-			vt_result_fail(
-			        probe_result(p), VT_PROB_DNS,
-			        "DNS problem: query timed out (and was canceled) looking up A for "
-			        "%s; DNS problem: query timed out (and was canceled) looking up "
-			        "AAAA for %s",
-			        host, host);
-		}
-	}
-	t->phase = S_DONE;
-	resolver_cancel(t->res);
-	s_close_conn(t, false);
+	if (t != NULL && t->d != NULL)
+		tlsdial_cancel(t->d, budget_expired);
 }
 
 static void s_free(struct probe *p)
@@ -759,10 +893,7 @@ static void s_free(struct probe *p)
 
 	if (t == NULL)
 		return;
-	s_close_conn(t, false);
-	if (t->timer_ev != NULL)
-		event_free(t->timer_ev);
-	resolver_destroy(&t->res);
+	tlsdial_destroy(&t->d);
 	free(t);
 	probe_set_state(p, NULL);
 }

@@ -4,7 +4,8 @@
  * same problem"), the lists of regions and agents that sentences name,
  * repeated warnings, and diag_diagnose(), which puts the sentences in
  * order and asks the method files (diagnose_http.c, diagnose_tls.c,
- * diagnose_dns.c, diagnose_caa.c) for each failure group's words.
+ * diagnose_dns.c, diagnose_caa.c) for each failure group's words, or
+ * diagnose_cert.c for all of a tls-cert check's.
  *
  * The diagnosis is the product's voice: every sentence names what was seen
  * (which regions, which problem) and what the site owner can do about it.
@@ -262,13 +263,8 @@ static bool s_first_of(const struct vt_check *c, size_t i, diag_pred_fn pred, co
 	return true;
 }
 
-/*
- * Write the distinct regions of the entries satisfying pred ("eu-west and
- * ap-south"), or their agents ("a3 (eu-west)") when by_region is false, into
- * buf.  Returns how many distinct names there are.
- */
-static size_t s_list_by(const struct vt_check *c, diag_pred_fn pred, const void *arg,
-                        bool by_region, char *buf, size_t len)
+size_t diag_list(const struct vt_check *c, diag_pred_fn pred, const void *arg, bool by_region,
+                 char *buf, size_t len)
 {
 	size_t total = 0, k = 0;
 
@@ -296,13 +292,13 @@ static size_t s_list_by(const struct vt_check *c, diag_pred_fn pred, const void 
 	return total;
 }
 
-/* s_list_by() for one of the standard selections. */
+/* diag_list() for one of the standard selections. */
 static size_t s_list(const struct vt_check *c, enum diag_sel sel, const struct diag_key *key,
                      bool by_region, char *buf, size_t len)
 {
 	struct diag_selarg a = {sel, key};
 
-	return s_list_by(c, diag_pred_sel, &a, by_region, buf, len);
+	return diag_list(c, diag_pred_sel, &a, by_region, buf, len);
 }
 
 void diag_who(const struct vt_check *c, diag_pred_fn bad, const void *barg, diag_pred_fn good,
@@ -321,8 +317,8 @@ void diag_who(const struct vt_check *c, diag_pred_fn bad, const void *barg, diag
 			    strcmp(s_region(&c->entries[j]), s_region(e)) == 0)
 				w->by_region = false;
 	}
-	w->nwho = s_list_by(c, bad, barg, w->by_region, w->who, sizeof(w->who));
-	ngood = s_list_by(c, good, garg, w->by_region, tmp, sizeof(tmp));
+	w->nwho = diag_list(c, bad, barg, w->by_region, w->who, sizeof(w->who));
+	ngood = diag_list(c, good, garg, w->by_region, tmp, sizeof(tmp));
 	w->nothers = ngood;
 	if (w->by_region) {
 		snprintf(w->others, sizeof(w->others), "%zu other %s", ngood,
@@ -433,7 +429,7 @@ static void s_diag_warnings(struct vt_check *c, const struct diag_used *used)
 			}
 		}
 	}
-	if (n6 > 0 && c->method == VT_METHOD_TLSALPN01)
+	if (n6 > 0 && (c->method == VT_METHOD_TLSALPN01 || c->method == VT_METHOD_TLSCERT))
 		diag_add(
 		        c,
 		        "IPv6 is broken: %zu %s could not connect over IPv6 and fell back to IPv4. "
@@ -488,7 +484,8 @@ static void s_diag_warnings(struct vt_check *c, const struct diag_used *used)
  * pass/fail (certificates for TLS-ALPN-01, nameservers for DNS-01), then
  * vantages not used or silent, too few answers, and warnings.
  */
-void diag_diagnose(struct vt_check *c, unsigned min_answers, const struct diag_counts *n)
+void diag_diagnose(struct vt_check *c, unsigned min_answers, const struct diag_counts *n,
+                   int64_t now)
 {
 	struct diag_key keys[VERDICT_MAX_GROUPS];
 	struct diag_used used;
@@ -503,7 +500,9 @@ void diag_diagnose(struct vt_check *c, unsigned min_answers, const struct diag_c
 	ngroups = s_groups(c, keys, VERDICT_MAX_GROUPS);
 	if (c->method == VT_METHOD_DNS01 || c->method == VT_METHOD_CAA)
 		bogus = diag_dnssec_bogus(c);
-	if (n->fail == 0 && n->pass > 0) {
+	if (c->method == VT_METHOD_TLSCERT && n->pass + n->fail > 0) {
+		diag_cert_diagnose(c, keys, ngroups, now);
+	} else if (n->fail == 0 && n->pass > 0) {
 		nregions = s_list(c, DIAG_SEL_PASS, NULL, true, list, sizeof(list));
 		nrirs = s_count_rirs(c, DIAG_SEL_PASS);
 		diag_add(c, "%s from all %zu %s%s in %zu %s (%u %s)", verb, n->pass,

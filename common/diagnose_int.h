@@ -9,6 +9,7 @@
  *   diagnose_tls.c   TLS-ALPN-01 sentences and certificate comparison
  *   diagnose_dns.c   DNS-01 sentences, DNSSEC, the authoritative sweep
  *   diagnose_caa.c   CAA sentences
+ *   diagnose_cert.c  tls-cert: expiry, trust, name, different certificates
  *
  * Everything here is pure: no I/O, no allocation.  The public contract is
  * verdict.h and verdict_ext.h; this header may change with them.
@@ -18,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "verdict.h"
 #include "verdict_ext.h"
@@ -141,6 +143,15 @@ struct diag_who {
 };
 
 /*
+ * Write the distinct regions of the entries of c satisfying pred (called
+ * with arg) into buf ("eu-west and ap-south"), or their agents ("a3
+ * (eu-west)") when by_region is false; at most VERDICT_MAX_LISTED names,
+ * then "and N more".  Returns how many distinct names there are.
+ */
+size_t diag_list(const struct vt_check *c, diag_pred_fn pred, const void *arg, bool by_region,
+                 char *buf, size_t len);
+
+/*
  * Fill w with the entries of c satisfying bad (called with barg) and those
  * satisfying good (garg): by region unless some region holds both.  w's
  * strings point to static text or into w; nothing is allocated.
@@ -176,15 +187,32 @@ bool diag_dnssec_bogus(struct vt_check *c);
  * VERDICT_MAX_NS_LINES sentences. */
 void diag_nameservers(struct vt_check *c);
 
+/* ---- tls-cert (diagnose_cert.c) ---- */
+
+/* Does e (a tls-cert entry) count as failing although its probe passed?
+ * When the certificate it received is critical or expired by certcheck's
+ * default policy at now, or it passed without one. */
+bool diag_cert_failing(const struct vt_entry *e, int64_t now);
+
+/* The tls-cert diagnosis in place of the other methods' pattern: the
+ * failure groups keys[0..ngroups) worded for port 443, the expiry of each
+ * certificate received with Let's Encrypt's renewal advice, vantages that
+ * see different certificates, chains that do not verify and names the
+ * certificate does not cover.  Judged at now with the default policy. */
+void diag_cert_diagnose(struct vt_check *c, const struct diag_key *keys, size_t ngroups,
+                        int64_t now);
+
 /* ---- the diagnosis as a whole (diagnose.c) ---- */
 
 /*
  * Fill c->diagnosis (after c->verdict and c->mpic) from the counts n that
  * verdict_judge() made: the pattern (DNSSEC first for DNS-01 and CAA, then
- * the failure groups in the method's words), what the vantages saw beyond
- * pass/fail, vantages not used or silent, too few answers, and warnings.
- * Called by verdict_judge() only.
+ * the failure groups in the method's words; tls-cert's own sentences,
+ * judged at now), what the vantages saw beyond pass/fail, vantages not used
+ * or silent, too few answers, and warnings.  Called by verdict_judge()
+ * only.
  */
-void diag_diagnose(struct vt_check *c, unsigned min_answers, const struct diag_counts *n);
+void diag_diagnose(struct vt_check *c, unsigned min_answers, const struct diag_counts *n,
+                   int64_t now);
 
 #endif

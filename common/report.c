@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "certcheck.h"
 #include "log.h"
 #include "report.h"
 #include "verdict_ext.h"
@@ -171,17 +172,25 @@ static json_t *s_str_or_null(const char *s)
 	return s[0] != '\0' ? s_str(s) : json_null();
 }
 
-/* The captured leaf certificate, or JSON null when none was captured. */
-static json_t *s_cert(const struct vt_cert *cert)
+/* A boolean that only tls-cert judges: JSON null for other methods. */
+static json_t *s_tlscert_bool(bool tlscert, bool v)
 {
-	json_t *o, *sans = NULL;
+	return tlscert ? json_boolean(v) : json_null();
+}
+
+/* The captured leaf certificate, or JSON null when none was captured; the
+ * trust and name fields are judged for tls-cert only (null otherwise). */
+static json_t *s_cert(const struct vt_cert *cert, bool tlscert)
+{
+	json_t *o, *sans = NULL, *chain = NULL;
 	int rc = 0;
 
 	if (!cert->present)
 		return json_null();
 	o = json_object();
 	sans = json_array();
-	if (o == NULL || sans == NULL)
+	chain = json_array();
+	if (o == NULL || sans == NULL || chain == NULL)
 		goto fail;
 	rc |= s_set(o, "subject", s_str(cert->subject));
 	rc |= s_set(o, "issuer", s_str(cert->issuer));
@@ -195,13 +204,43 @@ static json_t *s_cert(const struct vt_cert *cert)
 	rc |= s_set(o, "sha256", s_str(cert->sha256));
 	rc |= s_set(o, "tls_version", s_str_or_null(cert->tls_version));
 	rc |= s_set(o, "alpn", s_str_or_null(cert->alpn));
+	rc |= s_set(o, "not_before_unix", json_integer((json_int_t)cert->not_before));
+	rc |= s_set(o, "chain_len", json_integer((json_int_t)cert->chain_len));
+	for (size_t i = 0; i < cert->n_chain_issuers && i < VT_CERT_MAX_CHAIN; i++)
+		rc |= s_push(chain, s_str(cert->chain_issuers[i]));
+	rc |= s_set(o, "chain_issuers", chain);
+	chain = NULL;
+	rc |= s_set(o, "chain_verified", s_tlscert_bool(tlscert, cert->chain_verified));
+	rc |= s_set(o, "name_matches", s_tlscert_bool(tlscert, cert->name_matches));
+	rc |= s_set(o, "verify_error", tlscert ? s_str_or_null(cert->verify_error) : json_null());
 	if (rc != 0)
 		goto fail;
 	return o;
 fail:
 	json_decref(sans);
+	json_decref(chain);
 	json_decref(o);
 	return NULL;
+}
+
+/* tls-cert: {"level", "message"} for cert as certcheck.c's default policy
+ * judges it at now. */
+static json_t *s_cert_check(const struct vt_cert *cert, int64_t now)
+{
+	char msg[CERTCHECK_MSG_LEN];
+	enum certcheck_level l = certcheck_judge(cert, now, NULL, msg, sizeof(msg));
+	json_t *o = json_object();
+	int rc = 0;
+
+	if (o == NULL)
+		return NULL;
+	rc |= s_set(o, "level", json_string(certcheck_level_name(l)));
+	rc |= s_set(o, "message", s_str(msg));
+	if (rc != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 static json_t *s_nameserver(const struct vt_nameserver *ns)
@@ -253,7 +292,8 @@ static const char *s_address_used(const struct vt_result *r)
 	return NULL;
 }
 
-static json_t *s_result(const struct vt_entry *e)
+/* One vantage's row of a check of method m (judged at now). */
+static json_t *s_result(const struct vt_entry *e, enum vt_method m, int64_t now)
 {
 	const struct vt_result *r = &e->result;
 	json_t *o = json_object(), *warn = json_array(), *recs = json_array(), *t = json_object();
@@ -308,7 +348,9 @@ static json_t *s_result(const struct vt_entry *e)
 		rc |= s_push(recs, s_record(&r->records[i]));
 	rc |= s_set(o, "records", recs);
 	recs = NULL;
-	rc |= s_set(o, "cert", s_cert(&r->cert));
+	rc |= s_set(o, "cert", s_cert(&r->cert, m == VT_METHOD_TLSCERT));
+	if (m == VT_METHOD_TLSCERT)
+		rc |= s_set(o, "cert_check", s_cert_check(&r->cert, now));
 	rc |= s_set(o, "dnssec", s_str_or_null(r->dnssec));
 	rc |= s_set_nameservers(o, r);
 	if (rc != 0)
@@ -352,7 +394,7 @@ static json_t *s_mpic(const struct vt_check *c)
 	return o;
 }
 
-static json_t *s_check(const struct vt_check *c)
+static json_t *s_check(const struct vt_check *c, int64_t now)
 {
 	json_t *o = json_object(), *diag = json_array(), *res = json_array();
 	int rc = 0;
@@ -370,7 +412,7 @@ static json_t *s_check(const struct vt_check *c)
 	diag = NULL;
 	rc |= s_set(o, "le_multi_perspective", s_mpic(c));
 	for (size_t i = 0; i < c->n_entries; i++)
-		rc |= s_push(res, s_result(&c->entries[i]));
+		rc |= s_push(res, s_result(&c->entries[i], c->method, now));
 	rc |= s_set(o, "results", res);
 	res = NULL;
 	if (rc != 0)
@@ -387,13 +429,14 @@ json_t *report_json(const struct vt_check *checks, size_t n)
 {
 	json_t *doc = json_object(), *arr = json_array();
 	enum vt_verdict worst = n > 0 ? VT_VERDICT_PASS : VT_VERDICT_UNKNOWN;
+	int64_t now = (int64_t)time(NULL); /* tls-cert's cert_check */
 	int rc = 0;
 
 	if (doc == NULL || arr == NULL)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		worst = verdict_worst(worst, checks[i].verdict);
-		rc |= s_push(arr, s_check(&checks[i]));
+		rc |= s_push(arr, s_check(&checks[i], now));
 	}
 	rc |= s_set(doc, "version", json_integer(REPORT_SCHEMA_VERSION));
 	rc |= s_set(doc, "tool", json_string("vantage"));
@@ -583,8 +626,26 @@ static const char *s_who(const json_t *r, char *buf, size_t len)
 	return buf;
 }
 
-/* One line per vantage that captured a certificate (TLS-ALPN-01): version,
- * ALPN, notAfter, hash and first SAN. */
+/* tls-cert: under a vantage's certificate line, its issuer, the chain and
+ * how the expiry is judged ("issuer CN=R11,O=Let's Encrypt; chain of 2,
+ * verified; expires ..., in 60.0 days (...): ok"). */
+static void s_print_cert_check(const json_t *cert, const json_t *check, FILE *out)
+{
+	char iss[REPORT_CELL_LEN], err[REPORT_CELL_LEN], msg[REPORT_CELL_LEN];
+	const json_t *len = json_object_get(cert, "chain_len");
+
+	s_esc(s_get(cert, "issuer"), iss, sizeof(iss));
+	s_esc(s_get(cert, "verify_error"), err, sizeof(err));
+	s_esc(s_get(check, "message"), msg, sizeof(msg));
+	fprintf(out, "    issuer %s; chain of %lld, %s%s%s; %s\n", iss[0] ? iss : "-",
+	        json_is_integer(len) ? (long long)json_integer_value(len) : 0LL,
+	        json_is_true(json_object_get(cert, "chain_verified")) ? "verified" : "not verified",
+	        err[0] ? ": " : "", err, msg[0] ? msg : "-");
+}
+
+/* One line per vantage that captured a certificate (TLS-ALPN-01, tls-cert):
+ * version, ALPN, notAfter, hash and first SAN; for tls-cert a second line
+ * (s_print_cert_check). */
 static void s_print_certs(const json_t *results, FILE *out)
 {
 	char who[REPORT_CELL_LEN * 2 + 4], v[REPORT_CELL_LEN], alpn[REPORT_CELL_LEN];
@@ -615,6 +676,8 @@ static void s_print_certs(const json_t *results, FILE *out)
 		fprintf(out, "  %s: %s, ALPN %s, notAfter %s, sha256 %s, SAN %s%s\n",
 		        s_who(r, who, sizeof(who)), v[0] ? v : "-", alpn, na[0] ? na : "-", sha,
 		        san, json_array_size(sans) > 1 ? " (and more)" : "");
+		if (json_is_object(json_object_get(r, "cert_check")))
+			s_print_cert_check(cert, json_object_get(r, "cert_check"), out);
 	}
 }
 
@@ -760,7 +823,7 @@ static void s_print_warnings(const json_t *results, FILE *out)
 static bool s_warns_in_table(const char *method)
 {
 	return strcmp(method, "tls-alpn-01") == 0 || strcmp(method, "dns-01") == 0 ||
-	       strcmp(method, "caa") == 0;
+	       strcmp(method, "caa") == 0 || strcmp(method, "tls-cert") == 0;
 }
 
 /* "a3 (eu-west), a4 (us-west)" for results whose outcome is want. */
@@ -771,7 +834,14 @@ static void s_print_agents(const json_t *results, const char *want, FILE *out)
 
 	for (size_t i = 0; i < n && i < REPORT_MAX_ROWS; i++) {
 		const json_t *res = json_array_get(results, i);
-		if (strcmp(s_get(res, "outcome"), want) != 0 ||
+		const char *level = s_get(json_object_get(res, "cert_check"), "level");
+		/* tls-cert: a probe that passed with a certificate about to
+		 * expire fails the check too (verdict.c) */
+		bool cert_fails = strcmp(want, "fail") == 0 &&
+		                  strcmp(s_get(res, "outcome"), "pass") == 0 &&
+		                  (strcmp(level, "critical") == 0 ||
+		                   strcmp(level, "expired") == 0 || strcmp(level, "none") == 0);
+		if ((strcmp(s_get(res, "outcome"), want) != 0 && !cert_fails) ||
 		    json_is_false(json_object_get(res, "judged")))
 			continue;
 		s_esc(s_get(res, "agent"), a, sizeof(a));
@@ -850,7 +920,9 @@ void report_print(const json_t *doc, FILE *out, bool color)
 			s_esc(line != NULL ? line : "", buf, sizeof(buf));
 			fprintf(out, "  - %s\n", buf);
 		}
-		s_print_le(json_object_get(c, "le_multi_perspective"), out, color);
+		/* tls-cert is no validation: Let's Encrypt's rule says nothing */
+		if (strcmp(s_get(c, "method"), "tls-cert") != 0)
+			s_print_le(json_object_get(c, "le_multi_perspective"), out, color);
 		s_esc(v, buf, sizeof(buf));
 		fprintf(out, "Check verdict: %s%s%s\n\n", s_color_for(v, color), buf,
 		        color ? S_RESET : "");

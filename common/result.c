@@ -20,6 +20,8 @@ const char *vt_method_name(enum vt_method m)
 		return "dns-01";
 	case VT_METHOD_CAA:
 		return "caa";
+	case VT_METHOD_TLSCERT:
+		return "tls-cert";
 	case VT_METHOD_NONE:
 		break;
 	}
@@ -28,7 +30,7 @@ const char *vt_method_name(enum vt_method m)
 
 enum vt_method vt_method_parse(const char *s)
 {
-	for (int m = VT_METHOD_HTTP01; m <= VT_METHOD_CAA; m++)
+	for (int m = VT_METHOD_HTTP01; m <= VT_METHOD_TLSCERT; m++)
 		if (strcmp(s, vt_method_name((enum vt_method)m)) == 0)
 			return (enum vt_method)m;
 	return VT_METHOD_NONE;

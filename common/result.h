@@ -25,6 +25,9 @@ enum vt_method {
 	VT_METHOD_TLSALPN01 = 2,
 	VT_METHOD_DNS01 = 3,
 	VT_METHOD_CAA = 4,
+	/* Not a challenge: the certificate an ordinary TLS handshake on 443
+	 * (SNI, ALPN http/1.1) gets, for expiry monitoring ("tls-cert"). */
+	VT_METHOD_TLSCERT = 5,
 };
 
 /* What a job asks of the probe (wire values). */
@@ -94,6 +97,10 @@ struct vt_problem {
 	char detail[LIMIT_DETAIL_LEN];
 };
 
+/* Issuer names kept from the chain a server sends (tls-cert); a longer
+ * chain is still counted in chain_len. */
+#define VT_CERT_MAX_CHAIN 4
+
 /* The leaf certificate a TLS handshake received (TLS-ALPN-01, and the normal
  * certificate on 443 in reachability mode, which monitoring reuses). */
 struct vt_cert {
@@ -107,6 +114,19 @@ struct vt_cert {
 	char sha256[65];      /* hex SHA-256 of the DER */
 	char tls_version[16]; /* "TLSv1.3" */
 	char alpn[32];        /* negotiated protocol, "" if none */
+	/* The chain as the server sent it (leaf first): how many certificates,
+	 * and the issuer of each of the first VT_CERT_MAX_CHAIN (RFC 2253). */
+	uint32_t chain_len;
+	char chain_issuers[VT_CERT_MAX_CHAIN][LIMIT_CERT_NAME_LEN];
+	size_t n_chain_issuers;
+	/* tls-cert only (false / "" for other methods): the chain verifies
+	 * against the agent's system trust store (time included), the leaf
+	 * names the domain (X509_check_host / _ip), and OpenSSL's words for
+	 * what failed: "<chain error>", "hostname mismatch" or both, joined
+	 * by "; "; "" when both hold. */
+	bool chain_verified;
+	bool name_matches;
+	char verify_error[128];
 };
 
 /* One authoritative nameserver address as a vantage saw it (DNS-01 sweep). */

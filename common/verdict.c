@@ -4,13 +4,17 @@
  * (IPv6-only names), Let's Encrypt's multi-perspective rule
  * (letsencrypt-validation.md 6.1 and 10.2) and the detail LE would show
  * when it refuses.  verdict_judge() ties them together and asks
- * diagnose.c for the diagnosis sentences.  Pure functions: no I/O, no
- * allocation except vt_check_add_entry().
+ * diagnose.c for the diagnosis sentences.  A tls-cert check is no
+ * validation: LE's rule does not apply, and a vantage whose certificate
+ * is critical or expired (certcheck.c's default policy, on this host's
+ * clock) fails it.  Pure functions: no I/O, no allocation except
+ * vt_check_add_entry(); the wall clock is read once per verdict_judge().
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "verdict.h"
 #include "verdict_ext.h"
@@ -130,6 +134,13 @@ static void s_mpic(struct vt_check *c)
 	bool ok_now, ok_best, primary_failed;
 
 	memset(m, 0, sizeof(*m));
+	if (c->method == VT_METHOD_TLSCERT) {
+		m->accepted = -1;
+		snprintf(m->reason, sizeof(m->reason),
+		         "tls-cert is no validation: Let's Encrypt's multi-perspective rule does "
+		         "not apply");
+		return;
+	}
 	for (size_t i = 0; i < c->n_entries; i++) {
 		const struct vt_entry *e = &c->entries[i];
 		if (!s_remote(c, i, primary))
@@ -246,11 +257,14 @@ int verdict_le_problem(const struct vt_check *c, char *buf, size_t len)
 void verdict_judge(struct vt_check *c, unsigned min_answers)
 {
 	struct diag_counts n = {0, 0, 0, 0};
+	int64_t now = (int64_t)time(NULL);
 
 	for (size_t i = 0; i < c->n_entries; i++) {
 		const struct vt_entry *e = &c->entries[i];
 		if (!verdict_entry_judged(e))
 			n.unjudged++;
+		else if (c->method == VT_METHOD_TLSCERT && diag_cert_failing(e, now))
+			n.fail++; /* a certificate about to expire fails the check */
 		else if (diag_passing(e))
 			n.pass++;
 		else if (diag_failing(e))
@@ -265,5 +279,5 @@ void verdict_judge(struct vt_check *c, unsigned min_answers)
 	else
 		c->verdict = VT_VERDICT_PASS;
 	s_mpic(c);
-	diag_diagnose(c, min_answers, &n);
+	diag_diagnose(c, min_answers, &n, now);
 }

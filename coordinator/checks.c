@@ -229,26 +229,36 @@ static const char *s_why_not(const struct agent *a, enum vt_method method, char 
 }
 
 /* The methods checked per domain, in report order: the validation methods
- * as requested, then CAA.  Returns how many (0 when there are none). */
+ * as requested, then tls-cert, then CAA.  Returns how many (0 when there
+ * are none). */
 static size_t s_plan(const struct check_request *req, enum vt_method out[CHECKS_MAX_METHODS + 1])
 {
 	size_t n = 0;
+	bool tlscert = false;
 
-	for (size_t i = 0; i < req->n_methods && i < CHECKS_MAX_METHODS; i++)
-		out[n++] = req->methods[i];
+	for (size_t i = 0; i < req->n_methods && i < CHECKS_MAX_METHODS; i++) {
+		if (req->methods[i] == VT_METHOD_TLSCERT)
+			tlscert = true;
+		else
+			out[n++] = req->methods[i];
+	}
+	if (tlscert)
+		out[n++] = VT_METHOD_TLSCERT;
 	if (req->caa)
 		out[n++] = VT_METHOD_CAA;
 	return n;
 }
 
 /* caa_methods of a CAA job: the requested validation methods' bits, or
- * HTTP-01's when the request is CAA only. */
+ * HTTP-01's when the request has none (CAA only, or with tls-cert, which
+ * CAA's validationmethods cannot name). */
 static uint32_t s_caa_methods(const struct check_request *req)
 {
 	uint32_t bits = 0;
 
 	for (size_t i = 0; i < req->n_methods && i < CHECKS_MAX_METHODS; i++)
-		bits |= 1u << (unsigned)req->methods[i];
+		if (req->methods[i] != VT_METHOD_TLSCERT)
+			bits |= 1u << (unsigned)req->methods[i];
 	return bits != 0 ? bits : 1u << VT_METHOD_HTTP01;
 }
 
@@ -282,6 +292,8 @@ static void s_fill_job(struct vt_job *job, const struct check_request *req, enum
 	job->mode = method == VT_METHOD_CAA ? VT_MODE_VALIDATE : req->mode;
 	job->budget_ms = budget;
 	snprintf(job->domain, sizeof(job->domain), "%s", domain);
+	if (method == VT_METHOD_TLSCERT)
+		return; /* no challenge: nothing of the key authorization goes out */
 	snprintf(job->token, sizeof(job->token), "%s", token);
 	if (method == VT_METHOD_CAA) {
 		snprintf(job->caa_issuer, sizeof(job->caa_issuer), "%s",
@@ -331,15 +343,25 @@ struct check *checks_start(struct checks *m, const struct check_request *req, ch
 		goto out;
 	}
 	for (size_t k = 0; k < req->n_methods; k++) {
+		if (req->methods[k] == VT_METHOD_TLSCERT)
+			continue; /* no key authorization needed in any mode */
 		if (req->methods[k] != VT_METHOD_HTTP01 && req->methods[k] != VT_METHOD_TLSALPN01 &&
 		    req->methods[k] != VT_METHOD_DNS01) {
-			snprintf(err, errlen, "methods[%zu] is not a validation method", k);
+			snprintf(err, errlen,
+			         "methods[%zu] is neither a validation method nor tls-cert", k);
 			goto out;
 		}
 		if (req->mode == VT_MODE_VALIDATE &&
 		    s_validate_ok(req, req->methods[k], err, errlen) != 0)
 			goto out;
 	}
+	for (size_t k = 0; k < req->n_methods; k++)
+		for (size_t j = 0; j < k; j++)
+			if (req->methods[j] == req->methods[k]) {
+				snprintf(err, errlen, "methods[%zu] repeats %s", k,
+				         vt_method_name(req->methods[k]));
+				goto out;
+			}
 	if (budget < JOB_MIN_BUDGET_MS || budget > JOB_MAX_BUDGET_MS) {
 		snprintf(err, errlen, "budget_ms must be %d..%d", JOB_MIN_BUDGET_MS,
 		         JOB_MAX_BUDGET_MS);

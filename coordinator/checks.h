@@ -2,7 +2,8 @@
  * checks.h -- running checks: fan a request out as jobs (domains x methods
  * (+ caa) x eligible agents), collect RESULTs, expire what did not answer,
  * then judge each (domain, method) (verdict_judge) and build the report
- * (report_json): per domain, the methods in the order requested, then caa.
+ * (report_json): per domain, the validation methods in the order requested,
+ * then tls-cert, then caa.
  *
  * Single-threaded: called only from the coordinator's poll loop.  A check
  * never finishes inside checks_start(); it finishes in checks_tick() once
@@ -23,14 +24,17 @@
 #define CHECKS_MAX_ACTIVE  64  /* checks running at once */
 #define CHECKS_MAX_REGIONS 32  /* regions named in one request */
 #define CHECKS_TOKEN_BYTES 32  /* random bytes of a reachability token (43 base64url) */
-#define CHECKS_MAX_METHODS 3   /* validation methods in one request: http-01, tls-alpn-01, dns-01 */
+#define CHECKS_MAX_METHODS 4   /* methods in one request: http-01, tls-alpn-01, dns-01, tls-cert */
 #define CHECKS_WHY_LEN     160 /* why a vantage is unavailable, without its name */
 
 /*
- * What to check.  methods are validation methods only (HTTP-01, TLS-ALPN-01,
- * DNS-01), distinct, in the order requested; caa adds a CAA check per domain
- * after them.  A CAA-only request has n_methods 0 and caa true; its CAA jobs
- * then ask about HTTP-01 (caa_methods), the CA's most common method.
+ * What to check.  methods are validation methods (HTTP-01, TLS-ALPN-01,
+ * DNS-01) and tls-cert, distinct; the validation methods are checked in the
+ * order requested, then tls-cert (the certificate port 443 presents, for
+ * expiry monitoring: no key authorization or token; its jobs carry the
+ * request's mode, which the probe ignores); caa adds a CAA check per domain
+ * after them.  A request without validation methods and with caa has its
+ * CAA jobs ask about HTTP-01 (caa_methods), the CA's most common method.
  *
  * mode VALIDATE needs key_authorization (HTTP-01 takes its token from it) or,
  * for TLS-ALPN-01 and DNS-01 only, digest: base64url(SHA-256(key

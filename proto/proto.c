@@ -47,6 +47,8 @@ _Static_assert(LIMIT_MAX_RECORDS <= PROTO_MAX_ARRAY, "records over PROTO_MAX_ARR
 _Static_assert(LIMIT_MAX_ADDRS * 2 <= PROTO_MAX_ARRAY, "addresses over PROTO_MAX_ARRAY");
 _Static_assert(LIMIT_MAX_WARNINGS <= PROTO_MAX_ARRAY, "warnings over PROTO_MAX_ARRAY");
 _Static_assert(LIMIT_MAX_SANS <= PROTO_MAX_ARRAY, "SANs over PROTO_MAX_ARRAY");
+_Static_assert(VT_CERT_MAX_CHAIN <= PROTO_MAX_ARRAY, "chain issuers over PROTO_MAX_ARRAY");
+_Static_assert(LIMIT_CERT_NAME_LEN <= PROTO_MAX_STR, "certificate name longer than PROTO_MAX_STR");
 _Static_assert(LIMIT_MAX_NAMESERVERS <= PROTO_MAX_ARRAY, "nameservers over PROTO_MAX_ARRAY");
 _Static_assert(LIMIT_TXT_LEN <= PROTO_MAX_STR, "TXT answer longer than PROTO_MAX_STR");
 _Static_assert(PROTO_MAX_DEPTH >= 4, "RESULT nests four levels deep");
@@ -108,17 +110,21 @@ struct s_field {
 	}
 #define F_NUM(k, n, kd, T, m, lo, hi)  F_NUM_(k, n, kd, T, m, lo, hi, false)
 #define FO_NUM(k, n, kd, T, m, lo, hi) F_NUM_(k, n, kd, T, m, lo, hi, true)
-#define F_BOOL(k, n, T, m)                                                                         \
+#define F_BOOL_(k, n, T, m, o)                                                                     \
 	{                                                                                          \
-		.key = (k), .name = (n), .kind = K_BOOL, .off = offsetof(T, m)                     \
+		.key = (k), .name = (n), .kind = K_BOOL, .off = offsetof(T, m), .optional = (o)    \
 	}
-#define F_STRS(k, n, T, m, cnt)                                                                    \
+#define F_BOOL(k, n, T, m)  F_BOOL_(k, n, T, m, false)
+#define FO_BOOL(k, n, T, m) F_BOOL_(k, n, T, m, true)
+#define F_STRS_(k, n, T, m, cnt, o)                                                                \
 	{                                                                                          \
 		.key = (k), .name = (n), .kind = K_STRS, .off = offsetof(T, m),                    \
 		.size = S_MEMBER_SIZE(T, m[0]),                                                    \
 		.max = (uint32_t)(S_MEMBER_SIZE(T, m) / S_MEMBER_SIZE(T, m[0])),                   \
-		.count_off = offsetof(T, cnt)                                                      \
+		.count_off = offsetof(T, cnt), .optional = (o)                                     \
 	}
+#define F_STRS(k, n, T, m, cnt)  F_STRS_(k, n, T, m, cnt, false)
+#define FO_STRS(k, n, T, m, cnt) F_STRS_(k, n, T, m, cnt, true)
 #define F_MAP_(k, n, T, m, tbl, o)                                                                 \
 	{                                                                                          \
 		.key = (k), .name = (n), .kind = K_MAP, .off = offsetof(T, m), .sub = (tbl),       \
@@ -165,7 +171,7 @@ static const struct s_field s_heartbeat_fields[] = {
 
 static const struct s_field s_job_fields[] = {
         F_STR("id", "job id", struct vt_job, id),
-        F_NUM("m", "method", K_ENUM, struct vt_job, method, VT_METHOD_HTTP01, VT_METHOD_CAA),
+        F_NUM("m", "method", K_ENUM, struct vt_job, method, VT_METHOD_HTTP01, VT_METHOD_TLSCERT),
         F_NUM("mode", "mode", K_ENUM, struct vt_job, mode, VT_MODE_VALIDATE, VT_MODE_REACHABILITY),
         F_NUM("b", "budget", K_U32, struct vt_job, budget_ms, JOB_MIN_BUDGET_MS, JOB_MAX_BUDGET_MS),
         F_STR("d", "domain", struct vt_job, domain),
@@ -209,6 +215,12 @@ static const struct s_field s_cert_fields[] = {
         F_STR("sha", "certificate SHA-256", struct vt_cert, sha256),
         F_STR("tv", "TLS version", struct vt_cert, tls_version),
         F_STR("alpn", "ALPN protocol", struct vt_cert, alpn),
+        /* tls-cert (issue 5) */
+        FO_NUM("cl", "chain length", K_U32, struct vt_cert, chain_len, 0, UINT32_MAX),
+        FO_STRS("ci", "chain issuers", struct vt_cert, chain_issuers, n_chain_issuers),
+        FO_BOOL("cv", "chain verified", struct vt_cert, chain_verified),
+        FO_BOOL("nm", "name matches", struct vt_cert, name_matches),
+        FO_STR("ve", "verify error", struct vt_cert, verify_error),
 };
 
 static const struct s_field s_nameserver_fields[] = {
@@ -225,7 +237,7 @@ static const struct s_field s_nameserver_fields[] = {
 
 static const struct s_field s_result_fields[] = {
         F_STR("id", "job id", struct vt_result, job_id),
-        F_NUM("m", "method", K_ENUM, struct vt_result, method, VT_METHOD_HTTP01, VT_METHOD_CAA),
+        F_NUM("m", "method", K_ENUM, struct vt_result, method, VT_METHOD_HTTP01, VT_METHOD_TLSCERT),
         F_STR("d", "domain", struct vt_result, domain),
         F_NUM("o", "outcome", K_ENUM, struct vt_result, outcome, VT_OUTCOME_PASS,
               VT_OUTCOME_UNAVAILABLE),

@@ -509,7 +509,7 @@ Test(http01, unsupported_method)
 	run.base = event_base_new();
 	env = probe_env_new(run.base, &cfg, err, sizeof(err));
 	cr_assert_not_null(env);
-	job.method = (enum vt_method)(VT_METHOD_CAA + 1); /* no ops table entry */
+	job.method = (enum vt_method)(VT_METHOD_TLSCERT + 1); /* no ops table entry */
 	cr_expect_null(probe_start(env, &job, t_done, &run, err, sizeof(err)));
 	cr_expect(strstr(err, "not supported") != NULL, "%s", err);
 	probe_env_destroy(&env);

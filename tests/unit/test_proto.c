@@ -728,7 +728,7 @@ Test(proto, enum_and_range_checks)
 	static const uint8_t small[] = {0x05};
 
 	s_job_frame(&t, NULL, "m", nine, sizeof(nine), NULL, 0);
-	s_refused(t.b, t.n, "field \"m\" (method): value 9 out of range 1..4");
+	s_refused(t.b, t.n, "field \"m\" (method): value 9 out of range 1..5");
 	s_job_frame(&t, NULL, "mode", nine, sizeof(nine), NULL, 0);
 	s_refused(t.b, t.n, "field \"mode\" (mode): value 9 out of range 1..2");
 	s_job_frame(&t, NULL, "b", small, sizeof(small), NULL, 0);
@@ -1113,6 +1113,12 @@ Test(proto, roundtrip_result_everything_at_limits)
 	memset(r->cert.sha256, 'f', sizeof(r->cert.sha256) - 1);
 	memset(r->cert.tls_version, 'v', sizeof(r->cert.tls_version) - 1);
 	memset(r->cert.alpn, 'p', sizeof(r->cert.alpn) - 1);
+	r->cert.chain_len = UINT32_MAX;
+	r->cert.n_chain_issuers = VT_CERT_MAX_CHAIN;
+	for (size_t j = 0; j < VT_CERT_MAX_CHAIN; j++)
+		memset(r->cert.chain_issuers[j], 'c', LIMIT_CERT_NAME_LEN - 1);
+	r->cert.chain_verified = r->cert.name_matches = true;
+	memset(r->cert.verify_error, 'e', sizeof(r->cert.verify_error) - 1);
 	memset(r->dnssec, 'b', sizeof(r->dnssec) - 1);
 	for (int i = 0; i < LIMIT_MAX_NAMESERVERS; i++) {
 		struct vt_nameserver *ns = vt_result_add_nameserver(r);
@@ -1139,6 +1145,12 @@ Test(proto, roundtrip_result_everything_at_limits)
 	cr_assert_eq(out.u.result.cert.not_before, INT64_MIN);
 	cr_assert_eq(strlen(out.u.result.nameservers[15].answer), LIMIT_TXT_LEN - 1);
 	cr_assert_eq(strlen(out.u.result.cert.sans[15]), LIMIT_DOMAIN_LEN);
+	cr_assert_eq(out.u.result.cert.chain_len, UINT32_MAX);
+	cr_assert_eq(out.u.result.cert.n_chain_issuers, VT_CERT_MAX_CHAIN);
+	cr_assert_eq(strlen(out.u.result.cert.chain_issuers[VT_CERT_MAX_CHAIN - 1]),
+	             LIMIT_CERT_NAME_LEN - 1);
+	cr_assert_eq(strlen(out.u.result.cert.verify_error),
+	             sizeof(out.u.result.cert.verify_error) - 1);
 	proto_msg_clear(&out);
 	proto_msg_clear(&in);
 }
@@ -1253,4 +1265,198 @@ Test(proto, cert_field_types_checked)
 	s_refused(mod, modlen, "field \"cert.nb\" (notBefore): expected integer, got string");
 	free(mod);
 	free(buf);
+}
+
+/* ---- tls-cert (issue 5): the method and the certificate's chain fields ---- */
+
+/* s_sample_result_ext() as a tls-cert result: a two-certificate chain that
+ * does not verify and a leaf that does not name the domain. */
+static void s_sample_result_tlscert(struct proto_msg *m)
+{
+	struct vt_cert *c = &m->u.result.cert;
+
+	s_sample_result_ext(m);
+	m->u.result.method = VT_METHOD_TLSCERT;
+	c->chain_len = 2;
+	snprintf(c->chain_issuers[0], sizeof(c->chain_issuers[0]), "%s", "CN=R11,O=Let's Encrypt");
+	snprintf(c->chain_issuers[1], sizeof(c->chain_issuers[1]), "%s",
+	         "CN=ISRG Root X1,O=Internet Security Research Group");
+	c->n_chain_issuers = 2;
+	c->chain_verified = false;
+	c->name_matches = false;
+	snprintf(c->verify_error, sizeof(c->verify_error), "%s",
+	         "unable to get local issuer certificate; hostname mismatch");
+}
+
+Test(proto, tlscert_method_in_hello_job_and_result)
+{
+	struct proto_msg in = {.type = PROTO_HELLO}, out;
+	struct tb t;
+	static const uint8_t six[] = {0x06};
+
+	cr_assert_eq(PROTO_METHOD_MASK & (1u << VT_METHOD_TLSCERT), 1u << VT_METHOD_TLSCERT);
+	cr_assert_eq(PROTO_CAA_METHOD_MASK & (1u << VT_METHOD_TLSCERT), 0,
+	             "tls-cert is no CAA validation method");
+	snprintf(in.u.hello.agent_version, sizeof(in.u.hello.agent_version), "%s", VANTAGE_VERSION);
+	in.u.hello.max_inflight = 1;
+	in.u.hello.methods = PROTO_METHOD_MASK;
+	s_roundtrip(&in, &out);
+	cr_assert_eq(out.u.hello.methods, PROTO_METHOD_MASK);
+	s_sample_job(&in);
+	in.u.job.method = VT_METHOD_TLSCERT;
+	in.u.job.token[0] = in.u.job.key_authorization[0] = '\0';
+	s_roundtrip(&in, &out);
+	cr_assert_eq(out.u.job.method, VT_METHOD_TLSCERT);
+	s_job_frame(&t, NULL, "m", six, sizeof(six), NULL, 0);
+	s_refused(t.b, t.n, "field \"m\" (method): value 6 out of range 1..5");
+}
+
+Test(proto, roundtrip_result_tlscert_fields)
+{
+	struct proto_msg in, out;
+	const struct vt_cert *b = &out.u.result.cert;
+
+	s_sample_result_tlscert(&in);
+	s_roundtrip(&in, &out);
+	cr_assert_eq(out.u.result.method, VT_METHOD_TLSCERT);
+	cr_assert_eq(b->chain_len, 2);
+	cr_assert_eq(b->n_chain_issuers, 2);
+	cr_assert_str_eq(b->chain_issuers[0], "CN=R11,O=Let's Encrypt");
+	cr_assert_str_eq(b->chain_issuers[1], "CN=ISRG Root X1,O=Internet Security Research Group");
+	cr_assert_not(b->chain_verified);
+	cr_assert_not(b->name_matches);
+	cr_assert_str_eq(b->verify_error,
+	                 "unable to get local issuer certificate; hostname mismatch");
+	proto_msg_clear(&out);
+	proto_msg_clear(&in);
+	/* and the other way round: verified, matching, no error */
+	s_sample_result_tlscert(&in);
+	in.u.result.cert.chain_verified = in.u.result.cert.name_matches = true;
+	in.u.result.cert.verify_error[0] = '\0';
+	s_roundtrip(&in, &out);
+	cr_assert(b->chain_verified);
+	cr_assert(b->name_matches);
+	cr_assert_str_eq(b->verify_error, "");
+	proto_msg_clear(&out);
+	proto_msg_clear(&in);
+}
+
+/* An agent that predates tls-cert sends the certificate map with its first
+ * nine keys: the chain fields decode as zero. */
+Test(proto, tlscert_cert_fields_are_optional)
+{
+	struct tb t;
+	struct proto_msg m;
+	char err[ERRLEN];
+
+	t.n = 0;
+	tb_map(&t, 12);
+	tb_str(&t, "v");
+	tb_uint(&t, PROTO_VERSION);
+	tb_str(&t, "t");
+	tb_uint(&t, PROTO_RESULT);
+	tb_str(&t, "id");
+	tb_str(&t, "beef");
+	tb_str(&t, "m");
+	tb_uint(&t, VT_METHOD_TLSALPN01);
+	tb_str(&t, "d");
+	tb_str(&t, "example.com");
+	tb_str(&t, "o");
+	tb_uint(&t, VT_OUTCOME_PASS);
+	tb_str(&t, "p");
+	tb_map(&t, 2);
+	tb_str(&t, "ty");
+	tb_uint(&t, 0);
+	tb_str(&t, "dt");
+	tb_str(&t, "");
+	tb_str(&t, "hs");
+	tb_uint(&t, 0);
+	tb_str(&t, "w");
+	tb_u8(&t, 0x90);
+	tb_str(&t, "tm");
+	tb_map(&t, 3);
+	tb_str(&t, "r");
+	tb_uint(&t, 1);
+	tb_str(&t, "c");
+	tb_uint(&t, 2);
+	tb_str(&t, "t");
+	tb_uint(&t, 3);
+	tb_str(&t, "rec");
+	tb_u8(&t, 0x90);
+	tb_str(&t, "cert");
+	tb_map(&t, 9);
+	tb_str(&t, "pr");
+	tb_u8(&t, 0xc3);
+	tb_str(&t, "sub");
+	tb_str(&t, "CN=example.com");
+	tb_str(&t, "iss");
+	tb_str(&t, "CN=example.com");
+	tb_str(&t, "san");
+	tb_u8(&t, 0x91);
+	tb_str(&t, "example.com");
+	tb_str(&t, "nb");
+	tb_uint(&t, 1);
+	tb_str(&t, "na");
+	tb_uint(&t, 2);
+	tb_str(&t, "sha");
+	tb_str(&t, "ab");
+	tb_str(&t, "tv");
+	tb_str(&t, "TLSv1.3");
+	tb_str(&t, "alpn");
+	tb_str(&t, "");
+	cr_assert_eq(proto_decode(t.b, t.n, &m, err, sizeof(err)), 0, "%s", err);
+	cr_assert(m.u.result.cert.present);
+	cr_assert_str_eq(m.u.result.cert.sans[0], "example.com");
+	cr_assert_eq(m.u.result.cert.chain_len, 0);
+	cr_assert_eq(m.u.result.cert.n_chain_issuers, 0);
+	cr_assert_not(m.u.result.cert.chain_verified);
+	cr_assert_not(m.u.result.cert.name_matches);
+	cr_assert_str_eq(m.u.result.cert.verify_error, "");
+	proto_msg_clear(&m);
+}
+
+Test(proto, tlscert_cert_fields_checked)
+{
+	struct proto_msg in;
+	uint8_t *buf = NULL, *mod;
+	size_t len = 0, modlen = 0, at;
+	char err[ERRLEN];
+	/* "ci" then a fixarray of 2; five issuers; "cv" false; a string instead */
+	static const uint8_t ci2[] = {0xa2, 'c', 'i', 0x92};
+	static const uint8_t ci5[] = {0xa2, 'c', 'i', 0x95, 0xa1, 'a', 0xa1, 'b', 0xa1, 'c'};
+	static const uint8_t cv[] = {0xa2, 'c', 'v', 0xc2};
+	static const uint8_t cv_str[] = {0xa2, 'c', 'v', 0xa1, '0'};
+	static const uint8_t cl[] = {0xa2, 'c', 'l', 0x02};
+	static const uint8_t cl_neg[] = {0xa2, 'c', 'l', 0xff};
+
+	_Static_assert(VT_CERT_MAX_CHAIN == 4, "the byte patterns below assume 4");
+	s_sample_result_tlscert(&in);
+	s_encode_ok(&in, &buf, &len);
+	at = s_find_bytes(buf, len, ci2, sizeof(ci2));
+	mod = s_splice(buf, len, at, sizeof(ci2), ci5, sizeof(ci5), &modlen);
+	s_refused(mod, modlen,
+	          "field \"cert.ci\" (chain issuers): 5 elements exceed the limit of 4");
+	free(mod);
+	at = s_find_bytes(buf, len, cv, sizeof(cv));
+	mod = s_splice(buf, len, at, sizeof(cv), cv_str, sizeof(cv_str), &modlen);
+	s_refused(mod, modlen, "field \"cert.cv\" (chain verified): expected boolean, got string");
+	free(mod);
+	at = s_find_bytes(buf, len, cl, sizeof(cl));
+	mod = s_splice(buf, len, at, sizeof(cl), cl_neg, sizeof(cl_neg), &modlen);
+	s_refused(mod, modlen, "field \"cert.cl\" (chain length): negative value -1");
+	free(mod);
+	free(buf);
+	/* the encoder refuses what the decoder would */
+	in.u.result.cert.n_chain_issuers = VT_CERT_MAX_CHAIN + 1;
+	buf = NULL;
+	cr_assert_eq(proto_encode(&in, &buf, &len, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "field \"cert.ci\" (chain issuers): 5 elements exceed") != NULL, "%s",
+	          err);
+	cr_assert_null(buf);
+	in.u.result.cert.n_chain_issuers = 2;
+	memset(in.u.result.cert.verify_error, 'e', sizeof(in.u.result.cert.verify_error));
+	cr_assert_eq(proto_encode(&in, &buf, &len, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "field \"cert.ve\" (verify error): not NUL-terminated") != NULL, "%s",
+	          err);
+	proto_msg_clear(&in);
 }

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "common/certcheck.h"
 #include "common/report.h"
 
 #define GEO_DETAIL                                                                                 \
@@ -701,6 +703,153 @@ Test(report, print_http01_unchanged_by_new_blocks)
 	cr_assert_null(strstr(out, "Warnings:"), "%s", out);
 	cr_assert_null(strstr(out, "Certificates:"), "%s", out);
 	cr_assert_null(strstr(out, "NAMESERVER"), "%s", out);
+	free(out);
+	json_decref(doc);
+	vt_check_clear(&c);
+}
+
+/* ---- tls-cert (issue 5) ---- */
+
+#define SHA_B "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define T_DAY 86400
+
+/* s_tls() as a tls-cert check: every vantage but eu-west (timed out) got a
+ * 90-day certificate with left_days left, sent with one intermediate. */
+static void s_tlscert(struct vt_check *c, double left_days)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	s_tls(c);
+	c->method = VT_METHOD_TLSCERT;
+	c->mode = VT_MODE_REACHABILITY;
+	for (size_t i = 0; i < c->n_entries; i++) {
+		struct vt_cert *k = &c->entries[i].result.cert;
+		c->entries[i].result.method = VT_METHOD_TLSCERT;
+		if (!k->present)
+			continue;
+		snprintf(k->issuer, sizeof(k->issuer), "CN=R11,O=Let's Encrypt,C=US");
+		k->not_after = now + (int64_t)(left_days * T_DAY);
+		k->not_before = k->not_after - 90 * T_DAY;
+		snprintf(k->alpn, sizeof(k->alpn), "http/1.1");
+		k->chain_len = 2;
+		snprintf(k->chain_issuers[0], sizeof(k->chain_issuers[0]), "%s", k->issuer);
+		snprintf(k->chain_issuers[1], sizeof(k->chain_issuers[1]), "CN=ISRG Root X1");
+		k->n_chain_issuers = 2;
+		k->chain_verified = true;
+		k->name_matches = true;
+	}
+	verdict_judge(c, DEFAULT_MIN_ANSWERS);
+}
+
+Test(report, tlscert_cert_check_and_chain_fields)
+{
+	struct vt_check c;
+	json_t *doc;
+	const json_t *chk, *r, *cert, *cc, *le;
+
+	s_tlscert(&c, 6.5);
+	c.entries[1].result.cert.chain_verified = false;
+	c.entries[1].result.cert.name_matches = false;
+	snprintf(c.entries[1].result.cert.verify_error,
+	         sizeof(c.entries[1].result.cert.verify_error),
+	         "unable to get local issuer certificate; hostname mismatch");
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	doc = report_json(&c, 1);
+	chk = json_array_get(s_path(doc, "checks"), 0);
+	cr_assert_str_eq(json_string_value(s_path(chk, "method")), "tls-cert");
+	cr_assert_str_eq(json_string_value(s_path(chk, "verdict")), "fail", "critical fails");
+	le = s_path(chk, "le_multi_perspective");
+	cr_assert(json_is_object(le), "the object stays, its type never changes");
+	cr_assert(json_is_null(s_path(le, "accepted")));
+	cr_assert(json_is_null(s_path(le, "le_problem")));
+	r = s_result(doc, 0, 0);
+	cr_assert_str_eq(json_string_value(s_path(r, "outcome")), "pass", "the agent's outcome");
+	cert = s_path(r, "cert");
+	cr_assert_eq(json_integer_value(s_path(cert, "chain_len")), 2);
+	cr_assert_eq(json_array_size(s_path(cert, "chain_issuers")), 2);
+	cr_assert_str_eq(json_string_value(json_array_get(s_path(cert, "chain_issuers"), 1)),
+	                 "CN=ISRG Root X1");
+	cr_assert(json_is_true(s_path(cert, "chain_verified")));
+	cr_assert(json_is_true(s_path(cert, "name_matches")));
+	cr_assert(json_is_null(s_path(cert, "verify_error")));
+	cr_assert_eq(json_integer_value(s_path(cert, "not_before_unix")),
+	             c.entries[0].result.cert.not_before);
+	cc = s_path(r, "cert_check");
+	cr_assert_str_eq(json_string_value(s_path(cc, "level")), "critical");
+	cr_assert(strstr(json_string_value(s_path(cc, "message")),
+	                 "(7 % of its 90-day lifetime left): critical") != NULL,
+	          "%s", json_string_value(s_path(cc, "message")));
+	{
+		/* the table lists the vantages whose certificate fails the check */
+		char *out = s_print(doc, false);
+		cr_assert(strstr(out, "Failing vantages: a1 (us-east), a2 (us-west), a3 (eu-west), "
+		                      "a4 (ap-south), a5 (sa-east)\n") != NULL,
+		          "%s", out);
+		free(out);
+	}
+	/* the report's cert object is what a monitor judges with its policy */
+	{
+		char msg[CERTCHECK_MSG_LEN];
+		cr_assert_eq(
+		        certcheck_judge_json(cert, (int64_t)time(NULL), NULL, msg, sizeof(msg)),
+		        CERTCHECK_CRITICAL, "%s", msg);
+	}
+	cert = s_path(s_result(doc, 0, 1), "cert");
+	cr_assert(json_is_false(s_path(cert, "chain_verified")));
+	cr_assert(json_is_false(s_path(cert, "name_matches")));
+	cr_assert_str_eq(json_string_value(s_path(cert, "verify_error")),
+	                 "unable to get local issuer certificate; hostname mismatch");
+	/* no certificate: cert null, cert_check "none" */
+	r = s_result(doc, 0, 2);
+	cr_assert(json_is_null(s_path(r, "cert")));
+	cr_assert_str_eq(json_string_value(s_path(s_path(r, "cert_check"), "level")), "none");
+	json_decref(doc);
+	vt_check_clear(&c);
+}
+
+Test(report, cert_check_only_for_tlscert)
+{
+	struct vt_check c;
+	json_t *doc;
+	const json_t *r, *cert;
+
+	s_tls(&c);
+	doc = report_json(&c, 1);
+	r = s_result(doc, 0, 0);
+	cr_assert_null(json_object_get(r, "cert_check"), "TLS-ALPN-01 has no cert_check");
+	cert = s_path(r, "cert");
+	cr_assert(json_is_null(s_path(cert, "chain_verified")), "not judged for TLS-ALPN-01");
+	cr_assert(json_is_null(s_path(cert, "name_matches")));
+	cr_assert(json_is_null(s_path(cert, "verify_error")));
+	cr_assert_eq(json_integer_value(s_path(cert, "chain_len")), 0);
+	cr_assert_eq(json_array_size(s_path(cert, "chain_issuers")), 0);
+	json_decref(doc);
+	vt_check_clear(&c);
+}
+
+Test(report, print_tlscert)
+{
+	struct vt_check c;
+	json_t *doc;
+	char *out;
+
+	s_tlscert(&c, 60);
+	snprintf(c.entries[3].result.cert.sha256, sizeof(c.entries[3].result.cert.sha256), "%s",
+	         SHA_B);
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	doc = report_json(&c, 1);
+	out = s_print(doc, false);
+	cr_assert(strstr(out, "example.com tls-cert (reachability)") != NULL, "%s", out);
+	cr_assert(strstr(out, "  a1 (us-east): TLSv1.3, ALPN http/1.1, notAfter ") != NULL, "%s",
+	          out);
+	cr_assert(strstr(out, "\n    issuer CN=R11,O=Let's Encrypt,C=US; chain of 2, verified; "
+	                      "expires ") != NULL,
+	          "%s", out);
+	cr_assert(strstr(out, "(67 % of its 90-day lifetime left): ok\n") != NULL, "%s", out);
+	cr_assert(strstr(out, "vantages see different certificates: ") != NULL, "%s", out);
+	cr_assert(strstr(out, "a4 (ap-south) gets sha256 fedcba9876543210...") != NULL, "%s", out);
+	cr_assert_null(strstr(out, "Let's Encrypt: "), "no LE verdict for tls-cert:\n%s", out);
+	cr_assert(strstr(out, "Check verdict: fail") != NULL, "eu-west timed out:\n%s", out);
 	free(out);
 	json_decref(doc);
 	vt_check_clear(&c);

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/verdict.h"
 #include "common/verdict_ext.h"
@@ -1082,5 +1083,230 @@ Test(verdict, caa_le_problem)
 	         "CAA record for example.com prevents issuance");
 	cr_assert_eq(verdict_le_problem(&c, problem, sizeof(problem)), 0);
 	cr_assert_str_eq(problem, CAA_FORBIDS);
+	vt_check_clear(&c);
+}
+
+/* ---- tls-cert (issue 5) ---- */
+
+#define DAY_S 86400
+
+/* e received certificate sha, life_days long, with left_days left now; its
+ * chain verifies and it names the domain unless the caller says otherwise. */
+static void s_tlscert(struct vt_entry *e, const char *sha, double life_days, double left_days)
+{
+	struct vt_cert *k = &e->result.cert;
+	int64_t now = (int64_t)time(NULL);
+
+	memset(k, 0, sizeof(*k));
+	k->present = true;
+	snprintf(k->subject, sizeof(k->subject), "CN=example.com");
+	snprintf(k->issuer, sizeof(k->issuer), "CN=R11,O=Let's Encrypt,C=US");
+	snprintf(k->sans[0], sizeof(k->sans[0]), "example.com");
+	snprintf(k->sans[1], sizeof(k->sans[1]), "www.example.com");
+	k->n_sans = 2;
+	k->not_after = now + (int64_t)(left_days * DAY_S);
+	k->not_before = k->not_after - (int64_t)(life_days * DAY_S);
+	snprintf(k->sha256, sizeof(k->sha256), "%s", sha);
+	snprintf(k->tls_version, sizeof(k->tls_version), "TLSv1.3");
+	snprintf(k->alpn, sizeof(k->alpn), "http/1.1");
+	k->chain_len = 2;
+	k->chain_verified = true;
+	k->name_matches = true;
+}
+
+/* Five tls-cert vantages that all got SHA_A, life_days long with
+ * left_days left; judged. */
+static void s_tlscert_five(struct vt_check *c, double life_days, double left_days)
+{
+	s_five_m(c, VT_METHOD_TLSCERT, VT_OUTCOME_PASS, VT_PROB_NONE, NULL);
+	c->mode = VT_MODE_REACHABILITY;
+	for (size_t i = 0; i < c->n_entries; i++)
+		s_tlscert(&c->entries[i], SHA_A, life_days, left_days);
+	verdict_judge(c, DEFAULT_MIN_ANSWERS);
+}
+
+Test(verdict, tlscert_ok_passes_without_le_rule)
+{
+	struct vt_check c;
+
+	s_tlscert_five(&c, 90, 60);
+	cr_assert_eq(c.verdict, VT_VERDICT_PASS);
+	cr_assert_eq(c.mpic.accepted, -1, "LE's rule does not apply");
+	cr_assert(strstr(c.mpic.reason, "does not apply") != NULL, "%s", c.mpic.reason);
+	DIAG_HAS(&c, "the certificate expires ", "(67 % of its 90-day lifetime left): ok",
+	         "renewal is due from ", "when a third of its lifetime is left");
+	DIAG_LACKS(&c, "different certificates");
+	DIAG_LACKS(&c, "does not verify");
+	DIAG_LACKS(&c, "does not name");
+	cr_assert_eq(c.n_diagnosis, 1, "one line when all is well");
+	vt_check_clear(&c);
+}
+
+Test(verdict, tlscert_warning_passes_with_renewal_advice)
+{
+	struct vt_check c;
+
+	s_tlscert_five(&c, 90, 25);
+	cr_assert_eq(c.verdict, VT_VERDICT_PASS);
+	DIAG_HAS(&c, "the certificate expires ", ": warning: past its renewal point",
+	         "Let's Encrypt advises renewing when a third of the lifetime is left",
+	         "check its timer and logs");
+	vt_check_clear(&c);
+}
+
+Test(verdict, tlscert_critical_and_expired_fail)
+{
+	struct vt_check c;
+
+	s_tlscert_five(&c, 90, 6.5);
+	cr_assert_eq(c.verdict, VT_VERDICT_FAIL);
+	DIAG_HAS(&c, "the certificate expires ", "(7 % of its 90-day lifetime left): critical",
+	         "renew it now", "renewals are failing");
+	vt_check_clear(&c);
+	s_tlscert_five(&c, 90, -3);
+	cr_assert_eq(c.verdict, VT_VERDICT_FAIL);
+	DIAG_HAS(&c, "the certificate expired ", "3.0 days ago", "browsers refuse it");
+	/* the leaf's own expiry is not repeated as an untrusted chain */
+	for (size_t i = 0; i < c.n_entries; i++) {
+		c.entries[i].result.cert.chain_verified = false;
+		snprintf(c.entries[i].result.cert.verify_error,
+		         sizeof(c.entries[i].result.cert.verify_error), "certificate has expired");
+	}
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	DIAG_LACKS(&c, "does not verify");
+	vt_check_clear(&c);
+	/* not yet valid */
+	s_tlscert_five(&c, 90, 92);
+	cr_assert_eq(c.verdict, VT_VERDICT_FAIL);
+	DIAG_HAS(&c, "the certificate is not valid before ", "not yet valid");
+	vt_check_clear(&c);
+}
+
+Test(verdict, tlscert_short_lived_judged_like_ninety_day)
+{
+	struct vt_check c;
+	static const double fracs[] = {0.5, 0.25, 0.1};
+	static const enum vt_verdict want[] = {VT_VERDICT_PASS, VT_VERDICT_PASS, VT_VERDICT_FAIL};
+
+	for (size_t i = 0; i < sizeof(fracs) / sizeof(fracs[0]); i++) {
+		s_tlscert_five(&c, 90, 90 * fracs[i]);
+		cr_assert_eq(c.verdict, want[i], "90-day, %.2f left", fracs[i]);
+		vt_check_clear(&c);
+		s_tlscert_five(&c, 160.0 / 24, 160.0 / 24 * fracs[i]);
+		cr_assert_eq(c.verdict, want[i], "6-day, %.2f left", fracs[i]);
+		if (i == 0)
+			DIAG_HAS(&c, "of its 6.7-day lifetime left): ok");
+		vt_check_clear(&c);
+	}
+}
+
+Test(verdict, tlscert_region_cannot_connect)
+{
+	struct vt_check c;
+
+	s_tlscert_five(&c, 90, 60);
+	vt_result_fail(&c.entries[2].result, VT_PROB_CONNECTION, "203.0.113.7: Connection refused");
+	memset(&c.entries[2].result.cert, 0, sizeof(c.entries[2].result.cert));
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	cr_assert_eq(c.verdict, VT_VERDICT_FAIL);
+	DIAG_HAS(&c,
+	         "port 443 fails only from eu-west (Connection refused) while 4 other regions get "
+	         "a certificate");
+	DIAG_HAS(&c, "(67 % of its 90-day lifetime left): ok");
+	vt_check_clear(&c);
+	/* everywhere */
+	s_tlscert_five(&c, 90, 60);
+	for (size_t i = 0; i < c.n_entries; i++) {
+		vt_result_fail(&c.entries[i].result, VT_PROB_CONNECTION,
+		               "203.0.113.7: Connection refused");
+		c.entries[i].result.cert.present = false;
+	}
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	cr_assert_eq(c.verdict, VT_VERDICT_FAIL);
+	DIAG_HAS(&c, "HTTPS is down: port 443 refuses connections from every vantage");
+	vt_check_clear(&c);
+}
+
+Test(verdict, tlscert_vantages_see_different_certificates)
+{
+	struct vt_check c;
+
+	s_tlscert_five(&c, 90, 60);
+	s_tlscert(&c.entries[2], SHA_B, 90, 5); /* eu-west: a stale server */
+	s_tlscert(&c.entries[3], SHA_B, 90, 5);
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	cr_assert_eq(c.verdict, VT_VERDICT_FAIL, "the stale certificate is critical");
+	DIAG_HAS(&c, "vantages see different certificates: a1 (us-east), a2 (us-west) and a5 "
+	             "(sa-east) get sha256 aaaaaaaaaaaaaaaa..., a3 (eu-west) and a4 (ap-south) get "
+	             "sha256 bbbbbbbbbbbbbbbb...: a CDN edge or a stale server in some regions");
+	/* each certificate's expiry, the worst first, naming who gets it */
+	cr_assert(strstr(c.diagnosis[0],
+	                 "the certificate a3 (eu-west) and a4 (ap-south) get (sha256 "
+	                 "bbbbbbbbbbbbbbbb...) expires ") == c.diagnosis[0],
+	          "%s", c.diagnosis[0]);
+	DIAG_HAS(&c, "critical", "renew it now");
+	DIAG_HAS(&c,
+	         "the certificate a1 (us-east), a2 (us-west) and a5 (sa-east) get (sha256 "
+	         "aaaaaaaaaaaaaaaa...) expires ",
+	         ": ok");
+	vt_check_clear(&c);
+}
+
+Test(verdict, tlscert_untrusted_chain_and_wrong_name)
+{
+	struct vt_check c;
+
+	s_tlscert_five(&c, 90, 60);
+	for (size_t i = 0; i < c.n_entries; i++) {
+		struct vt_cert *k = &c.entries[i].result.cert;
+		k->chain_verified = false;
+		k->chain_len = 1;
+		snprintf(k->verify_error, sizeof(k->verify_error),
+		         "unable to get local issuer certificate");
+	}
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	cr_assert_eq(c.verdict, VT_VERDICT_PASS, "trust is said, not judged");
+	DIAG_HAS(&c,
+	         "the certificate chain does not verify (unable to get local issuer certificate) "
+	         "from any vantage",
+	         "serve the full chain");
+	vt_check_clear(&c);
+	/* one region gets a self-signed certificate for another name */
+	s_tlscert_five(&c, 90, 60);
+	{
+		struct vt_cert *k = &c.entries[2].result.cert;
+		k->chain_verified = false;
+		k->name_matches = false;
+		snprintf(k->sans[0], sizeof(k->sans[0]), "localhost");
+		k->n_sans = 1;
+		snprintf(k->verify_error, sizeof(k->verify_error),
+		         "self-signed certificate; hostname mismatch");
+		snprintf(k->sha256, sizeof(k->sha256), "%s", SHA_B);
+	}
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	DIAG_HAS(&c,
+	         "the certificate chain does not verify (self-signed certificate) from eu-west "
+	         "while 4 other regions verify it",
+	         "public CA");
+	DIAG_HAS(&c, "the certificate does not name example.com (it names localhost), from eu-west",
+	         "SNI");
+	DIAG_HAS(&c, "vantages see different certificates");
+	vt_check_clear(&c);
+}
+
+Test(verdict, tlscert_unavailable_is_unknown)
+{
+	struct vt_check c;
+
+	s_tlscert_five(&c, 90, 60);
+	c.entries[4].result.outcome = VT_OUTCOME_UNAVAILABLE;
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	cr_assert_eq(c.verdict, VT_VERDICT_UNKNOWN);
+	DIAG_HAS(&c, "did not answer");
+	for (size_t i = 0; i < c.n_entries; i++)
+		c.entries[i].result.outcome = VT_OUTCOME_UNAVAILABLE;
+	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
+	cr_assert_eq(c.verdict, VT_VERDICT_UNKNOWN);
+	DIAG_HAS(&c, "no vantage answered");
 	vt_check_clear(&c);
 }
