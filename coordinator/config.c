@@ -18,6 +18,8 @@
 #include <netinet/in.h>
 
 #include "config.h"
+#include "alert.h"
+#include "monitor.h"
 #include "../common/keys.h"
 
 /* Copy the string setting name of group g into dst.  required: missing is an
@@ -50,9 +52,9 @@ static int s_get_str(const config_setting_t *g, const char *gname, const char *n
 	return 0;
 }
 
-/* Optional unsigned integer setting in [lo, hi]. */
-static int s_get_uint(const config_setting_t *g, const char *name, uint32_t lo, uint32_t hi,
-                      uint32_t *dst, char *err, size_t errlen)
+/* Optional unsigned integer setting name of group gname in [lo, hi]. */
+static int s_get_uint(const config_setting_t *g, const char *gname, const char *name, uint32_t lo,
+                      uint32_t hi, uint32_t *dst, char *err, size_t errlen)
 {
 	const config_setting_t *s = config_setting_get_member(g, name);
 	long long v;
@@ -61,19 +63,81 @@ static int s_get_uint(const config_setting_t *g, const char *name, uint32_t lo, 
 		return 0;
 	if (config_setting_type(s) != CONFIG_TYPE_INT &&
 	    config_setting_type(s) != CONFIG_TYPE_INT64) {
-		snprintf(err, errlen, "line %d: coordinator.%s must be an integer",
-		         config_setting_source_line(s), name);
+		snprintf(err, errlen, "line %d: %s.%s must be an integer",
+		         config_setting_source_line(s), gname, name);
 		return -1;
 	}
 	v = config_setting_get_int64(s);
 	if (config_setting_type(s) == CONFIG_TYPE_INT)
 		v = config_setting_get_int(s);
 	if (v < (long long)lo || v > (long long)hi) {
-		snprintf(err, errlen, "line %d: coordinator.%s = %lld is out of range %u..%u",
-		         config_setting_source_line(s), name, v, lo, hi);
+		snprintf(err, errlen, "line %d: %s.%s = %lld is out of range %u..%u",
+		         config_setting_source_line(s), gname, name, v, lo, hi);
 		return -1;
 	}
 	*dst = (uint32_t)v;
+	return 0;
+}
+
+/* Optional fraction setting name of group gname, strictly between 0 and 1. */
+static int s_get_fraction(const config_setting_t *g, const char *gname, const char *name,
+                          double *dst, char *err, size_t errlen)
+{
+	const config_setting_t *s = config_setting_get_member(g, name);
+	double v;
+
+	if (s == NULL)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_FLOAT) {
+		snprintf(err, errlen, "line %d: %s.%s must be a number like 0.25",
+		         config_setting_source_line(s), gname, name);
+		return -1;
+	}
+	v = config_setting_get_float(s);
+	if (!(v > 0.0 && v < 1.0)) {
+		snprintf(err, errlen, "line %d: %s.%s = %g must be between 0 and 1 (exclusive)",
+		         config_setting_source_line(s), gname, name, v);
+		return -1;
+	}
+	*dst = v;
+	return 0;
+}
+
+/* Optional boolean setting name of group gname. */
+static int s_get_bool(const config_setting_t *g, const char *gname, const char *name, bool *dst,
+                      char *err, size_t errlen)
+{
+	const config_setting_t *s = config_setting_get_member(g, name);
+
+	if (s == NULL)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		snprintf(err, errlen, "line %d: %s.%s must be true or false",
+		         config_setting_source_line(s), gname, name);
+		return -1;
+	}
+	*dst = config_setting_get_bool(s) != 0;
+	return 0;
+}
+
+/* Is every member of group g one of known[n]?  A misspelt key would
+ * otherwise be dropped without a word.  0, or -1 with err naming it. */
+static int s_known_keys(const config_setting_t *g, const char *gname, const char *const *known,
+                        size_t n, const char *list, char *err, size_t errlen)
+{
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+		const char *mn = config_setting_name(m);
+		bool ok = false;
+
+		for (size_t k = 0; k < n && mn != NULL; k++)
+			ok |= strcmp(mn, known[k]) == 0;
+		if (!ok) {
+			snprintf(err, errlen, "line %d: %s: unknown setting \"%s\" (%s)",
+			         config_setting_source_line(m), gname, mn != NULL ? mn : "?", list);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -434,6 +498,273 @@ static bool s_listen_is_loopback(const char *listen)
 	return inet_pton(AF_INET6, host, &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
+/* The optional `monitoring` group; defaults for whatever it leaves out
+ * (the database defaults to state_dir/CONFIG_DEFAULT_HISTORY_DB, so
+ * state_dir must be known).  0, or -1 with err naming the line. */
+static int s_parse_monitoring(const config_t *cf, struct coord_config *c, char *err, size_t errlen)
+{
+	static const char *const known[] = {
+	        "database",           "retention_days",
+	        "alert_after",        "webhook",
+	        "webhook_timeout_ms", "webhook_retries",
+	        "alert_command",      "alert_command_timeout_ms",
+	        "cert_warn_fraction", "cert_crit_fraction",
+	        "cert_crit_days",
+	};
+	const config_setting_t *g = config_lookup(cf, "monitoring");
+	struct monitoring_cfg *mc = &c->monitoring;
+	const char *gn = "monitoring";
+	const char *w;
+
+	if (g != NULL && !config_setting_is_group(g)) {
+		snprintf(err, errlen, "line %d: \"monitoring\" must be a group { ... }",
+		         config_setting_source_line(g));
+		return -1;
+	}
+	if (g != NULL &&
+	    (s_known_keys(g, gn, known, sizeof(known) / sizeof(known[0]),
+	                  "see vantage.conf(5), THE MONITORING GROUP", err, errlen) != 0 ||
+	     s_get_str(g, gn, "database", mc->database, sizeof(mc->database), false, err, errlen) !=
+	             0 ||
+	     s_get_str(g, gn, "webhook", mc->webhook_url, sizeof(mc->webhook_url), false, err,
+	               errlen) != 0 ||
+	     s_get_str(g, gn, "alert_command", mc->alert_command, sizeof(mc->alert_command), false,
+	               err, errlen) != 0 ||
+	     s_get_uint(g, gn, "retention_days", 0, CONFIG_MAX_RETENTION_DAYS, &mc->retention_days,
+	                err, errlen) != 0 ||
+	     s_get_uint(g, gn, "alert_after", 1, MONITOR_MAX_ALERT_AFTER, &mc->alert_after, err,
+	                errlen) != 0 ||
+	     s_get_uint(g, gn, "webhook_timeout_ms", CONFIG_MIN_ALERT_TIMEOUT_MS,
+	                CONFIG_MAX_ALERT_TIMEOUT_MS, &mc->webhook_timeout_ms, err, errlen) != 0 ||
+	     s_get_uint(g, gn, "webhook_retries", 0, CONFIG_MAX_WEBHOOK_RETRIES,
+	                &mc->webhook_retries, err, errlen) != 0 ||
+	     s_get_uint(g, gn, "alert_command_timeout_ms", CONFIG_MIN_ALERT_TIMEOUT_MS,
+	                CONFIG_MAX_ALERT_TIMEOUT_MS, &mc->alert_command_timeout_ms, err,
+	                errlen) != 0 ||
+	     s_get_fraction(g, gn, "cert_warn_fraction", &mc->cert_warn_fraction, err, errlen) !=
+	             0 ||
+	     s_get_fraction(g, gn, "cert_crit_fraction", &mc->cert_crit_fraction, err, errlen) !=
+	             0 ||
+	     s_get_uint(g, gn, "cert_crit_days", 0, CONFIG_MAX_CERT_CRIT_DAYS, &mc->cert_crit_days,
+	                err, errlen) != 0))
+		return -1;
+	if (mc->database[0] == '\0' &&
+	    (size_t)snprintf(mc->database, sizeof(mc->database), "%s/%s", c->state_dir,
+	                     CONFIG_DEFAULT_HISTORY_DB) >= sizeof(mc->database)) {
+		snprintf(err, errlen,
+		         "monitoring: state_dir \"%s\" is too long for the database path",
+		         c->state_dir);
+		return -1;
+	}
+	if (mc->database[0] != '/') {
+		snprintf(err, errlen, "monitoring: database \"%s\" must be an absolute path",
+		         mc->database);
+		return -1;
+	}
+	w = mc->webhook_url;
+	if (w[0] != '\0') {
+		size_t pre = strncmp(w, "https://", strlen("https://")) == 0 ? strlen("https://")
+		             : strncmp(w, "http://", strlen("http://")) == 0 ? strlen("http://")
+		                                                             : 0;
+		bool printable = true;
+
+		for (const char *p = w; *p != '\0'; p++)
+			printable &= *p > 0x20 && *p < 0x7f;
+		if (pre == 0 || w[pre] == '\0' || w[pre] == '/' || !printable) {
+			snprintf(err, errlen,
+			         "monitoring: webhook \"%s\" must be an http:// or https:// URL "
+			         "without spaces",
+			         w);
+			return -1;
+		}
+	}
+	if (mc->alert_command[0] != '\0' && mc->alert_command[0] != '/') {
+		snprintf(err, errlen,
+		         "monitoring: alert_command \"%s\" must be an absolute path (it is run "
+		         "without a shell)",
+		         mc->alert_command);
+		return -1;
+	}
+	if (mc->cert_crit_fraction >= mc->cert_warn_fraction) {
+		snprintf(err, errlen,
+		         "monitoring: cert_crit_fraction (%g) must be smaller than "
+		         "cert_warn_fraction (%g)",
+		         mc->cert_crit_fraction, mc->cert_warn_fraction);
+		return -1;
+	}
+	return 0;
+}
+
+/* Copy the strings of the optional array or list `name` of group e (called
+ * gname in errors) into dst[max][width]; *n their number.  0, or -1 with
+ * err. */
+static int s_get_strs(const config_setting_t *e, const char *gname, const char *name, char *dst,
+                      size_t width, size_t max, size_t *n, char *err, size_t errlen)
+{
+	const config_setting_t *a = config_setting_get_member(e, name);
+	int len;
+
+	if (a == NULL)
+		return 0;
+	len = (config_setting_is_array(a) || config_setting_is_list(a)) ? config_setting_length(a)
+	                                                                : -1;
+	if (len < 0 || (size_t)len > max) {
+		snprintf(err, errlen, "line %d: %s.%s must be an array of at most %zu strings",
+		         config_setting_source_line(a), gname, name, max);
+		return -1;
+	}
+	*n = 0;
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *s = config_setting_get_elem(a, (unsigned)i);
+		const char *v = config_setting_type(s) == CONFIG_TYPE_STRING
+		                        ? config_setting_get_string(s)
+		                        : NULL;
+
+		if (v == NULL || v[0] == '\0' || strlen(v) >= width) {
+			snprintf(err, errlen,
+			         "line %d: %s.%s[%d] must be a string of 1..%zu characters",
+			         config_setting_source_line(a), gname, name, i, width - 1);
+			return -1;
+		}
+		memcpy(dst + (size_t)i * width, v, strlen(v) + 1);
+		(*n)++;
+	}
+	return 0;
+}
+
+/* One entry e of `monitors` (group gname, "monitors[i]") into m.  Errors
+ * start with "line N: monitors[i]". */
+static int s_parse_monitor(const config_setting_t *e, const char *gname, struct monitor_spec *m,
+                           char *err, size_t errlen)
+{
+	static const char *const known[] = {"name",    "domains", "methods", "interval",
+	                                    "regions", "policy",  "caa"};
+	char methods[MONITOR_MAX_METHODS][MONITOR_WORD_LEN], policy[MONITOR_WORD_LEN] = "";
+	const config_setting_t *iv;
+	int line = config_setting_source_line(e);
+	char sub[512];
+
+	memset(m, 0, sizeof(*m));
+	m->interval_s = MONITOR_DEFAULT_INTERVAL;
+	m->methods[0] = VT_METHOD_HTTP01;
+	m->n_methods = 1;
+	for (size_t i = 0; i < 2; i++) {
+		const char *req = i == 0 ? "name" : "domains";
+		if (config_setting_get_member(e, req) == NULL) {
+			snprintf(err, errlen, "line %d: %s: missing required setting \"%s\"", line,
+			         gname, req);
+			return -1;
+		}
+	}
+	if (s_known_keys(e, gname, known, sizeof(known) / sizeof(known[0]),
+	                 "name, domains, methods, interval, regions, policy, caa", err,
+	                 errlen) != 0 ||
+	    s_get_str(e, gname, "name", m->name, sizeof(m->name), true, err, errlen) != 0 ||
+	    s_get_strs(e, gname, "domains", &m->domains[0][0], sizeof(m->domains[0]),
+	               MONITOR_MAX_DOMAINS, &m->n_domains, err, errlen) != 0 ||
+	    s_get_strs(e, gname, "regions", &m->regions[0][0], sizeof(m->regions[0]),
+	               MONITOR_MAX_REGIONS, &m->n_regions, err, errlen) != 0 ||
+	    s_get_str(e, gname, "policy", policy, sizeof(policy), false, err, errlen) != 0 ||
+	    s_get_bool(e, gname, "caa", &m->caa, err, errlen) != 0)
+		return -1;
+	if (config_setting_get_member(e, "methods") != NULL) {
+		size_t n = 0;
+		if (s_get_strs(e, gname, "methods", &methods[0][0], sizeof(methods[0]),
+		               MONITOR_MAX_METHODS, &n, err, errlen) != 0)
+			return -1;
+		for (size_t i = 0; i < n; i++) {
+			m->methods[i] = vt_method_parse(methods[i]);
+			if (m->methods[i] == VT_METHOD_NONE || m->methods[i] == VT_METHOD_CAA) {
+				snprintf(err, errlen,
+				         "line %d: %s.methods[%zu] \"%s\" is not http-01, "
+				         "tls-alpn-01, dns-01 or tls-cert (CAA is \"caa = true\")",
+				         line, gname, i, methods[i]);
+				return -1;
+			}
+		}
+		m->n_methods = n;
+	}
+	if (policy[0] != '\0' && monitor_policy_parse(policy, &m->policy) != 0) {
+		snprintf(err, errlen,
+		         "line %d: %s.policy \"%s\" must be \"all\" or \"letsencrypt\"", line,
+		         gname, policy);
+		return -1;
+	}
+	iv = config_setting_get_member(e, "interval");
+	if (iv != NULL) {
+		int t = config_setting_type(iv);
+		long long v = -1;
+		uint32_t u;
+
+		if (t == CONFIG_TYPE_INT)
+			v = config_setting_get_int(iv);
+		else if (t == CONFIG_TYPE_INT64)
+			v = config_setting_get_int64(iv);
+		else if (t == CONFIG_TYPE_STRING &&
+		         monitor_parse_interval(config_setting_get_string(iv), &u) == 0)
+			v = u;
+		if (v < MONITOR_MIN_INTERVAL_S || v > MONITOR_MAX_INTERVAL_S) {
+			snprintf(err, errlen,
+			         "line %d: %s.interval must be %d..%d seconds (a number, or a "
+			         "string such as \"5m\")",
+			         config_setting_source_line(iv), gname, MONITOR_MIN_INTERVAL_S,
+			         MONITOR_MAX_INTERVAL_S);
+			return -1;
+		}
+		m->interval_s = (uint32_t)v;
+	}
+	if (monitor_spec_validate(m, sub, sizeof(sub)) != 0) {
+		snprintf(err, errlen, "line %d: %s: %s", line, gname, sub);
+		return -1;
+	}
+	return 0;
+}
+
+/* The optional `monitors` list: at most MONITOR_MAX, names unique. */
+static int s_parse_monitors(const config_t *cf, struct coord_config *c, char *err, size_t errlen)
+{
+	const config_setting_t *list = config_lookup(cf, "monitors");
+	int n;
+
+	if (list == NULL)
+		return 0;
+	if (!config_setting_is_list(list) && !config_setting_is_array(list)) {
+		snprintf(err, errlen, "line %d: \"monitors\" must be a list ( {...}, ... )",
+		         config_setting_source_line(list));
+		return -1;
+	}
+	n = config_setting_length(list);
+	if (n > MONITOR_MAX) {
+		snprintf(err, errlen, "line %d: %d monitors configured, at most %d allowed",
+		         config_setting_source_line(list), n, MONITOR_MAX);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+		struct monitor_spec *m = &c->monitors[i];
+		char gname[32];
+
+		snprintf(gname, sizeof(gname), "monitors[%d]", i);
+		if (!config_setting_is_group(e)) {
+			snprintf(err, errlen,
+			         "line %d: %s must be a group { name = ...; domains = [...]; }",
+			         config_setting_source_line(e), gname);
+			return -1;
+		}
+		if (s_parse_monitor(e, gname, m, err, errlen) != 0)
+			return -1;
+		for (int j = 0; j < i; j++) {
+			if (strcmp(c->monitors[j].name, m->name) == 0) {
+				snprintf(err, errlen, "line %d: %s: duplicate monitor name \"%s\"",
+				         config_setting_source_line(e), gname, m->name);
+				return -1;
+			}
+		}
+		c->n_monitors++;
+	}
+	return 0;
+}
+
 /* Shared by load and parse: cf has been read successfully. */
 static int s_extract(const config_t *cf, struct coord_config *c, char *err, size_t errlen)
 {
@@ -488,12 +819,15 @@ static int s_extract(const config_t *cf, struct coord_config *c, char *err, size
 		         c->public_endpoint);
 		return -1;
 	}
-	if (s_get_uint(g, "heartbeat_ivl_ms", CONFIG_MIN_HB_MS, CONFIG_MAX_HB_MS,
+	if (s_get_uint(g, gn, "heartbeat_ivl_ms", CONFIG_MIN_HB_MS, CONFIG_MAX_HB_MS,
 	               &c->heartbeat_ivl_ms, err, errlen) != 0 ||
-	    s_get_uint(g, "liveness", 1, CONFIG_MAX_LIVENESS, &c->liveness, err, errlen) != 0 ||
-	    s_get_uint(g, "job_budget_ms", JOB_MIN_BUDGET_MS, JOB_MAX_BUDGET_MS, &c->job_budget_ms,
-	               err, errlen) != 0 ||
-	    s_get_uint(g, "min_answers", 1, LIMIT_AGENTS, &c->min_answers, err, errlen) != 0)
+	    s_get_uint(g, gn, "liveness", 1, CONFIG_MAX_LIVENESS, &c->liveness, err, errlen) != 0 ||
+	    s_get_uint(g, gn, "job_budget_ms", JOB_MIN_BUDGET_MS, JOB_MAX_BUDGET_MS,
+	               &c->job_budget_ms, err, errlen) != 0 ||
+	    s_get_uint(g, gn, "min_answers", 1, LIMIT_AGENTS, &c->min_answers, err, errlen) != 0)
+		return -1;
+	if (s_parse_monitoring(cf, c, err, errlen) != 0 ||
+	    s_parse_monitors(cf, c, err, errlen) != 0)
 		return -1;
 	if (s_parse_agents(cf, c, primary, err, errlen) != 0)
 		return -1;
@@ -509,6 +843,14 @@ static void s_defaults(struct coord_config *c)
 	c->liveness = HEARTBEAT_LIVENESS;
 	c->job_budget_ms = JOB_DEFAULT_BUDGET_MS;
 	c->min_answers = DEFAULT_MIN_ANSWERS;
+	c->monitoring.retention_days = MONITOR_DEFAULT_RETENTION_DAYS;
+	c->monitoring.alert_after = MONITOR_DEFAULT_ALERT_AFTER;
+	c->monitoring.webhook_timeout_ms = ALERT_DEFAULT_TIMEOUT_MS;
+	c->monitoring.webhook_retries = ALERT_DEFAULT_RETRIES;
+	c->monitoring.alert_command_timeout_ms = ALERT_CMD_DEFAULT_TIMEOUT_MS;
+	c->monitoring.cert_warn_fraction = MONITOR_CERT_WARN_FRACTION;
+	c->monitoring.cert_crit_fraction = MONITOR_CERT_CRIT_FRACTION;
+	c->monitoring.cert_crit_days = MONITOR_CERT_CRIT_DAYS;
 }
 
 /* Common body; path names the source in messages, text non-NULL parses text. */

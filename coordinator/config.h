@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "../common/limits.h"
+#include "monitor.h"
 
 #define CONFIG_ENDPOINT_LEN      256 /* ZeroMQ endpoint / api_listen text */
 #define CONFIG_PATH_LEN          PATH_MAX
@@ -24,6 +25,13 @@
 #define CONFIG_AGENT_FILE_MAX    4096 /* bytes of one allowlist_dir/NAME.conf */
 #define CONFIG_AGENT_SUFFIX      ".conf"
 #define CONFIG_MAX_DIR_ENTRIES   (4 * LIMIT_AGENTS) /* allowlist_dir entries looked at */
+/* The `monitoring` group's ranges (defaults in monitor.h and alert.h). */
+#define CONFIG_MAX_RETENTION_DAYS   36500 /* 0 = keep forever */
+#define CONFIG_MIN_ALERT_TIMEOUT_MS 100   /* webhook_timeout_ms, alert_command_timeout_ms */
+#define CONFIG_MAX_ALERT_TIMEOUT_MS 300000
+#define CONFIG_MAX_WEBHOOK_RETRIES  10
+#define CONFIG_MAX_CERT_CRIT_DAYS   365
+#define CONFIG_DEFAULT_HISTORY_DB   "history.db" /* in state_dir */
 /* Room for one error naming two paths; the caller's err may cut it shorter. */
 #define CONFIG_ERR_LEN (2 * CONFIG_PATH_LEN + 512)
 
@@ -52,6 +60,11 @@ struct coord_config {
 	uint32_t min_answers;
 	struct coord_agent_cfg agents[LIMIT_AGENTS];
 	size_t n_agents;
+	/* issue 5: the `monitoring` group (defaults when absent; database
+	 * defaults to state_dir/history.db) and the `monitors` list. */
+	struct monitoring_cfg monitoring;
+	struct monitor_spec monitors[MONITOR_MAX];
+	size_t n_monitors;
 };
 
 /*

@@ -2,9 +2,11 @@
  * serve.c -- the coordinator's loop (see serve.h).
  *
  * Everything happens on one thread: ZAP requests, agent messages, the HTTP
- * API (libmicrohttpd in external epoll mode), heartbeats, liveness and check
- * deadlines.  Sends never block (ZMQ_DONTWAIT with ZMQ_ROUTER_MANDATORY): an
- * agent we cannot send to is marked down.
+ * API (libmicrohttpd in external epoll mode), heartbeats, liveness, check
+ * deadlines and the monitors' schedule (their checks are ordinary checks;
+ * only alert delivery has a thread of its own, inside alert.c).  Sends
+ * never block (ZMQ_DONTWAIT with ZMQ_ROUTER_MANDATORY): an agent we cannot
+ * send to is marked down.
  */
 #include <errno.h>
 #include <signal.h>
@@ -20,9 +22,12 @@
 
 #include "serve.h"
 #include "agents.h"
+#include "alert.h"
 #include "api.h"
 #include "checks.h"
 #include "enroll.h"
+#include "history.h"
+#include "monitor.h"
 #include "zap.h"
 #include "../common/keys.h"
 #include "../common/log.h"
@@ -50,6 +55,10 @@ struct serve {
 	struct checks *checks;
 	struct api *api;
 	struct enroll *enroll;         /* tickets in state_dir/SERVE_ENROLL_SUBDIR */
+	struct history *history;       /* monitoring.database */
+	struct alerts *alerts;         /* alert delivery (its own thread) */
+	struct monitors *monitors;     /* the scheduled checks */
+	uint64_t monitors_hold_ms;     /* monotonic: no monitor runs before (0 = none) */
 	char public_[KEY_Z85_LEN + 1]; /* the coordinator's CURVE public key */
 	char endpoint[CONFIG_ENDPOINT_LEN];
 	uint64_t next_hb_ms;
@@ -437,6 +446,27 @@ static void s_log_fixed(const struct coord_config *old, const struct coord_confi
 		log_warn("reload: liveness changed: it takes effect at the next restart");
 }
 
+/* What a reload of the `monitoring` group cannot change (the database is
+ * open, the alert worker started): keep the running values in nc, and say
+ * so.  alert_after, retention_days and the certificate thresholds apply. */
+static void s_monitoring_keep_fixed(const struct monitoring_cfg *old, struct monitoring_cfg *nc)
+{
+	if (strcmp(old->database, nc->database) != 0 ||
+	    strcmp(old->webhook_url, nc->webhook_url) != 0 ||
+	    strcmp(old->alert_command, nc->alert_command) != 0 ||
+	    old->webhook_timeout_ms != nc->webhook_timeout_ms ||
+	    old->webhook_retries != nc->webhook_retries ||
+	    old->alert_command_timeout_ms != nc->alert_command_timeout_ms)
+		log_warn("reload: monitoring database, webhook or alert_command settings changed: "
+		         "they take effect at the next restart");
+	memcpy(nc->database, old->database, sizeof(nc->database));
+	memcpy(nc->webhook_url, old->webhook_url, sizeof(nc->webhook_url));
+	memcpy(nc->alert_command, old->alert_command, sizeof(nc->alert_command));
+	nc->webhook_timeout_ms = old->webhook_timeout_ms;
+	nc->webhook_retries = old->webhook_retries;
+	nc->alert_command_timeout_ms = old->alert_command_timeout_ms;
+}
+
 /* Same agent names in the same order? */
 static bool s_same_agents(const struct coord_config *a, const struct coord_config *b)
 {
@@ -538,6 +568,15 @@ int serve_reload(struct serve *s, char *err, size_t errlen)
 	if (coord_config_load(s->cfg->path, nc, err, errlen) != 0)
 		goto out;
 	s_log_fixed(s->cfg, nc);
+	/* The monitors first: the one step here that can still refuse (a
+	 * monitor named like an API one), before anything has changed. */
+	s_monitoring_keep_fixed(&s->cfg->monitoring, &nc->monitoring);
+	if (monitors_reload(s->monitors, nc->monitors, nc->n_monitors, &nc->monitoring, err,
+	                    errlen) != 0)
+		goto out;
+	s->cfg->monitoring = nc->monitoring;
+	memcpy(s->cfg->monitors, nc->monitors, sizeof(s->cfg->monitors));
+	s->cfg->n_monitors = nc->n_monitors;
 	if (s_same_agents(s->cfg, nc)) {
 		for (size_t i = 0; i < nc->n_agents; i++) {
 			s_log_agent_change(&s->cfg->agents[i], &nc->agents[i]);
@@ -552,8 +591,8 @@ int serve_reload(struct serve *s, char *err, size_t errlen)
 	memcpy(s->cfg->public_endpoint, nc->public_endpoint, sizeof(s->cfg->public_endpoint));
 	s->cfg->job_budget_ms = nc->job_budget_ms;
 	s->cfg->min_answers = nc->min_answers;
-	log_info("configuration reloaded from %s: %zu agents configured", s->cfg->path,
-	         s->cfg->n_agents);
+	log_info("configuration reloaded from %s: %zu agents, %zu monitors configured",
+	         s->cfg->path, s->cfg->n_agents, s->cfg->n_monitors);
 	rc = 0;
 out:
 	free(nc);
@@ -701,6 +740,62 @@ static int s_open_enroll(struct serve *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* monitor_start_fn: a monitor's run is an ordinary check.  checks_start's
+ * status becomes words in err (monitor.c logs it). */
+static int s_monitor_start(void *ctx, const struct check_request *req, monitor_done_fn done,
+                           void *arg, char *err, size_t errlen)
+{
+	struct serve *s = ctx;
+	char sub[512] = "";
+	int status = 500;
+
+	if (checks_start(s->checks, req, done, arg, checks_now_ms(), &status, sub, sizeof(sub)) !=
+	    NULL)
+		return 0;
+	snprintf(err, errlen, "%s: %s",
+	         status == 503   ? "no capacity now"
+	         : status == 400 ? "the check request was refused"
+	                         : "internal error",
+	         sub);
+	return -1;
+}
+
+/*
+ * May the monitors run at now?  Right after a start (a restart, usually)
+ * the agents are still dialling back in: a run then would find none up and
+ * record a run nobody answered.  So the monitors wait until every
+ * configured agent is up, or for one liveness period plus the agents'
+ * first reconnect backoff, whichever comes first.
+ */
+static bool s_monitors_may_run(struct serve *s, uint64_t now)
+{
+	size_t up = 0;
+
+	if (s->monitors_hold_ms == 0)
+		return true;
+	for (size_t i = 0; i < s->agents->n; i++)
+		up += s->agents->v[i].state == AGENT_UP ? 1 : 0;
+	if (now < s->monitors_hold_ms && (up == 0 || up < s->agents->n))
+		return false;
+	s->monitors_hold_ms = 0;
+	return true;
+}
+
+/* Milliseconds until the monitors need a tick (wall clock), or until their
+ * hold after the start ends. */
+static int64_t s_monitors_ms(const struct serve *s, uint64_t now)
+{
+	struct timespec ts;
+	int64_t ms;
+
+	if (s->monitors_hold_ms != 0)
+		return s->monitors_hold_ms > now ? (int64_t)(s->monitors_hold_ms - now) : 0;
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return 0;
+	ms = monitors_next_s(s->monitors, (int64_t)ts.tv_sec) * 1000 - ts.tv_nsec / 1000000;
+	return ms > 0 ? ms : 0;
+}
+
 void serve_request_reload(struct serve *s)
 {
 	atomic_store(&s->reload, 1);
@@ -728,6 +823,8 @@ int serve_run_once(struct serve *s, int max_wait_ms, char *err, size_t errlen)
 		enroll_expire(s->enroll, (int64_t)time(NULL));
 		s->next_expire_s = (int64_t)time(NULL) + SERVE_EXPIRE_IVL_S;
 	}
+	if (s_monitors_may_run(s, now))
+		monitors_tick(s->monitors, (int64_t)time(NULL));
 	memset(items, 0, sizeof(items));
 	items[0].socket = s->zap;
 	items[0].events = ZMQ_POLLIN;
@@ -748,6 +845,9 @@ int serve_run_once(struct serve *s, int max_wait_ms, char *err, size_t errlen)
 	api_t = api_timeout_ms(s->api);
 	if (api_t >= 0 && api_t < t)
 		t = api_t;
+	c = s_monitors_ms(s, now);
+	if (c < t)
+		t = c;
 
 	n = zmq_poll(items, 3, (long)t);
 	if (n < 0) {
@@ -810,7 +910,7 @@ static int s_opt_int(void *sock, int opt, int v, const char *name, char *err, si
 struct serve *serve_new(const struct coord_config *cfg, char *err, size_t errlen)
 {
 	struct serve *s = calloc(1, sizeof(*s));
-	char secret[KEY_Z85_LEN + 1];
+	char secret[KEY_Z85_LEN + 1], sub[1024];
 	struct api_admin admin;
 	int64_t maxmsg = PROTO_MAX_MSG_BYTES;
 	size_t eplen;
@@ -830,6 +930,11 @@ struct serve *serve_new(const struct coord_config *cfg, char *err, size_t errlen
 		goto fail;
 	if (s_open_enroll(s, err, errlen) != 0)
 		goto fail;
+	s->history = history_open(cfg->monitoring.database, sub, sizeof(sub));
+	if (s->history == NULL) {
+		snprintf(err, errlen, "history database %s: %s", cfg->monitoring.database, sub);
+		goto fail;
+	}
 	s->ctx = zmq_ctx_new();
 	if (s->ctx == NULL) {
 		snprintf(err, errlen, "zmq_ctx_new: %s", zmq_strerror(zmq_errno()));
@@ -888,10 +993,23 @@ struct serve *serve_new(const struct coord_config *cfg, char *err, size_t errlen
 	admin.approve = s_admin_approve;
 	admin.revoke = s_admin_revoke;
 	memcpy(admin.coordinator_key, s->public_, sizeof(s->public_));
+	s->alerts = alerts_new(&s->cfg->monitoring, err, errlen);
+	if (s->alerts == NULL)
+		goto fail;
+	s->monitors = monitors_new(s->cfg->monitors, s->cfg->n_monitors, &s->cfg->monitoring,
+	                           s->history, s->alerts, s_monitor_start, s, sub, sizeof(sub));
+	if (s->monitors == NULL) {
+		snprintf(err, errlen, "monitors: %s", sub);
+		goto fail;
+	}
 	s->api = api_new(s->cfg, s->agents, s->checks, s->enroll, &admin, err, errlen);
 	if (s->api == NULL)
 		goto fail;
+	api_set_monitoring(s->api, s->monitors, s->history, s->alerts);
 	s->next_hb_ms = checks_now_ms() + s->cfg->heartbeat_ivl_ms;
+	s->monitors_hold_ms = checks_now_ms() +
+	                      (uint64_t)s->cfg->heartbeat_ivl_ms * s->cfg->liveness +
+	                      RECONNECT_MIN_MS;
 	s->next_expire_s = (int64_t)time(NULL) + SERVE_EXPIRE_IVL_S;
 	log_info("agents endpoint %s (CURVE, public key %s), %zu agents configured", s->endpoint,
 	         s->public_, s->cfg->n_agents);
@@ -922,6 +1040,11 @@ void serve_destroy(struct serve **sp)
 	for (int i = 0; s->api != NULL && i < SERVE_SHUTDOWN_PASSES; i++)
 		api_run(s->api);
 	api_destroy(&s->api);
+	/* Every check's done ran in checks_finish_all (the monitors recorded
+	 * theirs); alerts queued by it are delivered or dropped, bounded. */
+	monitors_destroy(&s->monitors);
+	alerts_destroy(&s->alerts);
+	history_close(&s->history);
 	checks_destroy(&s->checks);
 	agents_destroy(&s->agents);
 	s_retired_free(s);
