@@ -19,8 +19,12 @@
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 
+#include "alert.h"
 #include "api.h"
 #include "enroll.h"
+#include "history.h"
+#include "metrics.h"
+#include "monitor.h"
 #include "../common/keyauth.h"
 #include "../common/keys.h"
 #include "../common/log.h"
@@ -30,9 +34,14 @@ enum api_route {
 	ROUTE_CHECKS,
 	ROUTE_AGENTS,
 	ROUTE_HEALTH,
-	ROUTE_ENROLL,  /* POST /v1/enrollments */
-	ROUTE_APPROVE, /* POST /v1/agents/NAME/approve */
-	ROUTE_REVOKE,  /* POST /v1/agents/NAME/revoke */
+	ROUTE_ENROLL,   /* POST /v1/enrollments */
+	ROUTE_APPROVE,  /* POST /v1/agents/NAME/approve */
+	ROUTE_REVOKE,   /* POST /v1/agents/NAME/revoke */
+	ROUTE_HISTORY,  /* GET /v1/history?domain=D[&since=T][&limit=N] */
+	ROUTE_MONITORS, /* GET or POST /v1/monitors */
+	ROUTE_MONITOR,  /* DELETE /v1/monitors/NAME */
+	ROUTE_METRICS,  /* GET /metrics (Prometheus) */
+	ROUTE_STATUS,   /* GET /status (HTML) */
 };
 
 struct api {
@@ -42,6 +51,10 @@ struct api {
 	struct enroll *enroll;  /* NULL: no enrolment endpoints */
 	struct api_admin admin; /* copied from api_new */
 	bool have_admin;
+	struct monitors *monitors; /* api_set_monitoring; NULL: not running */
+	struct history *history;
+	struct alerts *alerts;
+	bool loopback; /* api_listen is a loopback address: /metrics, /status open */
 	struct MHD_Daemon *d;
 	char token[API_TOKEN_FILE_MAX + 1];
 	size_t token_len;
@@ -55,7 +68,9 @@ struct api_conn {
 	struct api *api;
 	struct MHD_Connection *conn;
 	enum api_route route;
-	char name[LIMIT_AGENT_NAME_LEN + 2]; /* NAME of /v1/agents/NAME/ACTION */
+	/* NAME of /v1/agents/NAME/ACTION or /v1/monitors/NAME, cut one past
+	 * the longest valid name so that a longer one stays invalid */
+	char name[API_PATH_NAME_LEN + 2];
 	char *body;
 	size_t len;
 	bool too_large;
@@ -160,7 +175,8 @@ static bool s_b64url(const char *s, size_t n)
 }
 
 /* Add one method name to req (CAA sets req->caa).  "all" adds every
- * validation method and CAA.  where names the member for errors. */
+ * validation method and CAA, not tls-cert (a certificate check, not a
+ * challenge).  where names the member for errors. */
 static int s_add_method(struct check_request *req, const char *name, const char *where,
                         bool *caa_named, char *err, size_t errlen)
 {
@@ -181,9 +197,11 @@ static int s_add_method(struct check_request *req, const char *name, const char 
 	}
 	m = vt_method_parse(name);
 	if (m == VT_METHOD_NONE) {
-		snprintf(err, errlen,
-		         "%s: unknown method \"%.64s\" (http-01, tls-alpn-01, dns-01, caa or all)",
-		         where, name);
+		snprintf(
+		        err, errlen,
+		        "%s: unknown method \"%.64s\" (http-01, tls-alpn-01, dns-01, tls-cert, caa "
+		        "or all)",
+		        where, name);
 		return -1;
 	}
 	if (m == VT_METHOD_CAA) {
@@ -245,7 +263,7 @@ static int s_parse_methods(json_t *o, struct check_request *req, bool *caa_named
 	    json_array_size(arr) > CHECKS_MAX_METHODS + 1) {
 		snprintf(err, errlen,
 		         "methods must be an array of 1..%d names (http-01, tls-alpn-01, dns-01, "
-		         "caa, all)",
+		         "tls-cert, caa, all)",
 		         CHECKS_MAX_METHODS + 1);
 		return -1;
 	}
@@ -761,15 +779,386 @@ static enum MHD_Result s_get_agents(struct api *a, struct MHD_Connection *conn)
 	return s_reply(conn, MHD_HTTP_OK, doc);
 }
 
-/* The route of url.  For /v1/agents/NAME/ACTION, NAME goes to name as given
- * (cut at LIMIT_AGENT_NAME_LEN + 1 characters, so a longer one stays invalid);
- * the caller validates it. */
-static enum api_route s_route(const char *url, char name[LIMIT_AGENT_NAME_LEN + 2])
+/* ---- monitoring (issue 5; docs/api.md, "Monitoring") ---- */
+
+/* Queue text (malloc'd, taken over: MHD frees it) of type ctype with
+ * status.  The headers keep browsers from guessing a type or fetching
+ * anything (the status page has inline CSS only), and caches from keeping
+ * a state that changes every run. */
+static enum MHD_Result s_reply_text(struct MHD_Connection *conn, unsigned status, char *text,
+                                    size_t len, const char *ctype)
 {
-	static const char agents[] = "/v1/agents/";
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Content-Security-Policy",
+	                        "default-src 'none'; style-src 'unsafe-inline'");
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result s_no_monitoring(struct MHD_Connection *conn)
+{
+	return s_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "monitoring is not running");
+}
+
+/* n decimal digits at *p (advanced) into *v.  False if any is not a digit. */
+static bool s_digits(const char **p, int n, int *v)
+{
+	*v = 0;
+	for (int i = 0; i < n; i++) {
+		char c = (*p)[i];
+		if (c < '0' || c > '9')
+			return false;
+		*v = *v * 10 + (c - '0');
+	}
+	*p += n;
+	return true;
+}
+
+int api_parse_rfc3339(const char *s, int64_t *out)
+{
+	const char *p = s;
+	struct tm tm, back;
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+	time_t t;
+
+	if (!s_digits(&p, 4, &y) || *p++ != '-' || !s_digits(&p, 2, &mo) || *p++ != '-' ||
+	    !s_digits(&p, 2, &d) || (*p != 'T' && *p != 't' && *p != ' '))
+		return -1;
+	p++;
+	if (!s_digits(&p, 2, &h) || *p++ != ':' || !s_digits(&p, 2, &mi) || *p++ != ':' ||
+	    !s_digits(&p, 2, &sec))
+		return -1;
+	if (*p == '.') { /* fractional seconds: dropped */
+		size_t n = strspn(p + 1, "0123456789");
+		if (n == 0 || n > API_RFC3339_MAX_FRAC)
+			return -1;
+		p += 1 + n;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p++ == '+' ? 1 : -1;
+		if (!s_digits(&p, 2, &oh) || *p++ != ':' || !s_digits(&p, 2, &om) || oh > 23 ||
+		    om > 59)
+			return -1;
+	} else {
+		return -1;
+	}
+	if (*p != '\0' || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    sec > 60)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec == 60 ? 59 : sec; /* a leap second counts as the one before */
+	t = timegm(&tm);
+	/* timegm normalises 2026-02-30 to March: refuse what does not round-trip */
+	if (t == (time_t)-1 || gmtime_r(&t, &back) == NULL || back.tm_mday != d ||
+	    back.tm_mon != mo - 1)
+		return -1;
+	*out = (int64_t)t - sign * (int64_t)(oh * 3600 + om * 60);
+	return 0;
+}
+
+int api_parse_since(const char *s, int64_t now, int64_t *out, char *err, size_t errlen)
+{
+	size_t n = strnlen(s, API_SINCE_LEN + 1), digits = strspn(s, "0123456789");
+	unsigned long long v;
+	int64_t mult, t;
+
+	if (n == 0 || n > API_SINCE_LEN)
+		goto bad;
+	if (digits > 0 && digits == n) { /* Unix seconds */
+		if (digits > API_SINCE_MAX_DIGITS)
+			goto bad;
+		t = (int64_t)strtoull(s, NULL, 10);
+	} else if (digits > 0 && digits == n - 1) { /* a duration back from now */
+		if (digits > API_SINCE_MAX_DIGITS)
+			goto bad;
+		v = strtoull(s, NULL, 10);
+		switch (s[digits]) {
+		case 's':
+			mult = 1;
+			break;
+		case 'm':
+			mult = 60;
+			break;
+		case 'h':
+			mult = 3600;
+			break;
+		case 'd':
+			mult = 86400;
+			break;
+		case 'w':
+			mult = 7 * 86400;
+			break;
+		default:
+			goto bad;
+		}
+		if (v > (unsigned long long)(API_SINCE_MAX_BACK_S / mult)) {
+			snprintf(err, errlen, "since \"%s\": at most %lld days back", s,
+			         (long long)(API_SINCE_MAX_BACK_S / 86400));
+			return -1;
+		}
+		t = now - (int64_t)v * mult;
+	} else if (api_parse_rfc3339(s, &t) != 0) {
+		goto bad;
+	}
+	if (t > now) {
+		snprintf(err, errlen, "since \"%s\" is in the future", s);
+		return -1;
+	}
+	*out = t < 0 ? 0 : t;
+	return 0;
+bad:
+	snprintf(err, errlen,
+	         "since \"%.*s\": expected an RFC 3339 time (2026-01-02T03:04:05Z), Unix "
+	         "seconds, or a duration back from now (30m, 24h, 7d)",
+	         API_SINCE_LEN, s);
+	return -1;
+}
+
+/* GET /v1/history?domain=D[&since=T][&limit=N] (history_query's document). */
+static enum MHD_Result s_get_history(struct api *a, struct MHD_Connection *conn)
+{
+	const char *dom = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "domain");
+	const char *since = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since");
+	const char *limit = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit");
+	char domain[LIMIT_DOMAIN_LEN + 1], err[512], sub[256];
+	int64_t now = (int64_t)time(NULL), from = now - API_HISTORY_DEFAULT_S;
+	unsigned long n = 0;
+	json_t *doc;
+
+	if (a->history == NULL)
+		return s_no_monitoring(conn);
+	if (dom == NULL || dom[0] == '\0')
+		return s_error(conn, MHD_HTTP_BAD_REQUEST, "the domain parameter is required");
+	if (checks_parse_domain(dom, domain, sub, sizeof(sub)) != 0) {
+		snprintf(err, sizeof(err), "domain: %s", sub);
+		return s_error(conn, MHD_HTTP_BAD_REQUEST, err);
+	}
+	if (since != NULL && api_parse_since(since, now, &from, err, sizeof(err)) != 0)
+		return s_error(conn, MHD_HTTP_BAD_REQUEST, err);
+	if (limit != NULL) {
+		char *end = NULL;
+		errno = 0;
+		n = strtoul(limit, &end, 10);
+		if (limit[0] < '0' || limit[0] > '9' || errno != 0 || *end != '\0' || n < 1 ||
+		    n > HISTORY_MAX_QUERY_RUNS) {
+			snprintf(err, sizeof(err), "limit must be an integer in 1..%d",
+			         HISTORY_MAX_QUERY_RUNS);
+			return s_error(conn, MHD_HTTP_BAD_REQUEST, err);
+		}
+	}
+	doc = history_query(a->history, domain, from, (size_t)n, err, sizeof(err));
+	if (doc == NULL) {
+		log_warn("GET /v1/history for %s: %s", domain, err);
+		return s_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
+	}
+	return s_reply(conn, MHD_HTTP_OK, doc);
+}
+
+static enum MHD_Result s_get_monitors(struct api *a, struct MHD_Connection *conn)
+{
+	json_t *doc;
+
+	if (a->monitors == NULL)
+		return s_no_monitoring(conn);
+	doc = monitors_json(a->monitors, (int64_t)time(NULL));
+	if (doc == NULL)
+		return s_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	return s_reply(conn, MHD_HTTP_OK, doc);
+}
+
+/* The entry of monitor name in a monitors_json document, or NULL. */
+static json_t *s_monitor_entry(json_t *doc, const char *name)
+{
+	json_t *arr = json_object_get(doc, "monitors");
+
+	for (size_t i = 0; i < json_array_size(arr) && i < MONITOR_MAX; i++) {
+		json_t *e = json_array_get(arr, i);
+		const char *n = json_string_value(json_object_get(e, "name"));
+		if (n != NULL && strcmp(n, name) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* Is e (a monitors_json entry) defined in the configuration file? */
+static bool s_from_config(const json_t *e)
+{
+	const char *src = json_string_value(json_object_get(e, "source"));
+
+	return src == NULL || strcmp(src, "api") != 0;
+}
+
+/* POST /v1/monitors: add a monitor (monitor_spec_from_json's JSON), kept in
+ * the history database.  201 with its monitors_json entry. */
+static enum MHD_Result s_post_monitor(struct api_conn *ac, struct MHD_Connection *conn)
+{
+	struct api *a = ac->api;
+	struct monitor_spec spec;
+	json_error_t je;
+	json_t *o = NULL, *doc = NULL, *e;
+	char err[512];
+	enum MHD_Result ret;
+
+	if (a->monitors == NULL || a->history == NULL)
+		return s_no_monitoring(conn);
+	o = json_loadb(ac->body ? ac->body : "", ac->len, JSON_REJECT_DUPLICATES, &je);
+	if (o == NULL) {
+		snprintf(err, sizeof(err), "invalid JSON at line %d column %d: %s", je.line,
+		         je.column, je.text);
+		return s_error(conn, MHD_HTTP_BAD_REQUEST, err);
+	}
+	if (monitor_spec_from_json(o, &spec, err, sizeof(err)) != 0) {
+		ret = s_error(conn, MHD_HTTP_BAD_REQUEST, err);
+		goto out;
+	}
+	spec.from_api = true;
+	doc = monitors_json(a->monitors, (int64_t)time(NULL));
+	if (doc == NULL) {
+		ret = s_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		goto out;
+	}
+	e = s_monitor_entry(doc, spec.name);
+	if (e != NULL) {
+		snprintf(err, sizeof(err), "monitor %s exists (%s)", spec.name,
+		         s_from_config(e) ? "defined in the configuration file"
+		                          : "added through the API");
+		ret = s_error(conn, MHD_HTTP_CONFLICT, err);
+		goto out;
+	}
+	if (json_array_size(json_object_get(doc, "monitors")) >= MONITOR_MAX) {
+		snprintf(err, sizeof(err), "there are %d monitors already: remove one first",
+		         MONITOR_MAX);
+		ret = s_error(conn, MHD_HTTP_CONFLICT, err);
+		goto out;
+	}
+	if (monitors_add(a->monitors, &spec, err, sizeof(err)) != 0) {
+		log_warn("POST /v1/monitors %s: %s", spec.name, err);
+		ret = s_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
+		goto out;
+	}
+	json_decref(doc);
+	doc = monitors_json(a->monitors, (int64_t)time(NULL));
+	e = doc != NULL ? s_monitor_entry(doc, spec.name) : NULL;
+	if (e != NULL)
+		ret = s_reply(conn, MHD_HTTP_CREATED, json_incref(e));
+	else /* added; only the answer lacks memory */
+		ret = s_reply(conn, MHD_HTTP_CREATED, monitor_spec_json(&spec));
+out:
+	json_decref(doc);
+	json_decref(o);
+	return ret;
+}
+
+/* A monitor name as the path carries it: an agent-like name (keys_valid_name)
+ * of 1..MONITOR_NAME_LEN characters. */
+static bool s_valid_monitor_name(const char *s)
+{
+	return strlen(s) <= MONITOR_NAME_LEN && keys_valid_name(s);
+}
+
+/* DELETE /v1/monitors/NAME: only a monitor added through the API. */
+static enum MHD_Result s_delete_monitor(struct api_conn *ac, struct MHD_Connection *conn)
+{
+	struct api *a = ac->api;
+	json_t *doc, *e;
+	char err[512];
+	enum MHD_Result ret;
+
+	if (a->monitors == NULL || a->history == NULL)
+		return s_no_monitoring(conn);
+	if (!s_valid_monitor_name(ac->name)) {
+		snprintf(err, sizeof(err),
+		         "invalid monitor name in the path (want [A-Za-z0-9._-], 1..%d characters, "
+		         "not starting with '.')",
+		         MONITOR_NAME_LEN);
+		return s_error(conn, MHD_HTTP_BAD_REQUEST, err);
+	}
+	doc = monitors_json(a->monitors, (int64_t)time(NULL));
+	if (doc == NULL)
+		return s_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	e = s_monitor_entry(doc, ac->name);
+	if (e == NULL) {
+		snprintf(err, sizeof(err), "no monitor called %s", ac->name);
+		ret = s_error(conn, MHD_HTTP_NOT_FOUND, err);
+	} else if (s_from_config(e)) {
+		snprintf(err, sizeof(err),
+		         "%s is defined in the configuration file: remove it there and reload",
+		         ac->name);
+		ret = s_error(conn, MHD_HTTP_CONFLICT, err);
+	} else if (monitors_remove(a->monitors, ac->name, err, sizeof(err)) != 0) {
+		log_warn("DELETE /v1/monitors/%s: %s", ac->name, err);
+		ret = s_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
+	} else {
+		ret = s_reply(conn, MHD_HTTP_OK,
+		              json_pack("{s:s, s:b}", "name", ac->name, "removed", 1));
+	}
+	json_decref(doc);
+	return ret;
+}
+
+/* GET /metrics: served without monitoring too (the agent metrics). */
+static enum MHD_Result s_get_metrics(struct api *a, struct MHD_Connection *conn)
+{
+	size_t len = 0;
+	char *text = metrics_render(a->agents, a->monitors, a->alerts, (int64_t)time(NULL), &len);
+
+	if (text == NULL)
+		return s_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	return s_reply_text(conn, MHD_HTTP_OK, text, len, METRICS_CONTENT_TYPE);
+}
+
+static enum MHD_Result s_get_status(struct api *a, struct MHD_Connection *conn)
+{
+	size_t len = 0;
+	char *text = status_render(a->agents, a->monitors, (int64_t)time(NULL), &len);
+
+	if (text == NULL)
+		return s_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	return s_reply_text(conn, MHD_HTTP_OK, text, len, STATUS_CONTENT_TYPE);
+}
+
+void api_set_monitoring(struct api *a, struct monitors *m, struct history *h, struct alerts *al)
+{
+	a->monitors = m;
+	a->history = h;
+	a->alerts = al;
+}
+
+/* Copy the path segment n (len bytes) into name, cut at API_PATH_NAME_LEN + 1
+ * characters so that a longer one stays invalid; the caller validates it. */
+static void s_path_name(char name[API_PATH_NAME_LEN + 2], const char *n, size_t len)
+{
+	if (len > API_PATH_NAME_LEN + 1)
+		len = API_PATH_NAME_LEN + 1;
+	memcpy(name, n, len);
+	name[len] = '\0';
+}
+
+/* The route of url (MHD passes the path without the query).  For
+ * /v1/agents/NAME/ACTION and /v1/monitors/NAME, NAME goes to name. */
+static enum api_route s_route(const char *url, char name[API_PATH_NAME_LEN + 2])
+{
+	static const char agents[] = "/v1/agents/", monitors[] = "/v1/monitors/";
 	const char *n, *slash;
 	enum api_route route;
-	size_t len;
 
 	name[0] = '\0';
 	if (strcmp(url, "/v1/checks") == 0)
@@ -780,6 +1169,21 @@ static enum api_route s_route(const char *url, char name[LIMIT_AGENT_NAME_LEN + 
 		return ROUTE_HEALTH;
 	if (strcmp(url, "/v1/enrollments") == 0)
 		return ROUTE_ENROLL;
+	if (strcmp(url, "/v1/history") == 0)
+		return ROUTE_HISTORY;
+	if (strcmp(url, "/v1/monitors") == 0)
+		return ROUTE_MONITORS;
+	if (strcmp(url, "/metrics") == 0)
+		return ROUTE_METRICS;
+	if (strcmp(url, "/status") == 0)
+		return ROUTE_STATUS;
+	if (strncmp(url, monitors, sizeof(monitors) - 1) == 0) {
+		n = url + sizeof(monitors) - 1;
+		if (n[0] == '\0' || strchr(n, '/') != NULL)
+			return ROUTE_NONE;
+		s_path_name(name, n, strlen(n));
+		return ROUTE_MONITOR;
+	}
 	if (strncmp(url, agents, sizeof(agents) - 1) != 0)
 		return ROUTE_NONE;
 	n = url + sizeof(agents) - 1;
@@ -792,12 +1196,38 @@ static enum api_route s_route(const char *url, char name[LIMIT_AGENT_NAME_LEN + 
 		route = ROUTE_REVOKE;
 	else
 		return ROUTE_NONE;
-	len = (size_t)(slash - n);
-	if (len > LIMIT_AGENT_NAME_LEN + 1)
-		len = LIMIT_AGENT_NAME_LEN + 1;
-	memcpy(name, n, len);
-	name[len] = '\0';
+	s_path_name(name, n, (size_t)(slash - n));
 	return route;
+}
+
+/* Is method allowed on route?  POST for the actions, POST or GET for
+ * /v1/monitors, DELETE for /v1/monitors/NAME, GET for the rest. */
+static bool s_method_ok(enum api_route route, const char *method)
+{
+	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
+	bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+
+	switch (route) {
+	case ROUTE_CHECKS:
+	case ROUTE_ENROLL:
+	case ROUTE_APPROVE:
+	case ROUTE_REVOKE:
+		return post;
+	case ROUTE_MONITORS:
+		return get || post;
+	case ROUTE_MONITOR:
+		return strcmp(method, MHD_HTTP_METHOD_DELETE) == 0;
+	default:
+		return get;
+	}
+}
+
+/* /metrics and /status may be read without the token when the API listens
+ * on loopback only: a local Prometheus or browser then needs no secret, and
+ * nothing reaches them from elsewhere.  Everything else needs the token. */
+static bool s_open_route(const struct api *a, enum api_route route)
+{
+	return a->loopback && (route == ROUTE_METRICS || route == ROUTE_STATUS);
 }
 
 static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const char *url,
@@ -807,11 +1237,9 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
 	struct api *a = cls;
 	struct api_conn *ac = *con_cls;
 	bool is_post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
-	bool is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
 
 	if (ac == NULL) {
 		const char *cl;
-		bool wants_post;
 		ac = calloc(1, sizeof(*ac));
 		if (ac == NULL)
 			return MHD_NO;
@@ -819,17 +1247,15 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
 		ac->conn = conn;
 		ac->route = s_route(url, ac->name);
 		*con_cls = ac;
-		if (!s_authorized(a, conn))
+		if (!s_open_route(a, ac->route) && !s_authorized(a, conn))
 			return s_error(conn, MHD_HTTP_UNAUTHORIZED,
 			               "missing or invalid bearer token");
 		if (ac->route == ROUTE_NONE)
 			return s_error(conn, MHD_HTTP_NOT_FOUND, "no such endpoint");
-		wants_post = ac->route == ROUTE_CHECKS || ac->route == ROUTE_ENROLL ||
-		             ac->route == ROUTE_APPROVE || ac->route == ROUTE_REVOKE;
-		if ((wants_post && !is_post) || (!wants_post && !is_get))
+		if (!s_method_ok(ac->route, method))
 			return s_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
 		if ((ac->route == ROUTE_APPROVE || ac->route == ROUTE_REVOKE) &&
-		    !keys_valid_name(ac->name)) {
+		    (strlen(ac->name) > LIMIT_AGENT_NAME_LEN || !keys_valid_name(ac->name))) {
 			char err[128];
 			snprintf(err, sizeof(err),
 			         "invalid agent name in the path (want [A-Za-z0-9._-], 1..%d "
@@ -837,10 +1263,26 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
 			         LIMIT_AGENT_NAME_LEN);
 			return s_error(conn, MHD_HTTP_BAD_REQUEST, err);
 		}
-		if (ac->route == ROUTE_AGENTS)
+		switch (ac->route) {
+		case ROUTE_AGENTS:
 			return s_get_agents(a, conn);
-		if (ac->route == ROUTE_HEALTH)
+		case ROUTE_HEALTH:
 			return s_health(a, conn);
+		case ROUTE_HISTORY:
+			return s_get_history(a, conn);
+		case ROUTE_MONITOR:
+			return s_delete_monitor(ac, conn);
+		case ROUTE_METRICS:
+			return s_get_metrics(a, conn);
+		case ROUTE_STATUS:
+			return s_get_status(a, conn);
+		case ROUTE_MONITORS:
+			if (!is_post)
+				return s_get_monitors(a, conn);
+			break;
+		default:
+			break;
+		}
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL) {
@@ -885,6 +1327,8 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
 	}
 	if (ac->route == ROUTE_ENROLL)
 		return s_post_enroll(ac, conn);
+	if (ac->route == ROUTE_MONITORS)
+		return s_post_monitor(ac, conn);
 	return s_post_admin(ac, conn);
 }
 
@@ -1142,6 +1586,7 @@ struct api *api_new(const struct coord_config *cfg, struct agents *agents, struc
 	if (api_token_load(cfg->api_token_file, a->token, err, errlen) != 0)
 		goto fail;
 	a->token_len = strlen(a->token);
+	a->loopback = api_is_loopback(host) != 0;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	/* The logger goes first: MHD prints messages about earlier options to

@@ -23,6 +23,14 @@
 #define API_TOKEN_FILE_MAX    512     /* bytes read from the token file */
 #define API_PER_IP_CONN_LIMIT 16
 #define API_START_ERR_LEN     256 /* libmicrohttpd's reason for a failed start */
+/* NAME in /v1/agents/NAME/ACTION or /v1/monitors/NAME, at most */
+#define API_PATH_NAME_LEN                                                                          \
+	(LIMIT_AGENT_NAME_LEN > MONITOR_NAME_LEN ? LIMIT_AGENT_NAME_LEN : MONITOR_NAME_LEN)
+#define API_HISTORY_DEFAULT_S (7 * 86400)      /* GET /v1/history without since= */
+#define API_SINCE_LEN         64               /* characters of a since= value */
+#define API_SINCE_MAX_DIGITS  12               /* of Unix seconds or a duration's number */
+#define API_SINCE_MAX_BACK_S  (3660LL * 86400) /* a duration reaches back at most ~10 years */
+#define API_RFC3339_MAX_FRAC  9                /* fractional-second digits accepted (dropped) */
 /* GnuTLS priorities of the TLS listener: TLS 1.2 and 1.3 only (RFC 8996),
  * AEAD ciphers with forward-secret key exchange. */
 #define API_TLS_PRIORITIES                                                                         \
@@ -57,6 +65,17 @@ struct api_admin {
  */
 struct api *api_new(const struct coord_config *cfg, struct agents *agents, struct checks *checks,
                     struct enroll *enroll, const struct api_admin *admin, char *err, size_t errlen);
+/* Give the API the monitoring state (issue 5), after api_new: routes
+ * GET /v1/history, GET/POST /v1/monitors, DELETE /v1/monitors/NAME,
+ * GET /metrics and GET /status use them (all borrowed; any may be NULL:
+ * the /v1 routes then answer 503 "monitoring is not running", /metrics and
+ * /status show the agents only).  /metrics and /status need no token when
+ * the API listens on loopback only. */
+struct monitors;
+struct history;
+struct alerts;
+void api_set_monitoring(struct api *a, struct monitors *m, struct history *h, struct alerts *al);
+
 /* Stop the daemon (closing connections) and free; nulls *ap. */
 void api_destroy(struct api **ap);
 
@@ -75,6 +94,18 @@ unsigned api_port(const struct api *a);
  * group or others can read.  token gets the token (NUL-terminated).  0 or -1.
  */
 int api_token_load(const char *path, char token[API_TOKEN_FILE_MAX + 1], char *err, size_t errlen);
+
+/*
+ * A time for GET /v1/history's since= (and `vantage history --since`):
+ * RFC 3339 (api_parse_rfc3339), Unix seconds (digits only), or a duration
+ * back from now: digits and one of s, m, h, d, w ("30m", "24h", "7d"), at
+ * most API_SINCE_MAX_BACK_S.  A time after now is refused.  0 with Unix
+ * seconds in *out, or -1 with the reason in err.
+ */
+int api_parse_since(const char *s, int64_t now, int64_t *out, char *err, size_t errlen);
+/* "2026-01-02T03:04:05Z", "...T03:04:05.123+02:00" (fraction dropped, a leap
+ * second read as :59) to Unix seconds in *out.  0 or -1. */
+int api_parse_rfc3339(const char *s, int64_t *out);
 
 /* Is addr (numeric IPv4/IPv6 text) a loopback address? */
 int api_is_loopback(const char *addr);

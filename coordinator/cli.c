@@ -1,6 +1,7 @@
 /*
- * cli.c -- `vantage check`, `vantage agents [approve|revoke NAME]` and
- * `vantage enroll`; see cli.h, docs/api.md and docs/deploy.md ("Enrolment").
+ * cli.c -- `vantage check`, `vantage agents [approve|revoke NAME]`,
+ * `vantage enroll`, `vantage history` and `vantage monitors`; see cli.h,
+ * docs/api.md and docs/deploy.md ("Enrolment").
  *
  * libcurl talks to the coordinator (one helper, s_request, for every GET and
  * POST), jansson builds the request and parses the answer, and
@@ -18,18 +19,22 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "../common/certcheck.h"
 #include "../common/keyauth.h"
 #include "../common/limits.h"
 #include "../common/log.h"
 #include "../common/report.h"
 #include "../common/result.h"
+#include "api.h"
 #include "cli.h"
 #include "enroll.h"
+#include "history.h"
 
 #define EXIT_USAGE   2
 #define CLI_URL_MAX  2048 /* coordinator URL plus API path */
@@ -507,15 +512,15 @@ struct s_conn {
 };
 
 /*
- * One request to the coordinator: GET when body is NULL, else POST with the
- * JSON text body.  On a 2xx answer (200, or 201 for a created enrolment)
- * *doc holds the parsed JSON (caller decrefs) and 0 is returned; anything
- * else is -1 with what happened in err -- for an API refusal, "the
- * coordinator answered HTTP STATUS: " and the escaped text of its "error".
- * Used by every subcommand here.
+ * One request to the coordinator: method (NULL: GET when body is NULL, else
+ * POST) with the JSON text body, if any.  On a 2xx answer (200, or 201 for a
+ * created enrolment or monitor) *doc holds the parsed JSON (caller decrefs)
+ * and 0 is returned; anything else is -1 with what happened in err -- for an
+ * API refusal, "the coordinator answered HTTP STATUS: " and the escaped text
+ * of its "error".  Used by every subcommand here.
  */
-static int s_request(const struct s_conn *c, const char *path, const char *body, long timeout_ms,
-                     json_t **doc, char *err, size_t errlen)
+static int s_request(const struct s_conn *c, const char *method, const char *path, const char *body,
+                     long timeout_ms, json_t **doc, char *err, size_t errlen)
 {
 	char url[CLI_URL_MAX], auth[CLI_HDR_LEN], curlerr[CURL_ERROR_SIZE] = "";
 	char esc[CLI_ESC_LEN];
@@ -558,6 +563,8 @@ static int s_request(const struct s_conn *c, const char *path, const char *body,
 		hdrs = tmp;
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
 	}
+	if (method != NULL)
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); /* the token goes nowhere else */
@@ -669,7 +676,9 @@ static void s_check_usage(FILE *f)
 	        "reachable; for dns-01, every authoritative nameserver answering does).\n"
 	        "\n"
 	        "  --method M[,M...]       http-01 (default), tls-alpn-01, dns-01, caa or all\n"
-	        "                          (every method and CAA); repeatable\n"
+	        "                          (every method and CAA); repeatable; tls-cert: the\n"
+	        "                          certificate on port 443 and its expiry (no CAA\n"
+	        "                          check unless a challenge method or caa is named)\n"
 	        "  --key-authorization KA  validate a real challenge TOKEN.THUMBPRINT (one "
 	        "domain)\n"
 	        "  --digest D              tls-alpn-01/dns-01: validate against SHA-256(KA), 64 "
@@ -691,10 +700,16 @@ static void s_check_usage(FILE *f)
 	        "  --min-answers N         fewer answers make the verdict unknown\n"
 	        "  --json                  print the JSON document\n"
 	        "  --no-color              no ANSI colours in the table\n"
+	        "  --nagios                print one Nagios/Icinga plugin line (with perfdata)\n"
+	        "                          and exit with the plugin's status\n"
 	        "  --help                  this text\n"
 	        "\n"
 	        "Exit status: 0 pass, 1 a vantage failed, 2 usage or coordinator error,\n"
-	        "3 unknown (a vantage did not answer, or too few answered).\n",
+	        "3 unknown (a vantage did not answer, or too few answered).\n"
+	        "With --nagios: 0 OK, 1 WARNING (passed, but a warning such as broken IPv6, or\n"
+	        "a certificate past its renewal point), 2 CRITICAL (a vantage failed, or a\n"
+	        "certificate close to expiry or expired), 3 UNKNOWN (a vantage did not answer,\n"
+	        "or a usage or coordinator error).\n",
 	        CAA_DEFAULT_ISSUER, CLI_DEFAULT_COORDINATOR, CLI_TOKEN_ENV, CLI_DEFAULT_TOKEN_FILE,
 	        JOB_MIN_BUDGET_MS, JOB_MAX_BUDGET_MS);
 }
@@ -725,69 +740,95 @@ enum {
 	OPT_TEMPLATE,
 	OPT_PACKAGE_URL,
 	OPT_PACKAGE_SHA256,
+	OPT_NAGIOS,
+	OPT_SINCE,
+	OPT_LIMIT,
+	OPT_DOMAIN,
+	OPT_INTERVAL,
+	OPT_POLICY,
+	OPT_CAA,
 };
 
-static bool s_has(const struct cli_check_opts *o, enum vt_method m)
+static bool s_in(const enum vt_method *v, size_t n, enum vt_method m)
 {
-	for (size_t i = 0; i < o->n_methods; i++)
-		if (o->methods[i] == m)
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == m)
 			return true;
 	return false;
 }
 
-/* Add m to o->methods unless present (CAA goes to o->caa_named). */
-static void s_add_method(struct cli_check_opts *o, enum vt_method m)
+static bool s_has(const struct cli_check_opts *o, enum vt_method m)
 {
-	if (m == VT_METHOD_CAA) {
-		o->caa_named = true;
-		return;
-	}
-	if (!s_has(o, m) && o->n_methods < CLI_MAX_METHODS)
-		o->methods[o->n_methods++] = m;
+	return s_in(o->methods, o->n_methods, m);
 }
 
-/* One --method argument: names separated by commas. */
-static int s_parse_methods(struct cli_check_opts *o, const char *arg, char *err, size_t errlen)
+/* Add m to v (at most max) unless present; CAA goes to *caa. */
+static void s_add_method(enum vt_method *v, size_t *n, size_t max, bool *caa, enum vt_method m)
+{
+	if (m == VT_METHOD_CAA) {
+		*caa = true;
+		return;
+	}
+	if (!s_in(v, *n, m) && *n < max)
+		v[(*n)++] = m;
+}
+
+/* One --method argument: names separated by commas, into v (at most max),
+ * CAA into *caa.  "all" is the three challenges and CAA. */
+static int s_parse_method_list(const char *arg, enum vt_method *v, size_t *n, size_t max, bool *caa,
+                               char *err, size_t errlen)
 {
 	const char *p = arg;
 
 	for (size_t guard = 0; guard <= strlen(arg); guard++) {
-		size_t n = strcspn(p, ",");
+		size_t len = strcspn(p, ",");
 		char name[CLI_METHOD_NAME_LEN];
 		enum vt_method m;
 
-		if (n == 0 || n >= sizeof(name)) {
+		if (len == 0 || len >= sizeof(name)) {
 			snprintf(err, errlen,
 			         "--method \"%s\": expected names separated by commas (http-01, "
-			         "tls-alpn-01, dns-01, caa, all)",
+			         "tls-alpn-01, dns-01, tls-cert, caa, all)",
 			         arg);
 			return -1;
 		}
-		memcpy(name, p, n);
-		name[n] = '\0';
+		memcpy(name, p, len);
+		name[len] = '\0';
 		if (strcmp(name, "all") == 0) {
-			s_add_method(o, VT_METHOD_HTTP01);
-			s_add_method(o, VT_METHOD_TLSALPN01);
-			s_add_method(o, VT_METHOD_DNS01);
-			s_add_method(o, VT_METHOD_CAA);
+			s_add_method(v, n, max, caa, VT_METHOD_HTTP01);
+			s_add_method(v, n, max, caa, VT_METHOD_TLSALPN01);
+			s_add_method(v, n, max, caa, VT_METHOD_DNS01);
+			s_add_method(v, n, max, caa, VT_METHOD_CAA);
 		} else {
 			m = vt_method_parse(name);
 			if (m == VT_METHOD_NONE) {
 				snprintf(err, errlen,
 				         "--method \"%s\": unknown method (try http-01, "
-				         "tls-alpn-01, "
-				         "dns-01, caa or all)",
+				         "tls-alpn-01, dns-01, tls-cert, caa or all)",
 				         name);
 				return -1;
 			}
-			s_add_method(o, m);
+			s_add_method(v, n, max, caa, m);
 		}
-		if (p[n] == '\0')
+		if (p[len] == '\0')
 			return 0;
-		p += n + 1;
+		p += len + 1;
 	}
 	snprintf(err, errlen, "--method \"%s\": malformed list", arg);
 	return -1;
+}
+
+/* Is a challenge (not tls-cert, not caa) among o's methods? */
+static bool s_has_challenge(const struct cli_check_opts *o)
+{
+	return s_has(o, VT_METHOD_HTTP01) || s_has(o, VT_METHOD_TLSALPN01) ||
+	       s_has(o, VT_METHOD_DNS01);
+}
+
+/* Does o's request get a CAA check?  (cli_check_body's rule.) */
+static bool s_wants_caa(const struct cli_check_opts *o)
+{
+	return !o->no_caa && (o->caa_named || s_has_challenge(o));
 }
 
 /* --issuer-domain: a plain domain name (letters, digits, '-', '.'). */
@@ -856,6 +897,20 @@ static int s_check_combination(struct cli_check_opts *o, char *err, size_t errle
 		         "--no-caa");
 		return -1;
 	}
+	if (s_has(o, VT_METHOD_TLSCERT) && !s_has_challenge(o) &&
+	    (secrets > 0 || o->webroot != NULL)) {
+		snprintf(err, errlen,
+		         "tls-cert checks the certificate on port 443 and needs no challenge: "
+		         "drop --key-authorization, --digest, --txt and --webroot, or add a "
+		         "challenge method");
+		return -1;
+	}
+	if (!s_wants_caa(o) && !o->no_caa && (o->issuer != NULL || o->account_uri != NULL)) {
+		snprintf(err, errlen,
+		         "--issuer-domain and --account-uri need the CAA check: add --method caa "
+		         "(tls-cert alone has none)");
+		return -1;
+	}
 	if (secrets + (o->webroot != NULL) > 1) {
 		snprintf(err, errlen,
 		         "--key-authorization, --digest, --txt and --webroot are "
@@ -917,6 +972,7 @@ int cli_check_parse(int argc, char **argv, struct cli_check_opts *o, char *err, 
 	        {"min-answers", required_argument, NULL, OPT_MIN_ANSWERS},
 	        {"json", no_argument, NULL, OPT_JSON},
 	        {"no-color", no_argument, NULL, OPT_NO_COLOR},
+	        {"nagios", no_argument, NULL, OPT_NAGIOS},
 	        {"help", no_argument, NULL, OPT_HELP},
 	        {NULL, 0, NULL, 0},
 	};
@@ -928,7 +984,8 @@ int cli_check_parse(int argc, char **argv, struct cli_check_opts *o, char *err, 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_METHOD:
-			if (s_parse_methods(o, optarg, err, errlen) != 0)
+			if (s_parse_method_list(optarg, o->methods, &o->n_methods, CLI_MAX_METHODS,
+			                        &o->caa_named, err, errlen) != 0)
 				return -1;
 			break;
 		case OPT_KA:
@@ -994,6 +1051,9 @@ int cli_check_parse(int argc, char **argv, struct cli_check_opts *o, char *err, 
 		case OPT_NO_COLOR:
 			o->no_color = true;
 			break;
+		case OPT_NAGIOS:
+			o->nagios = true;
+			break;
 		case 'h':
 		case OPT_HELP:
 			return 1;
@@ -1002,6 +1062,10 @@ int cli_check_parse(int argc, char **argv, struct cli_check_opts *o, char *err, 
 			         optind > 0 && optind <= argc ? argv[optind - 1] : "?");
 			return -1;
 		}
+	}
+	if (o->nagios && o->json) {
+		snprintf(err, errlen, "--nagios and --json are mutually exclusive");
+		return -1;
 	}
 	o->first_domain = optind;
 	if (s_check_combination(o, err, errlen) != 0)
@@ -1029,7 +1093,7 @@ json_t *cli_check_body(const struct cli_check_opts *o, char *const *domains, int
 		bad |= json_array_append_new(meth, json_string(vt_method_name(VT_METHOD_CAA)));
 	bad |= json_object_set_new(body, "methods", meth);
 	meth = NULL;
-	bad |= json_object_set_new(body, "caa", json_boolean(!o->no_caa));
+	bad |= json_object_set_new(body, "caa", json_boolean(s_wants_caa(o)));
 	bad |= json_object_set_new(body, "mode",
 	                           json_string(validate ? "validate" : "reachability"));
 	if (ka != NULL)
@@ -1064,6 +1128,312 @@ json_t *cli_check_body(const struct cli_check_opts *o, char *const *domains, int
 	return body;
 }
 
+/* ---- vantage check --nagios ---- */
+
+static const char *const s_nagios_names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
+
+/* What cli_nagios_line gathers from a report document. */
+struct s_nagios {
+	size_t n_checks, vantages, passed_min;
+	bool any_results;
+	double duration_max; /* seconds */
+	const json_t *first_fail, *first_unknown;
+	size_t n_fail;
+	const json_t *warn_check, *warn_result; /* the first result warning */
+	const char *warn_text;
+	/* tls-cert: the worst certificate (and, among equals, the nearest expiry) */
+	const json_t *cert_check, *cert_result;
+	enum certcheck_level cert_level;
+	double cert_days;
+	char cert_msg[256];
+	bool have_cert;
+};
+
+static bool s_passed(const json_t *r)
+{
+	const char *o = json_string_value(json_object_get(r, "outcome"));
+
+	return o != NULL && (strcmp(o, "pass") == 0 || strcmp(o, "reachable") == 0);
+}
+
+static bool s_is_outcome(const json_t *r, const char *want)
+{
+	const char *o = json_string_value(json_object_get(r, "outcome"));
+
+	return o != NULL && strcmp(o, want) == 0;
+}
+
+static const char *s_jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "?";
+}
+
+/* The certificate of tls-cert result r into g if it is worse: as the
+ * coordinator judged it (cert_check), else judged here at now with the
+ * default policy (a document from before cert_check). */
+static void s_nagios_cert(struct s_nagios *g, const json_t *c, const json_t *r, int64_t now)
+{
+	static const struct certcheck_policy pol = {
+	        MONITOR_CERT_WARN_FRACTION, MONITOR_CERT_CRIT_FRACTION, MONITOR_CERT_CRIT_DAYS};
+	const json_t *cert = json_object_get(r, "cert"), *chk = json_object_get(r, "cert_check");
+	const json_t *na = json_object_get(cert, "not_after_unix");
+	const char *lname = json_string_value(json_object_get(chk, "level"));
+	const char *given = json_string_value(json_object_get(chk, "message"));
+	enum certcheck_level l = CERTCHECK_NONE;
+	char msg[sizeof(g->cert_msg)];
+	double days;
+
+	if (!json_is_object(cert))
+		return;
+	msg[0] = '\0';
+	for (int k = CERTCHECK_OK; lname != NULL && k < CERTCHECK_NONE; k++)
+		if (strcmp(lname, certcheck_level_name((enum certcheck_level)k)) == 0)
+			l = (enum certcheck_level)k;
+	if (l != CERTCHECK_NONE && given != NULL)
+		snprintf(msg, sizeof(msg), "%s", given);
+	else
+		l = certcheck_judge_json(cert, now, &pol, msg, sizeof(msg));
+	if (l == CERTCHECK_NONE || !json_is_integer(na))
+		return;
+	days = (double)(json_integer_value(na) - now) / 86400.0;
+	if (g->have_cert && (l < g->cert_level || (l == g->cert_level && days >= g->cert_days)))
+		return;
+	g->have_cert = true;
+	g->cert_level = l;
+	g->cert_days = days;
+	g->cert_check = c;
+	g->cert_result = r;
+	snprintf(g->cert_msg, sizeof(g->cert_msg), "%s", msg);
+}
+
+static void s_nagios_gather(struct s_nagios *g, const json_t *checks, int64_t now)
+{
+	memset(g, 0, sizeof(*g));
+	g->n_checks = json_array_size(checks);
+	g->passed_min = SIZE_MAX;
+	for (size_t i = 0; i < g->n_checks; i++) {
+		const json_t *c = json_array_get(checks, i), *res = json_object_get(c, "results");
+		const char *v = s_jstr(c, "verdict");
+		bool tlscert = strcmp(s_jstr(c, "method"), vt_method_name(VT_METHOD_TLSCERT)) == 0;
+		size_t passed = 0;
+
+		if (strcmp(v, "fail") == 0) {
+			g->n_fail++;
+			if (g->first_fail == NULL)
+				g->first_fail = c;
+		} else if (strcmp(v, "pass") != 0 && g->first_unknown == NULL) {
+			g->first_unknown = c;
+		}
+		if (json_array_size(res) > g->vantages)
+			g->vantages = json_array_size(res);
+		for (size_t k = 0; k < json_array_size(res); k++) {
+			const json_t *r = json_array_get(res, k);
+			const json_t *d = json_object_get(r, "duration_ms");
+			const json_t *w = json_object_get(r, "warnings");
+
+			g->any_results = true;
+			passed += s_passed(r) ? 1 : 0;
+			if (json_is_integer(d) &&
+			    (double)json_integer_value(d) / 1000.0 > g->duration_max)
+				g->duration_max = (double)json_integer_value(d) / 1000.0;
+			if (g->warn_text == NULL && json_is_string(json_array_get(w, 0))) {
+				g->warn_text = json_string_value(json_array_get(w, 0));
+				g->warn_check = c;
+				g->warn_result = r;
+			}
+			if (tlscert)
+				s_nagios_cert(g, c, r, now);
+		}
+		if (passed < g->passed_min)
+			g->passed_min = passed;
+	}
+	if (g->passed_min == SIZE_MAX)
+		g->passed_min = 0;
+}
+
+/* "AGENT (REGION), AGENT (REGION)" of c's failing results, at most
+ * CLI_NAGIOS_MAX_NAMED, and the first one's problem summary. */
+static void s_nagios_failing(const json_t *c, char *who, size_t wholen, const char **summary)
+{
+	const json_t *res = json_object_get(c, "results");
+	size_t named = 0, more = 0;
+
+	who[0] = '\0';
+	*summary = NULL;
+	for (size_t k = 0; k < json_array_size(res); k++) {
+		const json_t *r = json_array_get(res, k), *p;
+		size_t o = strlen(who);
+
+		if (!s_is_outcome(r, "fail"))
+			continue;
+		if (named >= CLI_NAGIOS_MAX_NAMED) {
+			more++;
+			continue;
+		}
+		snprintf(who + o, wholen - o, "%s%s (%s)", named > 0 ? ", " : "",
+		         s_jstr(r, "agent"), s_jstr(r, "region"));
+		named++;
+		if (*summary == NULL) {
+			p = json_object_get(r, "problem");
+			*summary = json_string_value(json_object_get(p, "summary"));
+			if (*summary == NULL)
+				*summary = json_string_value(json_object_get(p, "detail"));
+		}
+	}
+	if (more > 0) {
+		size_t o = strlen(who);
+		snprintf(who + o, wholen - o, " and %zu more", more);
+	}
+}
+
+int cli_nagios_unknown(const char *why, char *out, size_t outlen)
+{
+	char esc[CLI_NAGIOS_LINE_LEN];
+
+	log_escape(esc, sizeof(esc), why, strlen(why));
+	for (char *p = esc; *p != '\0'; p++)
+		if (*p == '|')
+			*p = '/';
+	snprintf(out, outlen, "VANTAGE UNKNOWN - %s", esc);
+	return CLI_NAGIOS_UNKNOWN;
+}
+
+int cli_nagios_line(const json_t *doc, int64_t now, char *out, size_t outlen)
+{
+	const char *verdict = json_string_value(json_object_get(doc, "verdict"));
+	const json_t *checks = json_object_get(doc, "checks");
+	char sum[CLI_NAGIOS_LINE_LEN], esc[CLI_NAGIOS_LINE_LEN], perf[CLI_NAGIOS_PERF_LEN];
+	char who[CLI_NAGIOS_LINE_LEN / 2] = "";
+	const char *why = NULL;
+	struct s_nagios g;
+	size_t room, n;
+	int state;
+
+	if (!json_is_object(doc) || verdict == NULL || !json_is_array(checks) ||
+	    (strcmp(verdict, "pass") != 0 && strcmp(verdict, "fail") != 0 &&
+	     strcmp(verdict, "unknown") != 0))
+		return cli_nagios_unknown("the coordinator's report is malformed (no verdict)", out,
+		                          outlen);
+	s_nagios_gather(&g, checks, now);
+	if (strcmp(verdict, "fail") == 0)
+		state = CLI_NAGIOS_CRITICAL;
+	else if (strcmp(verdict, "unknown") == 0 || g.n_checks == 0)
+		state = CLI_NAGIOS_UNKNOWN;
+	else if (g.have_cert && g.cert_level >= CERTCHECK_CRITICAL)
+		state = CLI_NAGIOS_CRITICAL;
+	else if (g.warn_text != NULL || (g.have_cert && g.cert_level == CERTCHECK_WARNING))
+		state = CLI_NAGIOS_WARNING;
+	else
+		state = CLI_NAGIOS_OK;
+
+	if (g.first_fail != NULL)
+		s_nagios_failing(g.first_fail, who, sizeof(who), &why);
+	/* a tls-cert check fails for a critical certificate with every outcome
+	 * a pass: the certificate is the news then */
+	if (state == CLI_NAGIOS_CRITICAL && g.first_fail != NULL &&
+	    (who[0] != '\0' || !g.have_cert || g.cert_level < CERTCHECK_CRITICAL)) {
+		snprintf(sum, sizeof(sum), "%s %s fails from %s%s%s",
+		         s_jstr(g.first_fail, "domain"), s_jstr(g.first_fail, "method"),
+		         who[0] != '\0' ? who : "a vantage", why != NULL ? ": " : "",
+		         why != NULL ? why : "");
+		if (g.n_fail > 1) {
+			n = strlen(sum);
+			snprintf(sum + n, sizeof(sum) - n, " (%zu checks fail)", g.n_fail);
+		}
+	} else if (state == CLI_NAGIOS_UNKNOWN && g.first_unknown != NULL) {
+		const json_t *res = json_object_get(g.first_unknown, "results");
+		size_t unavailable = 0;
+
+		for (size_t k = 0; k < json_array_size(res); k++)
+			unavailable += s_is_outcome(json_array_get(res, k), "unavailable") ? 1 : 0;
+		snprintf(sum, sizeof(sum), "%s %s unknown: %zu of %zu vantages did not answer",
+		         s_jstr(g.first_unknown, "domain"), s_jstr(g.first_unknown, "method"),
+		         unavailable, json_array_size(res));
+	} else if (state == CLI_NAGIOS_UNKNOWN) {
+		snprintf(sum, sizeof(sum), "the report holds no check");
+	} else if (g.have_cert && g.cert_level >= CERTCHECK_WARNING) {
+		snprintf(sum, sizeof(sum), "%s tls-cert from %s (%s): certificate %s",
+		         s_jstr(g.cert_check, "domain"), s_jstr(g.cert_result, "agent"),
+		         s_jstr(g.cert_result, "region"), g.cert_msg);
+	} else if (state == CLI_NAGIOS_WARNING) {
+		snprintf(sum, sizeof(sum),
+		         "%s %s passes from %zu/%zu vantages; warning from %s (%s): %s",
+		         s_jstr(g.warn_check, "domain"), s_jstr(g.warn_check, "method"),
+		         g.passed_min, g.vantages, s_jstr(g.warn_result, "agent"),
+		         s_jstr(g.warn_result, "region"), g.warn_text);
+	} else if (g.n_checks == 1) {
+		const json_t *c = json_array_get(checks, 0);
+		snprintf(sum, sizeof(sum), "%s %s passes from %zu/%zu vantages",
+		         s_jstr(c, "domain"), s_jstr(c, "method"), g.passed_min, g.vantages);
+	} else {
+		snprintf(sum, sizeof(sum), "%zu checks pass from %zu vantages:", g.n_checks,
+		         g.vantages);
+		for (size_t i = 0; i < g.n_checks; i++) {
+			const json_t *c = json_array_get(checks, i);
+			n = strlen(sum);
+			snprintf(sum + n, sizeof(sum) - n, "%s %s %s", i > 0 ? "," : "",
+			         s_jstr(c, "domain"), s_jstr(c, "method"));
+		}
+	}
+	if (state == CLI_NAGIOS_OK && g.have_cert) {
+		n = strlen(sum);
+		snprintf(sum + n, sizeof(sum) - n, "; certificate expires in %.1f days",
+		         g.cert_days);
+	}
+
+	snprintf(perf, sizeof(perf),
+	         "'vantages'=%zu;;;0;%zu 'passed'=%zu;;;0;%zu 'duration_max'=%.3fs", g.vantages,
+	         g.vantages, g.passed_min, g.vantages, g.duration_max);
+	if (g.have_cert) {
+		n = strlen(perf);
+		snprintf(perf + n, sizeof(perf) - n, " 'cert_days'=%.1f", g.cert_days);
+	}
+	log_escape(esc, sizeof(esc), sum, strlen(sum));
+	for (char *p = esc; *p != '\0'; p++)
+		if (*p == '|')
+			*p = '/';
+	/* the perfdata always fits: the summary is cut to leave room for it */
+	room = outlen > strlen(perf) + CLI_NAGIOS_FRAME_LEN
+	               ? outlen - strlen(perf) - CLI_NAGIOS_FRAME_LEN
+	               : 0;
+	if (strlen(esc) > room && room > 3) {
+		esc[room - 3] = '\0';
+		memcpy(esc + strlen(esc), "...", 4);
+	} else if (strlen(esc) > room) {
+		esc[0] = '\0';
+	}
+	snprintf(out, outlen, "VANTAGE %s - %s | %s", s_nagios_names[state], esc, perf);
+	return state;
+}
+
+/* Is opt among argv's arguments (before a lone "--")?  For --nagios when the
+ * parse failed: the error must still come out as a plugin line. */
+static bool s_argv_has(int argc, char **argv, const char *opt)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], opt) == 0)
+			return true;
+	return false;
+}
+
+/* An error of `vantage check`: on stderr, or as the UNKNOWN plugin line
+ * on stdout under --nagios.  Returns the exit status. */
+static int s_check_error(bool nagios, const char *err)
+{
+	char line[CLI_NAGIOS_LINE_LEN];
+
+	if (!nagios) {
+		fprintf(stderr, "vantage check: %s\n", err);
+		return EXIT_USAGE;
+	}
+	cli_nagios_unknown(err, line, sizeof(line));
+	printf("%s\n", line);
+	fflush(stdout);
+	return CLI_NAGIOS_UNKNOWN;
+}
+
 int cli_check_main(int argc, char **argv)
 {
 	struct cli_check_opts o;
@@ -1073,6 +1443,7 @@ int cli_check_main(int argc, char **argv)
 	const char *ka = NULL;
 	json_t *body = NULL, *doc = NULL;
 	char *text = NULL;
+	bool curl = false;
 	long timeout;
 	int n, r, rc = EXIT_USAGE;
 
@@ -1084,6 +1455,8 @@ int cli_check_main(int argc, char **argv)
 		return 0;
 	}
 	if (r != 0) {
+		if (s_argv_has(argc, argv, "--nagios"))
+			return s_check_error(true, err);
 		fprintf(stderr, "vantage check: %s\n", err);
 		fprintf(stderr, "Try 'vantage check --help'.\n");
 		return EXIT_USAGE;
@@ -1103,49 +1476,52 @@ int cli_check_main(int argc, char **argv)
 		snprintf(err, sizeof(err), "cannot initialise libcurl");
 		goto fail;
 	}
+	curl = true;
 	if (o.webroot != NULL) {
 		if (cli_webroot_prepare(&wr, o.webroot, err, sizeof(err)) != 0)
-			goto fail_curl;
+			goto fail;
 		ka = wr.key_authorization;
 	}
 	body = cli_check_body(&o, argv + o.first_domain, n, ka);
 	text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
 	if (text == NULL) {
 		snprintf(err, sizeof(err), "out of memory");
-		goto fail_curl;
+		goto fail;
 	}
-	if (isatty(STDERR_FILENO))
+	if (!o.nagios && isatty(STDERR_FILENO))
 		fprintf(stderr, "checking %d domain(s) from the coordinator's vantages\u2026\n", n);
 	timeout = (long)(o.budget_ms != 0 ? o.budget_ms : JOB_MAX_BUDGET_MS) + JOB_GRACE_MS +
 	          CLI_HTTP_MARGIN_MS;
-	if (s_request(&conn, "/v1/checks", text, timeout, &doc, err, sizeof(err)) != 0)
-		goto fail_curl;
+	if (s_request(&conn, NULL, "/v1/checks", text, timeout, &doc, err, sizeof(err)) != 0)
+		goto fail;
 	cli_webroot_cleanup(&wr);
-	if (o.json) {
+	if (o.nagios) {
+		char line[CLI_NAGIOS_LINE_LEN];
+
+		rc = cli_nagios_line(doc, (int64_t)time(NULL), line, sizeof(line));
+		printf("%s\n", line);
+	} else if (o.json) {
 		json_dumpf(doc, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
+		rc = report_exit_code(doc);
 	} else {
 		bool color = !o.no_color && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
 		report_print(doc, stdout, color);
+		rc = report_exit_code(doc);
 	}
 	fflush(stdout);
-	rc = report_exit_code(doc);
-	goto out;
-fail_curl:
-	cli_webroot_cleanup(&wr);
-	fprintf(stderr, "vantage check: %s\n", err);
 	goto out;
 fail:
-	fprintf(stderr, "vantage check: %s\n", err);
-	explicit_bzero(conn.token, sizeof(conn.token));
-	return EXIT_USAGE;
+	cli_webroot_cleanup(&wr);
+	rc = s_check_error(o.nagios, err);
 out:
 	cli_webroot_cleanup(&wr);
 	free(text);
 	json_decref(body);
 	json_decref(doc);
 	explicit_bzero(conn.token, sizeof(conn.token));
-	curl_global_cleanup();
+	if (curl)
+		curl_global_cleanup();
 	return rc;
 }
 
@@ -1178,10 +1554,11 @@ static bool s_client_opt(struct s_client_opts *o, int c, const char *arg)
 	}
 }
 
-/* s_conn_ready then s_request (GET without body, else POST), the token wiped
- * afterwards.  The caller has run curl_global_init.  0 or -1 as s_request. */
-static int s_call(const struct s_client_opts *o, const char *path, const char *body,
-                  long timeout_ms, json_t **doc, char *err, size_t errlen)
+/* s_conn_ready then s_request (method NULL: GET without body, else POST),
+ * the token wiped afterwards.  The caller has run curl_global_init.  0 or -1
+ * as s_request. */
+static int s_call_m(const struct s_client_opts *o, const char *method, const char *path,
+                    const char *body, long timeout_ms, json_t **doc, char *err, size_t errlen)
 {
 	struct s_conn conn;
 	int rc = -1;
@@ -1193,10 +1570,16 @@ static int s_call(const struct s_client_opts *o, const char *path, const char *b
 	conn.cacert = o->cacert;
 	if (s_conn_ready(&conn, err, errlen) != 0)
 		goto out;
-	rc = s_request(&conn, path, body, timeout_ms, doc, err, errlen);
+	rc = s_request(&conn, method, path, body, timeout_ms, doc, err, errlen);
 out:
 	explicit_bzero(conn.token, sizeof(conn.token));
 	return rc;
+}
+
+static int s_call(const struct s_client_opts *o, const char *path, const char *body,
+                  long timeout_ms, json_t **doc, char *err, size_t errlen)
+{
+	return s_call_m(o, NULL, path, body, timeout_ms, doc, err, errlen);
 }
 
 static void s_dump_json(const json_t *doc)
@@ -1487,9 +1870,29 @@ static bool s_is_plain(const char *s, size_t max)
 	return true;
 }
 
+/* secs as the largest whole unit: "7d", "5m", "90s". */
+static void s_duration_text(uint32_t secs, char *buf, size_t len)
+{
+	if (secs % 86400 == 0)
+		snprintf(buf, len, "%ud", secs / 86400);
+	else if (secs % 3600 == 0)
+		snprintf(buf, len, "%uh", secs / 3600);
+	else if (secs % 60 == 0)
+		snprintf(buf, len, "%um", secs / 60);
+	else
+		snprintf(buf, len, "%us", secs);
+}
+
 int cli_parse_duration(const char *s, uint32_t *secs, char *err, size_t errlen)
 {
+	return cli_parse_duration_range(s, 1, ENROLL_MAX_TTL_S, secs, err, errlen);
+}
+
+int cli_parse_duration_range(const char *s, uint32_t lo, uint32_t hi, uint32_t *secs, char *err,
+                             size_t errlen)
+{
 	unsigned long v, unit;
+	char hitext[32];
 	char *end = NULL;
 
 	/* strtoul alone would take " 5", "+5" and "-5" */
@@ -1518,9 +1921,10 @@ int cli_parse_duration(const char *s, uint32_t *secs, char *err, size_t errlen)
 	}
 	if (*end != '\0' && end[1] != '\0')
 		goto bad;
-	if (v == 0 || v > (unsigned long)ENROLL_MAX_TTL_S / unit) {
-		snprintf(err, errlen, "duration \"%s\": must be 1s .. %ds (7d)", s,
-		         ENROLL_MAX_TTL_S);
+	if (v > (unsigned long)hi / unit || v * unit < lo) {
+		s_duration_text(hi, hitext, sizeof(hitext));
+		snprintf(err, errlen, "duration \"%s\": must be %us .. %us (%s)", s, lo, hi,
+		         hitext);
 		return -1;
 	}
 	*secs = (uint32_t)(v * unit);
@@ -2356,5 +2760,659 @@ out:
 	json_decref(out);
 	if (curl)
 		curl_global_cleanup();
+	return rc;
+}
+
+/* ---- vantage history ---- */
+
+static void s_history_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: vantage history DOMAIN [options]\n"
+	        "\n"
+	        "Show what the coordinator's monitors recorded for DOMAIN: per vantage and\n"
+	        "method the current state, since when, and the problem; then the latest runs,\n"
+	        "newest first, one line each.\n"
+	        "\n"
+	        "  --since T               from T on: RFC 3339 (2026-01-02T03:04:05Z), Unix\n"
+	        "                          seconds, or a duration back from now (30m, 24h, 7d);\n"
+	        "                          default 7d\n"
+	        "  --limit N               at most N runs (1..%d, default %d)\n"
+	        "  --json                  print the coordinator's JSON answer\n"
+	        "  --coordinator URL       coordinator API (default %s)\n"
+	        "  --token-file F          API token (default $%s, else %s)\n"
+	        "  --cacert F              CA bundle for an https:// coordinator\n"
+	        "  --help                  this text\n"
+	        "\n"
+	        "Exit status: 0 ok, 2 usage or coordinator error (503: monitoring is not\n"
+	        "running).\n",
+	        HISTORY_MAX_QUERY_RUNS, HISTORY_DEFAULT_QUERY_RUNS, CLI_DEFAULT_COORDINATOR,
+	        CLI_TOKEN_ENV, CLI_DEFAULT_TOKEN_FILE);
+}
+
+int cli_history_parse(int argc, char **argv, struct cli_history_opts *o, int64_t now, char *err,
+                      size_t errlen)
+{
+	static const struct option opts[] = {
+	        {"since", required_argument, NULL, OPT_SINCE},
+	        {"limit", required_argument, NULL, OPT_LIMIT},
+	        {"coordinator", required_argument, NULL, OPT_COORD},
+	        {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+	        {"cacert", required_argument, NULL, OPT_CACERT},
+	        {"json", no_argument, NULL, OPT_JSON},
+	        {"help", no_argument, NULL, OPT_HELP},
+	        {NULL, 0, NULL, 0},
+	};
+	struct s_client_opts co = {NULL, NULL, NULL, false};
+	int64_t t;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (s_client_opt(&co, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_SINCE:
+			if (api_parse_since(optarg, now, &t, err, errlen) != 0)
+				return -1;
+			o->since = optarg;
+			break;
+		case OPT_LIMIT:
+			if (s_parse_ulong("--limit", optarg, 1, HISTORY_MAX_QUERY_RUNS, &o->limit,
+			                  err, errlen) != 0)
+				return -1;
+			break;
+		case 'h':
+		case OPT_HELP:
+			return 1;
+		default:
+			snprintf(err, errlen, "unknown or incomplete option \"%s\"",
+			         optind > 0 && optind <= argc ? argv[optind - 1] : "?");
+			return -1;
+		}
+	}
+	o->coordinator = co.coordinator;
+	o->token_file = co.token_file;
+	o->cacert = co.cacert;
+	o->json = co.json;
+	if (argc - optind != 1) {
+		snprintf(err, errlen, "give exactly one DOMAIN (%d given)", argc - optind);
+		return -1;
+	}
+	if (cli_check_domains(1, argv + optind, false, false, err, errlen) != 0)
+		return -1;
+	o->domain = argv[optind];
+	return 0;
+}
+
+/* Append s to out (size outlen, used *o) percent-encoded: everything but
+ * RFC 3986's unreserved characters.  0 or -1 when it does not fit. */
+static int s_urlencode(char *out, size_t outlen, size_t *o, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		             (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+
+		if (*o + (plain ? 1 : 3) >= outlen)
+			return -1;
+		if (plain) {
+			out[(*o)++] = (char)c;
+		} else {
+			out[(*o)++] = '%';
+			out[(*o)++] = hex[c >> 4];
+			out[(*o)++] = hex[c & 0xf];
+		}
+	}
+	out[*o] = '\0';
+	return 0;
+}
+
+/* Append trusted text (ours) to out.  0 or -1 when it does not fit. */
+static int s_put(char *out, size_t outlen, size_t *o, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*o + n >= outlen)
+		return -1;
+	memcpy(out + *o, s, n + 1);
+	*o += n;
+	return 0;
+}
+
+int cli_history_path(const struct cli_history_opts *o, char *out, size_t outlen)
+{
+	char lim[32];
+	size_t n = 0;
+
+	if (outlen == 0)
+		return -1;
+	out[0] = '\0';
+	if (s_put(out, outlen, &n, "/v1/history?domain=") != 0 ||
+	    s_urlencode(out, outlen, &n, o->domain) != 0)
+		return -1;
+	if (o->since != NULL &&
+	    (s_put(out, outlen, &n, "&since=") != 0 || s_urlencode(out, outlen, &n, o->since) != 0))
+		return -1;
+	if (o->limit != 0) {
+		snprintf(lim, sizeof(lim), "&limit=%lu", o->limit);
+		if (s_put(out, outlen, &n, lim) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A problem object as one escaped line: "type: detail", cut to
+ * CLI_PROBLEM_COLS characters; "-" for none. */
+static const char *s_problem_text(const json_t *p, char *buf, size_t len)
+{
+	const char *type = json_string_value(json_object_get(p, "type"));
+	const char *detail = json_string_value(json_object_get(p, "summary"));
+	char raw[CLI_ESC_LEN];
+
+	if (detail == NULL)
+		detail = json_string_value(json_object_get(p, "detail"));
+	if (type == NULL && detail == NULL)
+		return "-";
+	snprintf(raw, sizeof(raw), "%s%s%s", type != NULL ? type : "",
+	         type != NULL && detail != NULL ? ": " : "", detail != NULL ? detail : "");
+	if (strlen(raw) > CLI_PROBLEM_COLS)
+		memcpy(raw + CLI_PROBLEM_COLS - 3, "...", 4);
+	return log_escape(buf, len, raw, strlen(raw));
+}
+
+void cli_history_print(const json_t *doc, FILE *out)
+{
+	const json_t *vs = json_object_get(doc, "vantages"), *runs = json_object_get(doc, "runs");
+	char dom[LIMIT_DOMAIN_LEN * 4 + 1], since[CLI_TIME_LEN * 4 + 1];
+	char agent[LIMIT_AGENT_NAME_LEN * 4 + 1], region[LIMIT_REGION_LEN * 4 + 1];
+	char method[64], state[64], at[CLI_TIME_LEN * 4 + 1], mon[MONITOR_NAME_LEN * 4 + 1];
+	char prob[CLI_ESC_LEN];
+
+	fprintf(out, "%s since %s\n\n", s_str(doc, "domain", dom, sizeof(dom)),
+	        s_str(doc, "since", since, sizeof(since)));
+	if (json_array_size(vs) == 0) {
+		fprintf(out, "(no monitored run of this domain in that time)\n");
+	} else {
+		fprintf(out, "%-16s %-14s %-11s %-7s %-20s %s\n", "VANTAGE", "REGION", "METHOD",
+		        "STATE", "SINCE", "PROBLEM");
+		for (size_t i = 0; i < json_array_size(vs) && i < CLI_HISTORY_MAX_ROWS; i++) {
+			const json_t *v = json_array_get(vs, i);
+			fprintf(out, "%-16s %-14s %-11s %-7s %-20s %s\n",
+			        s_str(v, "agent", agent, sizeof(agent)),
+			        s_str(v, "region", region, sizeof(region)),
+			        s_str(v, "method", method, sizeof(method)),
+			        s_str(v, "state", state, sizeof(state)),
+			        s_str(v, "since", since, sizeof(since)),
+			        s_problem_text(json_object_get(v, "problem"), prob, sizeof(prob)));
+		}
+	}
+	if (json_array_size(runs) == 0)
+		return;
+	fprintf(out, "\nRuns, newest first:\n%-20s %-16s %-11s %-7s %s\n", "AT", "MONITOR",
+	        "METHOD", "STATE", "VANTAGES");
+	for (size_t i = 0; i < json_array_size(runs) && i < HISTORY_MAX_QUERY_RUNS; i++) {
+		const json_t *r = json_array_get(runs, i), *res = json_object_get(r, "results");
+		size_t passed = 0, unavailable = 0, failed = 0;
+		char line[CLI_ESC_LEN] = "";
+
+		for (size_t k = 0; k < json_array_size(res) && k < LIMIT_AGENTS; k++) {
+			const json_t *e = json_array_get(res, k);
+			size_t o = strlen(line);
+
+			if (s_passed(e)) {
+				passed++;
+			} else if (s_is_outcome(e, "unavailable")) {
+				unavailable++;
+			} else if (s_is_outcome(e, "fail")) {
+				const char *t = json_string_value(
+				        json_object_get(json_object_get(e, "problem"), "type"));
+				failed++;
+				if (failed <= CLI_NAGIOS_MAX_NAMED)
+					snprintf(line + o, sizeof(line) - o, "%s%s%s%s%s",
+					         failed > 1 ? ", " : "; failing: ",
+					         s_str(e, "agent", agent, sizeof(agent)),
+					         t != NULL ? " (" : "", t != NULL ? t : "",
+					         t != NULL ? ")" : "");
+			}
+		}
+		fprintf(out, "%-20s %-16s %-11s %-7s %zu/%zu passed",
+		        s_str(r, "at", at, sizeof(at)), s_str(r, "monitor", mon, sizeof(mon)),
+		        s_str(r, "method", method, sizeof(method)),
+		        s_str(r, "state", state, sizeof(state)), passed, json_array_size(res));
+		if (unavailable > 0)
+			fprintf(out, ", %zu did not answer", unavailable);
+		fprintf(out, "%s%s\n", log_escape(prob, sizeof(prob), line, strlen(line)),
+		        failed > CLI_NAGIOS_MAX_NAMED ? ", ..." : "");
+	}
+}
+
+int cli_history_main(int argc, char **argv)
+{
+	struct cli_history_opts o;
+	struct s_client_opts co;
+	char err[CLI_ERR_LEN], path[CLI_URL_MAX];
+	json_t *doc = NULL;
+	int r, rc = EXIT_USAGE;
+
+	r = cli_history_parse(argc, argv, &o, (int64_t)time(NULL), err, sizeof(err));
+	if (r == 1) {
+		s_history_usage(stdout);
+		return 0;
+	}
+	if (r != 0) {
+		fprintf(stderr, "vantage history: %s\n", err);
+		fprintf(stderr, "Try 'vantage history --help'.\n");
+		return EXIT_USAGE;
+	}
+	if (cli_history_path(&o, path, sizeof(path)) != 0) {
+		fprintf(stderr, "vantage history: the request is too long\n");
+		return EXIT_USAGE;
+	}
+	co = (struct s_client_opts){o.coordinator, o.token_file, o.cacert, o.json};
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "vantage history: cannot initialise libcurl\n");
+		return EXIT_USAGE;
+	}
+	if (s_call(&co, path, NULL, CLI_HISTORY_TIMEOUT_MS, &doc, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vantage history: %s\n", err);
+		goto out;
+	}
+	if (o.json)
+		s_dump_json(doc);
+	else
+		cli_history_print(doc, stdout);
+	fflush(stdout);
+	rc = 0;
+out:
+	json_decref(doc);
+	curl_global_cleanup();
+	return rc;
+}
+
+/* ---- vantage monitors ---- */
+
+static void s_monitors_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: vantage monitors [list] [options]\n"
+	        "       vantage monitors add NAME --domain D [--domain D ...] [options]\n"
+	        "       vantage monitors remove NAME [options]\n"
+	        "\n"
+	        "list (the default): every monitor, from the configuration or added here, and\n"
+	        "per domain and method its state, since when, and the failing vantages.\n"
+	        "add NAME: a monitor the coordinator keeps in its history database and runs\n"
+	        "every interval from every vantage; alerts follow the configuration.\n"
+	        "remove NAME: drop a monitor added here (configured ones stay in the file).\n"
+	        "\n"
+	        "add options:\n"
+	        "  --domain D              a domain to watch (repeatable, at most %d)\n"
+	        "  --method M[,M...]       http-01 (default), tls-alpn-01, dns-01, tls-cert\n"
+	        "                          (the certificate and its expiry), caa, or all;\n"
+	        "                          repeatable\n"
+	        "  --interval DURATION     N[s|m|h|d], %ds .. %dd, default %dm\n"
+	        "  --region R              only vantages in region R (repeatable, at most %d)\n"
+	        "  --policy P              all (every vantage that answers must pass; default)\n"
+	        "                          or letsencrypt (Let's Encrypt's multi-perspective\n"
+	        "                          rule)\n"
+	        "  --caa                   also check CAA for each domain\n"
+	        "\n"
+	        "  --json                  print the coordinator's JSON answer\n"
+	        "  --coordinator URL       coordinator API (default %s)\n"
+	        "  --token-file F          API token (default $%s, else %s)\n"
+	        "  --cacert F              CA bundle for an https:// coordinator\n"
+	        "  --help                  this text\n"
+	        "\n"
+	        "Exit status: 0 ok, 2 usage or coordinator error (the coordinator's reason is\n"
+	        "shown, e.g. \"NAME is defined in the configuration file\").\n",
+	        MONITOR_MAX_DOMAINS, MONITOR_MIN_INTERVAL_S, MONITOR_MAX_INTERVAL_S / 86400,
+	        MONITOR_DEFAULT_INTERVAL / 60, MONITOR_MAX_REGIONS, CLI_DEFAULT_COORDINATOR,
+	        CLI_TOKEN_ENV, CLI_DEFAULT_TOKEN_FILE);
+}
+
+/* A monitor name: [A-Za-z0-9._-], 1..MONITOR_NAME_LEN, not starting with
+ * '.' (it goes into the URL path of a removal). */
+static bool s_monitor_name_ok(const char *s)
+{
+	return strnlen(s, MONITOR_NAME_LEN + 1) <= MONITOR_NAME_LEN && keys_valid_name(s);
+}
+
+int cli_monitors_parse(int argc, char **argv, struct cli_monitors_opts *o, char *err, size_t errlen)
+{
+	static const struct option opts[] = {
+	        {"domain", required_argument, NULL, OPT_DOMAIN},
+	        {"method", required_argument, NULL, OPT_METHOD},
+	        {"interval", required_argument, NULL, OPT_INTERVAL},
+	        {"region", required_argument, NULL, OPT_REGION},
+	        {"policy", required_argument, NULL, OPT_POLICY},
+	        {"caa", no_argument, NULL, OPT_CAA},
+	        {"coordinator", required_argument, NULL, OPT_COORD},
+	        {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+	        {"cacert", required_argument, NULL, OPT_CACERT},
+	        {"json", no_argument, NULL, OPT_JSON},
+	        {"help", no_argument, NULL, OPT_HELP},
+	        {NULL, 0, NULL, 0},
+	};
+	struct s_client_opts co = {NULL, NULL, NULL, false};
+	const char *add_opt = NULL; /* the first add-only option, for the error */
+	bool methods_named = false;
+	int c, nargs;
+
+	memset(o, 0, sizeof(*o));
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (s_client_opt(&co, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_DOMAIN:
+			add_opt = add_opt != NULL ? add_opt : "--domain";
+			if (o->n_domains >= MONITOR_MAX_DOMAINS) {
+				snprintf(err, errlen, "--domain given more than %d times",
+				         MONITOR_MAX_DOMAINS);
+				return -1;
+			}
+			if (cli_check_domains(1, &optarg, false, false, err, errlen) != 0)
+				return -1;
+			o->domains[o->n_domains++] = optarg;
+			break;
+		case OPT_METHOD:
+			add_opt = add_opt != NULL ? add_opt : "--method";
+			methods_named = true;
+			if (s_parse_method_list(optarg, o->methods, &o->n_methods,
+			                        MONITOR_MAX_METHODS, &o->caa, err, errlen) != 0)
+				return -1;
+			break;
+		case OPT_INTERVAL:
+			add_opt = add_opt != NULL ? add_opt : "--interval";
+			if (cli_parse_duration_range(optarg, MONITOR_MIN_INTERVAL_S,
+			                             MONITOR_MAX_INTERVAL_S, &o->interval_s, err,
+			                             errlen) != 0)
+				return -1;
+			break;
+		case OPT_REGION:
+			add_opt = add_opt != NULL ? add_opt : "--region";
+			if (o->n_regions >= MONITOR_MAX_REGIONS) {
+				snprintf(err, errlen, "--region given more than %d times",
+				         MONITOR_MAX_REGIONS);
+				return -1;
+			}
+			if (s_check_label("--region", optarg, err, errlen) != 0)
+				return -1;
+			o->regions[o->n_regions++] = optarg;
+			break;
+		case OPT_POLICY:
+			add_opt = add_opt != NULL ? add_opt : "--policy";
+			if (strcmp(optarg, "all") != 0 && strcmp(optarg, "letsencrypt") != 0) {
+				snprintf(err, errlen,
+				         "--policy \"%s\": expected all or letsencrypt", optarg);
+				return -1;
+			}
+			o->policy = optarg;
+			break;
+		case OPT_CAA:
+			add_opt = add_opt != NULL ? add_opt : "--caa";
+			o->caa = true;
+			break;
+		case 'h':
+		case OPT_HELP:
+			return 1;
+		default:
+			snprintf(err, errlen, "unknown or incomplete option \"%s\"",
+			         optind > 0 && optind <= argc ? argv[optind - 1] : "?");
+			return -1;
+		}
+	}
+	o->coordinator = co.coordinator;
+	o->token_file = co.token_file;
+	o->cacert = co.cacert;
+	o->json = co.json;
+	nargs = argc - optind;
+	if (nargs == 0 || strcmp(argv[optind], "list") == 0) {
+		o->cmd = CLI_MONITORS_LIST;
+		if (nargs > 1) {
+			snprintf(err, errlen, "monitors list takes no argument (\"%s\" given)",
+			         argv[optind + 1]);
+			return -1;
+		}
+	} else if (strcmp(argv[optind], "add") == 0 || strcmp(argv[optind], "remove") == 0) {
+		o->cmd = argv[optind][0] == 'a' ? CLI_MONITORS_ADD : CLI_MONITORS_REMOVE;
+		if (nargs != 2) {
+			snprintf(err, errlen, "monitors %s: give exactly one monitor NAME",
+			         argv[optind]);
+			return -1;
+		}
+		o->name = argv[optind + 1];
+		if (!s_monitor_name_ok(o->name)) {
+			snprintf(err, errlen,
+			         "invalid monitor name (want [A-Za-z0-9._-], 1..%d characters, not "
+			         "starting with '.')",
+			         MONITOR_NAME_LEN);
+			return -1;
+		}
+	} else {
+		snprintf(err, errlen, "unknown monitors command \"%s\" (list, add or remove)",
+		         argv[optind]);
+		return -1;
+	}
+	if (o->cmd != CLI_MONITORS_ADD && add_opt != NULL) {
+		snprintf(err, errlen, "%s goes with `vantage monitors add NAME`", add_opt);
+		return -1;
+	}
+	if (o->cmd == CLI_MONITORS_ADD) {
+		if (o->n_domains == 0) {
+			snprintf(err, errlen, "monitors add: give at least one --domain");
+			return -1;
+		}
+		if (!methods_named) {
+			o->methods[0] = VT_METHOD_HTTP01;
+			o->n_methods = 1;
+		}
+		if (o->n_methods == 0 && !o->caa) { /* cannot happen: a named list adds one */
+			snprintf(err, errlen, "monitors add: no method to check");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+json_t *cli_monitor_body(const struct cli_monitors_opts *o)
+{
+	json_t *body = json_object(), *d = json_array(), *m = json_array(), *r = NULL;
+	int bad = body == NULL || d == NULL || m == NULL;
+
+	for (size_t i = 0; i < o->n_domains && !bad; i++)
+		bad |= json_array_append_new(d, json_string(o->domains[i]));
+	for (size_t i = 0; i < o->n_methods && !bad; i++)
+		bad |= json_array_append_new(m, json_string(vt_method_name(o->methods[i])));
+	bad |= json_object_set_new(body, "name", json_string(o->name));
+	bad |= json_object_set_new(body, "domains", d);
+	d = NULL;
+	bad |= json_object_set_new(body, "methods", m);
+	m = NULL;
+	bad |= json_object_set_new(body, "caa", json_boolean(o->caa));
+	if (o->interval_s != 0)
+		bad |= json_object_set_new(body, "interval_s", json_integer(o->interval_s));
+	if (o->n_regions > 0) {
+		r = json_array();
+		bad |= r == NULL;
+		for (size_t i = 0; i < o->n_regions && !bad; i++)
+			bad |= json_array_append_new(r, json_string(o->regions[i]));
+		bad |= json_object_set_new(body, "regions", r);
+	}
+	if (o->policy != NULL)
+		bad |= json_object_set_new(body, "policy", json_string(o->policy));
+	if (bad) {
+		json_decref(d);
+		json_decref(m);
+		json_decref(body);
+		return NULL;
+	}
+	return body;
+}
+
+/* An interval in seconds as the largest whole unit, "5m". */
+static const char *s_interval(const json_t *mon, char *buf, size_t len)
+{
+	const json_t *v = json_object_get(mon, "interval_s");
+
+	if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
+	    json_integer_value(v) > MONITOR_MAX_INTERVAL_S)
+		return "-";
+	s_duration_text((uint32_t)json_integer_value(v), buf, len);
+	return buf;
+}
+
+/* The failing agents of a target's latest run, "a, b", escaped. */
+static const char *s_failing(const json_t *t, char *buf, size_t len)
+{
+	const json_t *vs = json_object_get(t, "vantages");
+	char raw[CLI_ESC_LEN] = "";
+	size_t named = 0;
+
+	for (size_t i = 0; i < json_array_size(vs) && i < LIMIT_AGENTS; i++) {
+		const json_t *v = json_array_get(vs, i);
+		size_t o = strlen(raw);
+
+		if (!s_is_outcome(v, "fail"))
+			continue;
+		snprintf(raw + o, sizeof(raw) - o, "%s%s", named++ > 0 ? ", " : "",
+		         s_jstr(v, "agent"));
+	}
+	return log_escape(buf, len, raw, strlen(raw));
+}
+
+void cli_monitors_print(const json_t *doc, int64_t now, FILE *out)
+{
+	const json_t *mons = json_object_get(doc, "monitors");
+	char name[MONITOR_NAME_LEN * 4 + 1], source[64], ivl[32], policy[64];
+	char next[CLI_TIME_LEN * 4 + 1], dom[LIMIT_DOMAIN_LEN * 4 + 1], method[64], state[64];
+	char since[CLI_TIME_LEN * 4 + 1], failing[CLI_ESC_LEN];
+
+	if (json_array_size(mons) == 0) {
+		fprintf(out,
+		        "(no monitors: add one with `vantage monitors add NAME --domain D`, or "
+		        "in the configuration)\n");
+		return;
+	}
+	for (size_t i = 0; i < json_array_size(mons) && i < MONITOR_MAX; i++) {
+		const json_t *m = json_array_get(mons, i), *ts = json_object_get(m, "targets");
+
+		fprintf(out, "%s%s (%s): every %s, policy %s, next run %s%s\n", i > 0 ? "\n" : "",
+		        s_str(m, "name", name, sizeof(name)),
+		        s_str(m, "source", source, sizeof(source)), s_interval(m, ivl, sizeof(ivl)),
+		        s_str(m, "policy", policy, sizeof(policy)),
+		        s_str(m, "next_run", next, sizeof(next)),
+		        json_is_true(json_object_get(m, "running")) ? " (running)" : "");
+		fprintf(out, "  %-32s %-11s %-7s %-20s %s\n", "DOMAIN", "METHOD", "STATE", "SINCE",
+		        "FAILING / CERTIFICATE");
+		for (size_t k = 0; k < json_array_size(ts) && k < CLI_MAX_TARGETS; k++) {
+			const json_t *t = json_array_get(ts, k), *cert = json_object_get(t, "cert");
+			const json_t *na = json_object_get(cert, "not_after_unix");
+
+			fprintf(out, "  %-32s %-11s %-7s %-20s %s",
+			        s_str(t, "domain", dom, sizeof(dom)),
+			        s_str(t, "method", method, sizeof(method)),
+			        s_str(t, "state", state, sizeof(state)),
+			        s_str(t, "since", since, sizeof(since)),
+			        s_failing(t, failing, sizeof(failing)));
+			if (json_is_integer(na)) {
+				char level[64];
+				fprintf(out, "%scertificate expires in %.1f days (%s)",
+				        failing[0] != '\0' ? "; " : "",
+				        (double)(json_integer_value(na) - now) / 86400.0,
+				        s_str(cert, "level", level, sizeof(level)));
+			}
+			fputc('\n', out);
+		}
+	}
+}
+
+/* `vantage monitors add|remove NAME`: POST /v1/monitors, DELETE
+ * /v1/monitors/NAME. */
+static int s_monitors_change(const struct cli_monitors_opts *o, const struct s_client_opts *co)
+{
+	const char *verb = o->cmd == CLI_MONITORS_ADD ? "add" : "remove";
+	char err[CLI_ERR_LEN], path[CLI_URL_MAX];
+	json_t *body = NULL, *doc = NULL;
+	char *text = NULL;
+	int rc = EXIT_USAGE;
+
+	if (o->cmd == CLI_MONITORS_ADD) {
+		body = cli_monitor_body(o);
+		text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+		if (text == NULL) {
+			fprintf(stderr, "vantage monitors add: out of memory\n");
+			goto out;
+		}
+		snprintf(path, sizeof(path), "/v1/monitors");
+	} else {
+		/* the name was checked: only [A-Za-z0-9._-] goes into the path */
+		snprintf(path, sizeof(path), "/v1/monitors/%s", o->name);
+	}
+	if (s_call_m(co, o->cmd == CLI_MONITORS_ADD ? NULL : "DELETE", path, text,
+	             CLI_MONITORS_TIMEOUT_MS, &doc, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vantage monitors %s: %s\n", verb, err);
+		goto out;
+	}
+	if (o->json)
+		s_dump_json(doc);
+	else if (o->cmd == CLI_MONITORS_ADD)
+		printf("added monitor %s: it runs from now on (see `vantage monitors`)\n", o->name);
+	else
+		printf("removed monitor %s (its recorded history stays)\n", o->name);
+	rc = 0;
+out:
+	free(text);
+	json_decref(body);
+	json_decref(doc);
+	return rc;
+}
+
+int cli_monitors_main(int argc, char **argv)
+{
+	struct cli_monitors_opts o;
+	struct s_client_opts co;
+	char err[CLI_ERR_LEN];
+	json_t *doc = NULL;
+	int r, rc = EXIT_USAGE;
+
+	r = cli_monitors_parse(argc, argv, &o, err, sizeof(err));
+	if (r == 1) {
+		s_monitors_usage(stdout);
+		return 0;
+	}
+	if (r != 0) {
+		fprintf(stderr, "vantage monitors: %s\n", err);
+		fprintf(stderr, "Try 'vantage monitors --help'.\n");
+		return EXIT_USAGE;
+	}
+	co = (struct s_client_opts){o.coordinator, o.token_file, o.cacert, o.json};
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "vantage monitors: cannot initialise libcurl\n");
+		return EXIT_USAGE;
+	}
+	if (o.cmd != CLI_MONITORS_LIST) {
+		rc = s_monitors_change(&o, &co);
+		goto out;
+	}
+	if (s_call(&co, "/v1/monitors", NULL, CLI_MONITORS_TIMEOUT_MS, &doc, err, sizeof(err)) !=
+	    0) {
+		fprintf(stderr, "vantage monitors: %s\n", err);
+		goto out;
+	}
+	if (o.json)
+		s_dump_json(doc);
+	else
+		cli_monitors_print(doc, (int64_t)time(NULL), stdout);
+	fflush(stdout);
+	rc = 0;
+out:
+	json_decref(doc);
+	curl_global_cleanup();
 	return rc;
 }

@@ -1,12 +1,13 @@
 /*
- * cli.h -- `vantage check`, `vantage agents [approve|revoke NAME]` and
- * `vantage enroll`: clients of the coordinator's HTTP API (docs/api.md),
- * built on libcurl and jansson.
+ * cli.h -- `vantage check`, `vantage agents [approve|revoke NAME]`,
+ * `vantage enroll`, `vantage history` and `vantage monitors`: clients of the
+ * coordinator's HTTP API (docs/api.md), built on libcurl and jansson.
  *
- * The argument checks, the webroot helper and the pieces of `vantage enroll`
+ * The argument checks, the webroot helper, the pieces of `vantage enroll`
  * that decide what gets printed (duration, endpoint rule, shell quoting,
- * cloud-init template) are separate, pure-ish functions so the unit tests can
- * exercise them without a coordinator.
+ * cloud-init template) and the Nagios line of `vantage check --nagios` are
+ * separate, pure-ish functions so the unit tests can exercise them without a
+ * coordinator.
  */
 #ifndef VANTAGE_CLI_H
 #define VANTAGE_CLI_H
@@ -20,6 +21,7 @@
 #include "../common/keys.h"
 #include "../common/limits.h"
 #include "../common/result.h"
+#include "monitor.h"
 
 #define CLI_DEFAULT_COORDINATOR "http://127.0.0.1:8750"
 #define CLI_DEFAULT_TOKEN_FILE  "/var/lib/vantage/api.token"
@@ -34,8 +36,25 @@
 #define CLI_WEBROOT_MAX_DIRS    2           /* .well-known, acme-challenge */
 #define CLI_WEBROOT_SUBDIR      ".well-known/acme-challenge"
 #define CLI_WEBROOT_WRITE_TRIES 16 /* write() calls for one small file */
-#define CLI_MAX_METHODS         3  /* validation methods: http-01, tls-alpn-01, dns-01 */
+#define CLI_MAX_METHODS         4  /* http-01, tls-alpn-01, dns-01 and tls-cert */
 #define CLI_METHOD_NAME_LEN     32 /* one name in a --method list */
+
+/* `vantage check --nagios`: one line, as Nagios plugins print it. */
+#define CLI_NAGIOS_LINE_LEN  1024 /* the whole line */
+#define CLI_NAGIOS_PERF_LEN  256  /* the perfdata after '|' */
+#define CLI_NAGIOS_FRAME_LEN 32   /* "VANTAGE CRITICAL - ", " | " and the NUL */
+#define CLI_NAGIOS_MAX_NAMED 3    /* failing vantages named in the summary */
+#define CLI_NAGIOS_OK        0
+#define CLI_NAGIOS_WARNING   1
+#define CLI_NAGIOS_CRITICAL  2
+#define CLI_NAGIOS_UNKNOWN   3
+
+/* `vantage history` and `vantage monitors`. */
+#define CLI_HISTORY_TIMEOUT_MS  15000 /* GET /v1/history */
+#define CLI_MONITORS_TIMEOUT_MS 10000 /* GET, POST, DELETE /v1/monitors */
+#define CLI_HISTORY_MAX_ROWS    (LIMIT_AGENTS * (MONITOR_MAX_METHODS + 1)) /* vantage rows shown */
+#define CLI_PROBLEM_COLS        120 /* characters of a problem shown in a table */
+#define CLI_MAX_TARGETS         (MONITOR_MAX_DOMAINS * (MONITOR_MAX_METHODS + 1)) /* of a monitor */
 
 /* `vantage enroll` and `vantage agents approve|revoke`. */
 #define CLI_ENROLL_TIMEOUT_MS 10000         /* POST /v1/enrollments, approve, revoke */
@@ -69,12 +88,14 @@ struct cli_check_opts {
 	unsigned long budget_ms; /* 0: coordinator default */
 	unsigned long min_answers;
 	bool json, no_color;
+	bool nagios;      /* one Nagios plugin line, exit 0..3 */
 	int first_domain; /* argv index of the first DOMAIN */
 };
 
 /* `vantage check ...` (argv[0] is "check").  Returns the exit status: 0
  * pass, 1 a vantage failed, 2 usage/configuration/coordinator error, 3
- * unknown. */
+ * unknown.  With --nagios: cli_nagios_line's 0..3, and 3 (UNKNOWN) for a
+ * usage or coordinator error. */
 int cli_check_main(int argc, char **argv);
 
 /*
@@ -92,10 +113,107 @@ int cli_check_parse(int argc, char **argv, struct cli_check_opts *o, char *err, 
 /*
  * The POST /v1/checks body for o and the n domains (docs/api.md): methods,
  * caa, mode (validate with ka, --digest or --txt), the challenge values,
- * CAA options, regions, budget.  ka overrides o->ka (the webroot's).
- * Caller owns the result; NULL on ENOMEM.
+ * CAA options, regions, budget.  ka overrides o->ka (the webroot's).  The
+ * CAA check is asked for unless --no-caa, or unless tls-cert is the only
+ * method and caa was not named (a certificate check validates nothing for
+ * CAA to follow).  Caller owns the result; NULL on ENOMEM.
  */
 json_t *cli_check_body(const struct cli_check_opts *o, char *const *domains, int n, const char *ka);
+
+/*
+ * The Nagios plugin line for a report document (docs/json-schema.md) at now
+ * (Unix seconds, for certificate expiry), into out (at most outlen, one
+ * line, no newline):
+ *   VANTAGE OK|WARNING|CRITICAL|UNKNOWN - SUMMARY | 'vantages'=N;;;0;N
+ *   'passed'=P;;;0;N 'duration_max'=Ss ['cert_days'=D]
+ * N: the most vantages any check had; P: the fewest passing in any check;
+ * D: the days left of the worst tls-cert certificate (its cert_check level,
+ * else certcheck's with the default policy; ties: the nearest expiry).
+ * Returns the state, which is the exit status: CRITICAL when the verdict is
+ * fail, or a tls-cert certificate is critical or expired; UNKNOWN
+ * when the verdict is unknown or the document malformed; WARNING when the
+ * verdict is pass but a result carries a warning (broken IPv6, ...) or a
+ * tls-cert certificate is past its renewal point; else OK.  Text from the
+ * coordinator is escaped, and '|' (the perfdata separator) replaced.
+ */
+int cli_nagios_line(const json_t *doc, int64_t now, char *out, size_t outlen);
+
+/* "VANTAGE UNKNOWN - why" into out (escaped, one line); returns
+ * CLI_NAGIOS_UNKNOWN.  For usage and coordinator errors under --nagios. */
+int cli_nagios_unknown(const char *why, char *out, size_t outlen);
+
+/* `vantage history DOMAIN` after cli_history_parse.  Strings point into
+ * argv. */
+struct cli_history_opts {
+	const char *coordinator, *token_file, *cacert; /* NULL: defaults */
+	const char *domain;
+	const char *since;   /* NULL: the coordinator's default (7 days) */
+	unsigned long limit; /* 0: the coordinator's default */
+	bool json;
+};
+
+/*
+ * Parse `vantage history` arguments (argv[0] "history"): exactly one DOMAIN
+ * (cli_check_domains' rules), --since by api_parse_since at now, --limit
+ * 1..HISTORY_MAX_QUERY_RUNS.  Returns 0, 1 for --help, or -1 with the reason
+ * in err.  Uses getopt (not reentrant).
+ */
+int cli_history_parse(int argc, char **argv, struct cli_history_opts *o, int64_t now, char *err,
+                      size_t errlen);
+/* The request path "/v1/history?domain=D[&since=T][&limit=N]", values
+ * percent-encoded, into out.  0 or -1 (does not fit). */
+int cli_history_path(const struct cli_history_opts *o, char *out, size_t outlen);
+/* `vantage history ...` (argv[0] "history"): 0, or 2 on any error. */
+int cli_history_main(int argc, char **argv);
+/* The human form of a GET /v1/history answer: per vantage and method the
+ * state, since when and the problem; then the runs, one line each.  Server
+ * text is escaped. */
+void cli_history_print(const json_t *doc, FILE *out);
+
+enum cli_monitors_cmd {
+	CLI_MONITORS_LIST = 0,
+	CLI_MONITORS_ADD,
+	CLI_MONITORS_REMOVE,
+};
+
+/* `vantage monitors [list|add NAME|remove NAME]` after cli_monitors_parse.
+ * Strings point into argv. */
+struct cli_monitors_opts {
+	const char *coordinator, *token_file, *cacert; /* NULL: defaults */
+	enum cli_monitors_cmd cmd;
+	const char *name; /* add, remove */
+	const char *domains[MONITOR_MAX_DOMAINS];
+	size_t n_domains;
+	enum vt_method methods[MONITOR_MAX_METHODS]; /* none given: http-01 */
+	size_t n_methods;
+	bool caa;            /* --caa, or --method caa */
+	uint32_t interval_s; /* 0: the coordinator's default */
+	const char *regions[MONITOR_MAX_REGIONS];
+	size_t n_regions;
+	const char *policy; /* "all", "letsencrypt", NULL: default */
+	bool json;
+};
+
+/*
+ * Parse `vantage monitors` arguments (argv[0] "monitors"): an optional
+ * command (list, add NAME, remove NAME); for add at least one --domain (at
+ * most MONITOR_MAX_DOMAINS, cli_check_domains' rules), --method lists
+ * (http-01, tls-alpn-01, dns-01, tls-cert; caa sets caa; all: the three
+ * challenges and caa), --interval N[s|m|h|d] in MONITOR_MIN_INTERVAL_S ..
+ * MONITOR_MAX_INTERVAL_S, --region (at most MONITOR_MAX_REGIONS), --policy
+ * all|letsencrypt, --caa; the add options with another command are refused.
+ * NAME: [A-Za-z0-9._-], 1..MONITOR_NAME_LEN.  Returns 0, 1 for --help, or -1
+ * with the reason in err.  Uses getopt (not reentrant).
+ */
+int cli_monitors_parse(int argc, char **argv, struct cli_monitors_opts *o, char *err,
+                       size_t errlen);
+/* The POST /v1/monitors body for an add (monitor_spec_from_json's form).
+ * Caller owns; NULL on ENOMEM. */
+json_t *cli_monitor_body(const struct cli_monitors_opts *o);
+/* `vantage monitors ...` (argv[0] "monitors"): 0, or 2 on any error. */
+int cli_monitors_main(int argc, char **argv);
+/* The human form of a GET /v1/monitors answer.  Server text is escaped. */
+void cli_monitors_print(const json_t *doc, int64_t now, FILE *out);
 
 /* `vantage agents [approve|revoke NAME] ...` (argv[0] is "agents").  0, or 2
  * on any error (usage, coordinator unreachable, or the API's refusal, whose
@@ -142,6 +260,9 @@ json_t *cli_enroll_body(const struct cli_enroll_opts *o);
  * or -1 with the reason in err.
  */
 int cli_parse_duration(const char *s, uint32_t *secs, char *err, size_t errlen);
+/* The same within lo..hi seconds (--interval).  0 or -1 with err. */
+int cli_parse_duration_range(const char *s, uint32_t lo, uint32_t hi, uint32_t *secs, char *err,
+                             size_t errlen);
 
 /*
  * Is e an endpoint an agent can be told to dial: "tcp://HOST:PORT" with HOST

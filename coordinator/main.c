@@ -8,6 +8,8 @@
  *                                    refuse one (coordinator/cli.c)
  *   vantage enroll NAME [...]        open an enrolment ticket, print the
  *                                    agent's command (coordinator/cli.c)
+ *   vantage history DOMAIN [...]     what the monitors recorded (coordinator/cli.c)
+ *   vantage monitors [list|add|remove]  the scheduled checks (coordinator/cli.c)
  *   vantage keygen NAME [...]        write a CURVE key pair (coordinator/keygen.c)
  *
  * Each subcommand receives argv starting at its own name and answers --help.
@@ -34,6 +36,8 @@ static const struct s_cmd s_cmds[] = {
         {"check", cli_check_main, "check DOMAIN... from every vantage"},
         {"agents", cli_agents_main, "list the agents and tickets; approve or revoke NAME"},
         {"enroll", cli_enroll_main, "open an enrolment ticket for a new agent NAME"},
+        {"history", cli_history_main, "show what the monitors recorded for DOMAIN"},
+        {"monitors", cli_monitors_main, "list the monitors; add or remove NAME"},
         {"keygen", keygen_main, "write a CURVE key pair NAME.key / NAME.pub"},
 };
 

@@ -1,9 +1,12 @@
 /*
  * test_cli.c -- coordinator/cli.c: argument rules, the token transport rule,
- * the webroot challenge file (written, then removed -- also on SIGTERM) and
- * the parts of `vantage enroll` that decide what gets printed: durations, the
+ * the webroot challenge file (written, then removed -- also on SIGTERM), the
+ * parts of `vantage enroll` that decide what gets printed: durations, the
  * endpoint rule, shell quoting, the answer's checks and the cloud-init
- * template.  Nothing here talks to a coordinator.
+ * template; the Nagios line of `vantage check --nagios`, the arguments and
+ * output of `vantage history` and `vantage monitors`, and the since= times
+ * (api.c's parser, which the CLI uses too).  Nothing here talks to a
+ * coordinator.
  */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -13,9 +16,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../common/limits.h"
+#include "../../coordinator/api.h"
 #include "../../coordinator/cli.h"
 #include "../../coordinator/enroll.h"
 
@@ -317,7 +322,7 @@ Test(cli, get_agents_refuses_plain_http_to_remote_host)
 
 /* ---- vantage check's method and challenge options ---- */
 
-#define T_ARGV_MAX 16 /* arguments in one test command line */
+#define T_ARGV_MAX 24 /* arguments in one test command line */
 
 /* Parse a NULL-terminated list of arguments after "check". */
 static int s_parse(struct cli_check_opts *o, char *err, size_t errlen, ...)
@@ -995,4 +1000,589 @@ Test(cli, enroll_shipped_template)
 	cr_assert(strstr(out, "VANTAGE_ENROLL_TOKEN='" T_TOK "'") != NULL);
 	free(out);
 	free(text);
+}
+
+/* ---- vantage check --method tls-cert and --nagios ---- */
+
+Test(cli, check_tls_cert_method)
+{
+	struct cli_check_opts o;
+	char err[512], *domains[] = {"a.example"};
+	json_t *body, *m;
+
+	cr_assert_eq(s_parse(&o, err, sizeof(err), "--method", "tls-cert", "a.example", NULL), 0,
+	             "%s", err);
+	cr_assert_eq(o.n_methods, 1);
+	cr_assert_eq(o.methods[0], VT_METHOD_TLSCERT);
+	body = cli_check_body(&o, domains, 1, NULL);
+	cr_assert_not_null(body);
+	m = json_object_get(body, "methods");
+	cr_assert_eq(json_array_size(m), 1);
+	cr_assert_str_eq(json_string_value(json_array_get(m, 0)), "tls-cert");
+	/* a certificate check validates nothing, so no CAA check follows it */
+	cr_assert(json_is_false(json_object_get(body, "caa")));
+	cr_assert_str_eq(json_string_value(json_object_get(body, "mode")), "reachability");
+	json_decref(body);
+
+	/* with a challenge (or caa named) the CAA check stays */
+	cr_assert_eq(
+	        s_parse(&o, err, sizeof(err), "--method", "http-01,tls-cert", "a.example", NULL), 0,
+	        "%s", err);
+	cr_assert_eq(o.n_methods, 2);
+	body = cli_check_body(&o, domains, 1, NULL);
+	cr_assert(json_is_true(json_object_get(body, "caa")));
+	json_decref(body);
+	cr_assert_eq(s_parse(&o, err, sizeof(err), "--method", "tls-cert,caa", "a.example", NULL),
+	             0, "%s", err);
+	body = cli_check_body(&o, domains, 1, NULL);
+	cr_assert(json_is_true(json_object_get(body, "caa")));
+	json_decref(body);
+
+	/* all four at once fit; "all" does not include tls-cert */
+	cr_assert_eq(s_parse(&o, err, sizeof(err), "--method", "all", "--method", "tls-cert",
+	                     "a.example", NULL),
+	             0, "%s", err);
+	cr_assert_eq(o.n_methods, 4);
+	cr_assert_eq(s_parse(&o, err, sizeof(err), "--method", "all", "a.example", NULL), 0);
+	cr_assert_eq(o.n_methods, 3);
+
+	s_refused("needs no challenge",
+	          s_parse(&o, err, sizeof(err), "--method", "tls-cert", "--key-authorization",
+	                  "tok.thumb", "a.example", NULL),
+	          err);
+	s_refused("needs no challenge",
+	          s_parse(&o, err, sizeof(err), "--method", "tls-cert", "--webroot", "/tmp",
+	                  "a.example", NULL),
+	          err);
+	s_refused("need the CAA check",
+	          s_parse(&o, err, sizeof(err), "--method", "tls-cert", "--issuer-domain",
+	                  "pki.goog", "a.example", NULL),
+	          err);
+	/* the webroot's challenge is for http-01; tls-cert beside it needs none */
+	cr_assert_eq(s_parse(&o, err, sizeof(err), "--method", "http-01,tls-cert", "--webroot",
+	                     "/tmp", "a.example", NULL),
+	             0, "%s", err);
+	s_refused("mutually exclusive",
+	          s_parse(&o, err, sizeof(err), "--nagios", "--json", "a.example", NULL), err);
+	cr_assert_eq(s_parse(&o, err, sizeof(err), "--nagios", "a.example", NULL), 0, "%s", err);
+	cr_assert(o.nagios);
+}
+
+#define T_NOW 1795000000 /* the tests' wall clock */
+
+static json_t *s_doc(const char *text)
+{
+	json_error_t e;
+	json_t *o = json_loads(text, 0, &e);
+
+	cr_assert_not_null(o, "bad test JSON (%s): %s", e.text, text);
+	return o;
+}
+
+/* A result row for the Nagios tests. */
+#define T_ROW(agent, region, outcome, ms, extra)                                                   \
+	"{\"agent\": \"" agent "\", \"region\": \"" region "\", \"outcome\": \"" outcome           \
+	"\", \"duration_ms\": " #ms ", \"warnings\": [], \"problem\": null" extra "}"
+#define T_FAIL_ROW(agent, region, ms, summary)                                                     \
+	"{\"agent\": \"" agent "\", \"region\": \"" region "\", \"outcome\": \"fail\", "           \
+	"\"duration_ms\": " #ms ", \"warnings\": [], \"problem\": {\"type\": \"connection\", "     \
+	"\"detail\": \"x\", \"summary\": \"" summary "\"}}"
+
+static int s_nagios(const char *text, char *line, size_t len)
+{
+	json_t *doc = s_doc(text);
+	int rc = cli_nagios_line(doc, T_NOW, line, len);
+
+	json_decref(doc);
+	cr_assert_null(strchr(line, '\n'), "more than one line: %s", line);
+	cr_assert_eq(strncmp(line, "VANTAGE ", 8), 0, "%s", line);
+	return rc;
+}
+
+/* One check of a.example by method, verdict for it and the document, with
+ * the rows given (NULL-terminated), as cli_nagios_line sees it. */
+static int s_nagios_rows(const char *verdict, const char *method, char *line, size_t len, ...)
+{
+	char text[4096];
+	size_t n;
+	va_list ap;
+
+	n = (size_t)snprintf(text, sizeof(text),
+	                     "{\"verdict\": \"%s\", \"checks\": [{\"domain\": \"a.example\", "
+	                     "\"method\": \"%s\", \"verdict\": \"%s\", \"results\": [",
+	                     verdict, method, verdict);
+	va_start(ap, len);
+	for (const char *r = va_arg(ap, const char *), *sep = ""; r != NULL;
+	     r = va_arg(ap, const char *), sep = ",") {
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s", sep, r);
+		cr_assert_lt(n, sizeof(text));
+	}
+	va_end(ap);
+	snprintf(text + n, sizeof(text) - n, "]}]}");
+	return s_nagios(text, line, len);
+}
+
+static const char s_r1[] = T_ROW("a1", "us-east", "reachable", 153, "");
+static const char s_r2[] = T_ROW("a2", "eu-west", "reachable", 40, "");
+static const char s_r3[] = T_ROW("a3", "ap-south", "reachable", 12, "");
+static const char s_r4[] = T_ROW("a4", "sa-east", "reachable", 99, "");
+static const char s_r5[] = T_ROW("a5", "af-south", "reachable", 7, "");
+static const char s_rfail[] = T_FAIL_ROW("a3", "eu-west", 10000, "Timeout during connect | x");
+static const char s_rpass[] = T_ROW("a1", "us-east", "pass", 20, "");
+static const char s_rgone[] = T_ROW("a2", "eu-west", "unavailable", null, "");
+static const char s_rwarn[] = "{\"agent\": \"a2\", \"region\": \"eu-west\", \"outcome\": "
+                              "\"reachable\", \"duration_ms\": 30, \"warnings\": [\"IPv6 "
+                              "connect to 2001:db8::1 failed; fell back to IPv4\"]}";
+
+Test(cli, nagios_states)
+{
+	char line[CLI_NAGIOS_LINE_LEN];
+
+	/* OK: five vantages pass */
+	cr_assert_eq(s_nagios_rows("pass", "http-01", line, sizeof(line), s_r1, s_r2, s_r3, s_r4,
+	                           s_r5, NULL),
+	             CLI_NAGIOS_OK);
+	cr_assert_str_eq(line, "VANTAGE OK - a.example http-01 passes from 5/5 vantages | "
+	                       "'vantages'=5;;;0;5 'passed'=5;;;0;5 'duration_max'=0.153s");
+
+	/* CRITICAL: the verdict is fail; the summary names the failing vantage */
+	cr_assert_eq(s_nagios_rows("fail", "http-01", line, sizeof(line), s_rpass, s_rfail, NULL),
+	             CLI_NAGIOS_CRITICAL);
+	cr_assert_str_eq(line, "VANTAGE CRITICAL - a.example http-01 fails from a3 (eu-west): "
+	                       "Timeout during connect / x | 'vantages'=2;;;0;2 'passed'=1;;;0;2 "
+	                       "'duration_max'=10.000s");
+
+	/* UNKNOWN: a vantage did not answer */
+	cr_assert_eq(s_nagios_rows("unknown", "dns-01", line, sizeof(line), s_rpass, s_rgone, NULL),
+	             CLI_NAGIOS_UNKNOWN);
+	cr_assert(strstr(line, "VANTAGE UNKNOWN - a.example dns-01 unknown: 1 of 2 vantages did "
+	                       "not answer | ") == line,
+	          "%s", line);
+
+	/* WARNING: passed, but a result carries a warning (broken IPv6) */
+	cr_assert_eq(s_nagios_rows("pass", "http-01", line, sizeof(line), s_rpass, s_rwarn, NULL),
+	             CLI_NAGIOS_WARNING);
+	cr_assert(strstr(line,
+	                 "VANTAGE WARNING - a.example http-01 passes from 2/2 vantages; "
+	                 "warning from a2 (eu-west): IPv6 connect to 2001:db8::1 failed") == line,
+	          "%s", line);
+
+	/* malformed documents are UNKNOWN */
+	cr_assert_eq(s_nagios("{\"checks\": []}", line, sizeof(line)), CLI_NAGIOS_UNKNOWN);
+	cr_assert(strstr(line, "malformed") != NULL, "%s", line);
+	cr_assert_eq(s_nagios("{\"verdict\": \"maybe\", \"checks\": []}", line, sizeof(line)),
+	             CLI_NAGIOS_UNKNOWN);
+	cr_assert_eq(s_nagios("{\"verdict\": \"pass\", \"checks\": []}", line, sizeof(line)),
+	             CLI_NAGIOS_UNKNOWN);
+
+	/* errors as plugin lines: escaped, '|' replaced */
+	cr_assert_eq(cli_nagios_unknown("cannot reach | the\ncoordinator", line, sizeof(line)),
+	             CLI_NAGIOS_UNKNOWN);
+	cr_assert_str_eq(line, "VANTAGE UNKNOWN - cannot reach / the\\x0acoordinator");
+}
+
+/* A tls-cert check whose one certificate lives from nb to na (T_NOW-relative
+ * days), as report.c writes it. */
+static int s_nagios_cert(int nb_days, int na_days, char *line, size_t len)
+{
+	char text[2048], nb[32], na[32];
+	time_t tb = T_NOW + (time_t)nb_days * 86400, ta = T_NOW + (time_t)na_days * 86400;
+	struct tm tm;
+
+	strftime(nb, sizeof(nb), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tb, &tm));
+	strftime(na, sizeof(na), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&ta, &tm));
+	snprintf(text, sizeof(text),
+	         "{\"verdict\": \"pass\", \"checks\": [{\"domain\": \"c.example\", \"method\": "
+	         "\"tls-cert\", \"verdict\": \"pass\", \"results\": [{\"agent\": \"a1\", "
+	         "\"region\": \"us-east\", \"outcome\": \"pass\", \"duration_ms\": 80, "
+	         "\"warnings\": [], \"cert\": {\"not_before\": \"%s\", \"not_after\": \"%s\", "
+	         "\"not_after_unix\": %lld}}]}]}",
+	         nb, na, (long long)ta);
+	return s_nagios(text, line, len);
+}
+
+Test(cli, nagios_certificates)
+{
+	char line[CLI_NAGIOS_LINE_LEN];
+
+	/* 60 of 90 days left: OK, with the days in the summary and the perfdata */
+	cr_assert_eq(s_nagios_cert(-30, 60, line, sizeof(line)), CLI_NAGIOS_OK, "%s", line);
+	cr_assert(strstr(line, "certificate expires in 60.0 days") != NULL, "%s", line);
+	cr_assert(strstr(line, " 'cert_days'=60.0") != NULL, "%s", line);
+	cr_assert(strstr(line, "'duration_max'=0.080s") != NULL, "%s", line);
+	/* 20 of 90 left (past a third): WARNING */
+	cr_assert_eq(s_nagios_cert(-70, 20, line, sizeof(line)), CLI_NAGIOS_WARNING, "%s", line);
+	cr_assert(strstr(line, "VANTAGE WARNING - c.example tls-cert from a1 (us-east): "
+	                       "certificate ") == line,
+	          "%s", line);
+	/* 10 days left (under 14): CRITICAL; expired: CRITICAL */
+	cr_assert_eq(s_nagios_cert(-80, 10, line, sizeof(line)), CLI_NAGIOS_CRITICAL, "%s", line);
+	cr_assert_eq(s_nagios_cert(-91, -1, line, sizeof(line)), CLI_NAGIOS_CRITICAL, "%s", line);
+	cr_assert(strstr(line, "'cert_days'=-1.0") != NULL, "%s", line);
+
+	/* the coordinator's judgement (cert_check) wins; a check that fails only
+	 * for its certificate says so */
+	cr_assert_eq(s_nagios("{\"verdict\": \"fail\", \"checks\": [{\"domain\": \"c.example\", "
+	                      "\"method\": \"tls-cert\", \"verdict\": \"fail\", \"results\": "
+	                      "[{\"agent\": \"a1\", \"region\": \"us-east\", \"outcome\": "
+	                      "\"pass\", \"duration_ms\": 80, \"warnings\": [], \"cert\": "
+	                      "{\"not_after_unix\": 1795432000}, \"cert_check\": {\"level\": "
+	                      "\"critical\", \"message\": \"expires in 5.0 days: critical\"}}]}]}",
+	                      line, sizeof(line)),
+	             CLI_NAGIOS_CRITICAL);
+	cr_assert_str_eq(line, "VANTAGE CRITICAL - c.example tls-cert from a1 (us-east): "
+	                       "certificate expires in 5.0 days: critical | 'vantages'=1;;;0;1 "
+	                       "'passed'=1;;;0;1 'duration_max'=0.080s 'cert_days'=5.0");
+}
+
+Test(cli, nagios_line_is_bounded)
+{
+	char line[96], row[2048], longsum[1024];
+
+	memset(longsum, 'x', sizeof(longsum) - 1);
+	longsum[sizeof(longsum) - 1] = '\0';
+	snprintf(row, sizeof(row), T_FAIL_ROW("a1", "us-east", 5, "%s"), longsum);
+	cr_assert_eq(s_nagios_rows("fail", "http-01", line, sizeof(line), row, NULL),
+	             CLI_NAGIOS_CRITICAL);
+	cr_assert_lt(strlen(line), sizeof(line));
+	/* the summary is cut, the perfdata survives */
+	cr_assert(strstr(line, "... | 'vantages'=1;;;0;1") != NULL, "%s", line);
+}
+
+/* ---- vantage history ---- */
+
+static int s_parse_history(struct cli_history_opts *o, char *err, size_t errlen, ...)
+{
+	static char *argv[T_ARGV_MAX + 2];
+	va_list ap;
+	int argc = 0;
+
+	argv[argc++] = "history";
+	va_start(ap, errlen);
+	for (char *a = va_arg(ap, char *); a != NULL && argc <= T_ARGV_MAX; a = va_arg(ap, char *))
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	err[0] = '\0';
+	return cli_history_parse(argc, argv, o, T_NOW, err, errlen);
+}
+
+Test(cli, history_parse_and_path)
+{
+	struct cli_history_opts o;
+	char err[512], path[512];
+
+	cr_assert_eq(s_parse_history(&o, err, sizeof(err), "geo.example.com", NULL), 0, "%s", err);
+	cr_assert_str_eq(o.domain, "geo.example.com");
+	cr_assert_null(o.since);
+	cr_assert_eq(o.limit, 0);
+	cr_assert_not(o.json);
+	cr_assert_eq(cli_history_path(&o, path, sizeof(path)), 0);
+	cr_assert_str_eq(path, "/v1/history?domain=geo.example.com");
+
+	/* options after the domain too (the lab's order), values percent-encoded */
+	cr_assert_eq(s_parse_history(&o, err, sizeof(err), "geo.example.com", "--json", "--since",
+	                             "2026-11-01T00:00:00+01:00", "--limit", "20", "--token-file",
+	                             "/tmp/t", NULL),
+	             0, "%s", err);
+	cr_assert(o.json);
+	cr_assert_str_eq(o.token_file, "/tmp/t");
+	cr_assert_eq(o.limit, 20);
+	cr_assert_eq(cli_history_path(&o, path, sizeof(path)), 0);
+	cr_assert_str_eq(path, "/v1/history?domain=geo.example.com&since=2026-11-01T00%3A00%3A00%"
+	                       "2B01%3A00&limit=20");
+	cr_assert_eq(cli_history_path(&o, path, 40), -1, "a path that does not fit");
+
+	cr_assert_eq(s_parse_history(&o, err, sizeof(err), "--since", "24h", "a.example", NULL), 0,
+	             "%s", err);
+	cr_assert_eq(
+	        s_parse_history(&o, err, sizeof(err), "--since", "1700000000", "a.example", NULL),
+	        0, "%s", err);
+
+	s_refused("exactly one DOMAIN", s_parse_history(&o, err, sizeof(err), NULL), err);
+	s_refused("exactly one DOMAIN",
+	          s_parse_history(&o, err, sizeof(err), "a.example", "b.example", NULL), err);
+	s_refused("invalid character", s_parse_history(&o, err, sizeof(err), "a/b.example", NULL),
+	          err);
+	s_refused("expected an RFC 3339 time",
+	          s_parse_history(&o, err, sizeof(err), "--since", "yesterday", "a.example", NULL),
+	          err);
+	s_refused("in the future",
+	          s_parse_history(&o, err, sizeof(err), "--since", "2099-01-01T00:00:00Z",
+	                          "a.example", NULL),
+	          err);
+	s_refused("--limit",
+	          s_parse_history(&o, err, sizeof(err), "--limit", "0", "a.example", NULL), err);
+	s_refused("--limit",
+	          s_parse_history(&o, err, sizeof(err), "--limit", "1001", "a.example", NULL), err);
+	s_refused("unknown or incomplete option",
+	          s_parse_history(&o, err, sizeof(err), "--method", "http-01", "a.example", NULL),
+	          err);
+}
+
+Test(cli, since_parsing)
+{
+	int64_t t = -1;
+	char err[512];
+
+	/* RFC 3339, with a zone offset and a fraction */
+	cr_assert_eq(api_parse_rfc3339("2026-11-24T13:00:00Z", &t), 0);
+	cr_assert_eq(t, 1795525200);
+	cr_assert_eq(api_parse_rfc3339("2026-11-24T14:00:00+01:00", &t), 0);
+	cr_assert_eq(t, 1795525200);
+	cr_assert_eq(api_parse_rfc3339("2026-11-24t12:30:00.123456-00:30", &t), 0);
+	cr_assert_eq(t, 1795525200);
+	cr_assert_eq(api_parse_rfc3339("1970-01-01T00:00:00Z", &t), 0);
+	cr_assert_eq(t, 0);
+	cr_assert_eq(api_parse_rfc3339("2026-02-30T00:00:00Z", &t), -1, "no February 30");
+	cr_assert_eq(api_parse_rfc3339("2026-11-24T13:00:00", &t), -1, "a zone is required");
+	cr_assert_eq(api_parse_rfc3339("2026-11-24T24:00:00Z", &t), -1);
+	cr_assert_eq(api_parse_rfc3339("2026-11-24T13:00:00Zjunk", &t), -1);
+	cr_assert_eq(api_parse_rfc3339("2026-11-24", &t), -1);
+	cr_assert_eq(api_parse_rfc3339("", &t), -1);
+
+	/* Unix seconds and durations back from now */
+	cr_assert_eq(api_parse_since("1700000000", T_NOW, &t, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(t, 1700000000);
+	cr_assert_eq(api_parse_since("30m", T_NOW, &t, err, sizeof(err)), 0);
+	cr_assert_eq(t, T_NOW - 1800);
+	cr_assert_eq(api_parse_since("24h", T_NOW, &t, err, sizeof(err)), 0);
+	cr_assert_eq(t, T_NOW - 86400);
+	cr_assert_eq(api_parse_since("7d", T_NOW, &t, err, sizeof(err)), 0);
+	cr_assert_eq(t, T_NOW - 7 * 86400);
+	cr_assert_eq(api_parse_since("2w", T_NOW, &t, err, sizeof(err)), 0);
+	cr_assert_eq(t, T_NOW - 14 * 86400);
+	cr_assert_eq(api_parse_since("0s", T_NOW, &t, err, sizeof(err)), 0);
+	cr_assert_eq(t, T_NOW);
+	cr_assert_eq(api_parse_since("2026-11-18T11:06:40Z", T_NOW, &t, err, sizeof(err)), 0);
+	cr_assert_eq(t, T_NOW);
+
+	s_refused("expected an RFC 3339 time", api_parse_since("", T_NOW, &t, err, sizeof(err)),
+	          err);
+	s_refused("expected an RFC 3339 time", api_parse_since("5y", T_NOW, &t, err, sizeof(err)),
+	          err);
+	s_refused("expected an RFC 3339 time", api_parse_since("-5m", T_NOW, &t, err, sizeof(err)),
+	          err);
+	s_refused("expected an RFC 3339 time", api_parse_since("h", T_NOW, &t, err, sizeof(err)),
+	          err);
+	s_refused("expected an RFC 3339 time",
+	          api_parse_since("1234567890123", T_NOW, &t, err, sizeof(err)), err);
+	s_refused("days back", api_parse_since("999999d", T_NOW, &t, err, sizeof(err)), err);
+	s_refused("in the future", api_parse_since("1795000001", T_NOW, &t, err, sizeof(err)), err);
+}
+
+Test(cli, history_print_escapes)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	json_t *doc = s_doc(
+	        "{\"domain\": \"geo.example.com\", \"since\": \"2026-11-17T00:00:00Z\", "
+	        "\"vantages\": [{\"agent\": \"euw1\", \"region\": \"eu-west\", \"method\": "
+	        "\"http-01\", \"state\": \"fail\", \"since\": \"2026-11-24T10:00:00Z\", "
+	        "\"problem\": {\"type\": \"connection\", \"detail\": \"Timeout\\u001b[31m\"}, "
+	        "\"last_run\": \"2026-11-24T10:05:00Z\"}], "
+	        "\"runs\": [{\"at\": \"2026-11-24T10:05:00Z\", \"monitor\": \"geo\", \"method\": "
+	        "\"http-01\", \"state\": \"fail\", \"verdict\": \"fail\", \"diagnosis\": [], "
+	        "\"results\": [{\"agent\": \"use1\", \"region\": \"us-east\", \"outcome\": "
+	        "\"reachable\", \"problem\": null}, {\"agent\": \"euw1\", \"region\": "
+	        "\"eu-west\", \"outcome\": \"fail\", \"problem\": {\"type\": \"connection\", "
+	        "\"detail\": \"x\"}}, {\"agent\": \"aps1\", \"region\": \"ap-south\", "
+	        "\"outcome\": \"unavailable\", \"problem\": null}]}]}");
+
+	cr_assert_not_null(f);
+	cli_history_print(doc, f);
+	fclose(f);
+	cr_assert(strstr(buf, "geo.example.com since 2026-11-17T00:00:00Z") != NULL, "%s", buf);
+	cr_assert(strstr(buf, "euw1") != NULL && strstr(buf, "2026-11-24T10:00:00Z") != NULL, "%s",
+	          buf);
+	cr_assert(strstr(buf, "connection: Timeout\\x1b[31m") != NULL, "not escaped: %s", buf);
+	cr_assert_null(strchr(buf, '\033'));
+	cr_assert(strstr(buf, "1/3 passed, 1 did not answer; failing: euw1 (connection)") != NULL,
+	          "%s", buf);
+	free(buf);
+	json_decref(doc);
+}
+
+/* ---- vantage monitors ---- */
+
+static int s_parse_monitors(struct cli_monitors_opts *o, char *err, size_t errlen, ...)
+{
+	static char *argv[T_ARGV_MAX + 2];
+	va_list ap;
+	int argc = 0;
+
+	argv[argc++] = "monitors";
+	va_start(ap, errlen);
+	for (char *a = va_arg(ap, char *); a != NULL && argc <= T_ARGV_MAX; a = va_arg(ap, char *))
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	err[0] = '\0';
+	return cli_monitors_parse(argc, argv, o, err, errlen);
+}
+
+Test(cli, monitors_parse_and_body)
+{
+	struct cli_monitors_opts o;
+	char err[512];
+	json_t *body, *a;
+
+	cr_assert_eq(s_parse_monitors(&o, err, sizeof(err), NULL), 0, "%s", err);
+	cr_assert_eq(o.cmd, CLI_MONITORS_LIST);
+	cr_assert_eq(s_parse_monitors(&o, err, sizeof(err), "list", "--json", NULL), 0, "%s", err);
+	cr_assert_eq(o.cmd, CLI_MONITORS_LIST);
+	cr_assert(o.json);
+	cr_assert_eq(s_parse_monitors(&o, err, sizeof(err), "--json", NULL), 0, "%s", err);
+
+	/* add, as the lab says it, options after the name */
+	cr_assert_eq(s_parse_monitors(&o, err, sizeof(err), "add", "geo", "--domain",
+	                              "geo.example.com", "--method", "http-01", "--method",
+	                              "tls-cert", "--interval", "6s", "--policy", "all", NULL),
+	             0, "%s", err);
+	cr_assert_eq(o.cmd, CLI_MONITORS_ADD);
+	cr_assert_str_eq(o.name, "geo");
+	cr_assert_eq(o.n_domains, 1);
+	cr_assert_eq(o.n_methods, 2);
+	cr_assert_eq(o.methods[1], VT_METHOD_TLSCERT);
+	cr_assert_eq(o.interval_s, 6);
+	body = cli_monitor_body(&o);
+	cr_assert_not_null(body);
+	cr_assert_str_eq(json_string_value(json_object_get(body, "name")), "geo");
+	a = json_object_get(body, "methods");
+	cr_assert_eq(json_array_size(a), 2);
+	cr_assert_str_eq(json_string_value(json_array_get(a, 1)), "tls-cert");
+	cr_assert_eq(json_integer_value(json_object_get(body, "interval_s")), 6);
+	cr_assert_str_eq(json_string_value(json_object_get(body, "policy")), "all");
+	cr_assert(json_is_false(json_object_get(body, "caa")));
+	cr_assert_null(json_object_get(body, "regions"));
+	json_decref(body);
+
+	/* defaults: http-01, the coordinator's interval and policy; caa, regions */
+	cr_assert_eq(s_parse_monitors(&o, err, sizeof(err), "add", "w.x-1", "--domain", "a.example",
+	                              "--domain", "b.example", "--region", "eu-west", "--region",
+	                              "us-east", "--caa", "--interval", "5m", NULL),
+	             0, "%s", err);
+	cr_assert_eq(o.n_methods, 1);
+	cr_assert_eq(o.methods[0], VT_METHOD_HTTP01);
+	body = cli_monitor_body(&o);
+	cr_assert_eq(json_array_size(json_object_get(body, "domains")), 2);
+	cr_assert_eq(json_array_size(json_object_get(body, "regions")), 2);
+	cr_assert(json_is_true(json_object_get(body, "caa")));
+	cr_assert_eq(json_integer_value(json_object_get(body, "interval_s")), 300);
+	cr_assert_null(json_object_get(body, "policy"));
+	json_decref(body);
+	/* --method caa alone: a CAA-only monitor */
+	cr_assert_eq(s_parse_monitors(&o, err, sizeof(err), "add", "c", "--domain", "a.example",
+	                              "--method", "caa", NULL),
+	             0, "%s", err);
+	cr_assert_eq(o.n_methods, 0);
+	cr_assert(o.caa);
+	body = cli_monitor_body(&o);
+	cr_assert_eq(json_array_size(json_object_get(body, "methods")), 0);
+	json_decref(body);
+
+	cr_assert_eq(s_parse_monitors(&o, err, sizeof(err), "remove", "geo", NULL), 0, "%s", err);
+	cr_assert_eq(o.cmd, CLI_MONITORS_REMOVE);
+	cr_assert_str_eq(o.name, "geo");
+
+	s_refused("at least one --domain",
+	          s_parse_monitors(&o, err, sizeof(err), "add", "geo", NULL), err);
+	s_refused("exactly one monitor NAME",
+	          s_parse_monitors(&o, err, sizeof(err), "add", "--domain", "a.example", NULL),
+	          err);
+	s_refused("exactly one monitor NAME",
+	          s_parse_monitors(&o, err, sizeof(err), "remove", NULL), err);
+	s_refused("invalid monitor name",
+	          s_parse_monitors(&o, err, sizeof(err), "remove", "../x", NULL), err);
+	s_refused("invalid monitor name",
+	          s_parse_monitors(&o, err, sizeof(err), "remove", ".hidden", NULL), err);
+	s_refused("goes with `vantage monitors add NAME`",
+	          s_parse_monitors(&o, err, sizeof(err), "remove", "geo", "--domain", "a.example",
+	                           NULL),
+	          err);
+	s_refused("goes with `vantage monitors add NAME`",
+	          s_parse_monitors(&o, err, sizeof(err), "--interval", "5m", NULL), err);
+	s_refused("unknown monitors command",
+	          s_parse_monitors(&o, err, sizeof(err), "delete", "geo", NULL), err);
+	s_refused("takes no argument", s_parse_monitors(&o, err, sizeof(err), "list", "x", NULL),
+	          err);
+	s_refused("must be 2s .. 86400s (1d)",
+	          s_parse_monitors(&o, err, sizeof(err), "add", "g", "--domain", "a.example",
+	                           "--interval", "1s", NULL),
+	          err);
+	s_refused("must be 2s .. 86400s (1d)",
+	          s_parse_monitors(&o, err, sizeof(err), "add", "g", "--domain", "a.example",
+	                           "--interval", "2d", NULL),
+	          err);
+	s_refused("expected all or letsencrypt",
+	          s_parse_monitors(&o, err, sizeof(err), "add", "g", "--domain", "a.example",
+	                           "--policy", "most", NULL),
+	          err);
+	s_refused("unknown method",
+	          s_parse_monitors(&o, err, sizeof(err), "add", "g", "--domain", "a.example",
+	                           "--method", "smtp", NULL),
+	          err);
+	s_refused("--domain given more than",
+	          s_parse_monitors(&o, err, sizeof(err), "add", "g", "--domain", "a1.example",
+	                           "--domain", "a2.example", "--domain", "a3.example", "--domain",
+	                           "a4.example", "--domain", "a5.example", "--domain", "a6.example",
+	                           "--domain", "a7.example", "--domain", "a8.example", "--domain",
+	                           "a9.example", NULL),
+	          err);
+}
+
+Test(cli, monitors_print_escapes)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	json_t *doc = s_doc(
+	        "{\"monitors\": [{\"name\": \"geo\", \"source\": \"api\", \"interval_s\": 300, "
+	        "\"policy\": \"all\", \"running\": false, \"next_run\": \"2026-11-24T10:10:00Z\", "
+	        "\"targets\": [{\"domain\": \"geo.example.com\", \"method\": \"http-01\", "
+	        "\"state\": \"fail\", \"since\": \"2026-11-24T10:00:00Z\", \"vantages\": "
+	        "[{\"agent\": \"euw1\\u0007\", \"outcome\": \"fail\"}, {\"agent\": \"use1\", "
+	        "\"outcome\": \"reachable\"}], \"cert\": null}, {\"domain\": "
+	        "\"geo.example.com\", \"method\": \"tls-cert\", \"state\": \"pass\", \"since\": "
+	        "null, \"vantages\": [], \"cert\": {\"not_after_unix\": 1800184000, \"level\": "
+	        "\"ok\"}}]}]}");
+
+	cr_assert_not_null(f);
+	cli_monitors_print(doc, T_NOW, f);
+	fclose(f);
+	cr_assert(strstr(buf, "geo (api): every 5m, policy all, next run 2026-11-24T10:10:00Z") !=
+	                  NULL,
+	          "%s", buf);
+	cr_assert(strstr(buf, "euw1\\x07") != NULL, "not escaped: %s", buf);
+	cr_assert_null(strchr(buf, '\a'));
+	cr_assert(strstr(buf, "certificate expires in 60.0 days (ok)") != NULL, "%s", buf);
+	free(buf);
+	json_decref(doc);
+
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	doc = s_doc("{\"monitors\": []}");
+	cli_monitors_print(doc, T_NOW, f);
+	fclose(f);
+	cr_assert(strstr(buf, "no monitors") != NULL, "%s", buf);
+	free(buf);
+	json_decref(doc);
+}
+
+Test(cli, duration_range)
+{
+	uint32_t s = 0;
+	char err[256];
+
+	cr_assert_eq(cli_parse_duration_range("2s", 2, 86400, &s, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(s, 2);
+	cr_assert_eq(cli_parse_duration_range("1d", 2, 86400, &s, err, sizeof(err)), 0);
+	cr_assert_eq(s, 86400);
+	s_refused("must be 2s .. 86400s (1d)",
+	          cli_parse_duration_range("1", 2, 86400, &s, err, sizeof(err)), err);
+	s_refused("must be 2s .. 86400s (1d)",
+	          cli_parse_duration_range("25h", 2, 86400, &s, err, sizeof(err)), err);
+	s_refused("expected N", cli_parse_duration_range("5x", 2, 86400, &s, err, sizeof(err)),
+	          err);
 }
