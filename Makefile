@@ -3,14 +3,14 @@
 
 CC      ?= cc
 CLANG   ?= clang
-PKGS    := libzmq msgpack libcurl libunbound libevent libmicrohttpd jansson libconfig ldns openssl libpsl
+PKGS    := libzmq msgpack libcurl libunbound libevent libmicrohttpd jansson libconfig ldns openssl libpsl sqlite3
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 OPT     ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -I. -MMD -MP
-LDLIBS  += $(PKG_LIBS) -lm
+LDLIBS  += $(PKG_LIBS) -lm -pthread
 
 BUILD   ?= build
 PREFIX  ?= /usr/local
@@ -37,9 +37,15 @@ COORD_OBJ  := $(call obj,$(COORD_SRC))
 UNIT_OBJ   := $(call obj,$(UNIT_SRC))
 
 .PHONY: FORCE all deps test unit integration demo lint format asan valgrind fuzz bench clean install uninstall help systemd-check
-.PHONY: deb deb-check package-check asan-integration
+.PHONY: deb deb-check package-check asan-integration tools
 
 all: bin/vantage bin/vantage-agent
+
+# Test tools the lab uses (not installed): the webhook receiver.
+tools: $(BUILD)/hooksink
+$(BUILD)/hooksink: tests/tools/hooksink.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(shell pkg-config --libs libmicrohttpd)
 
 help:
 	@echo "make deps         install build, test and lab dependencies (Debian, idempotent)"
@@ -115,7 +121,7 @@ systemd-check: all
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-integration: all
+integration: all tools
 	@tests/integration/run.sh
 
 # The lab scenarios again with the daemons and CLI built under ASan/UBSan

@@ -10,7 +10,8 @@ libconfig-dev libcriterion-dev libpsl-dev
 clang clang-format clang-tidy cppcheck libclang-rt-14-dev
 iproute2 nftables nginx-light knot knot-dnsutils ldnsutils unbound openssl
 prometheus-blackbox-exporter curl jq valgrind procps psmisc systemd man-db
-debhelper dpkg-dev fakeroot debootstrap cloud-init shellcheck"
+debhelper dpkg-dev fakeroot debootstrap cloud-init shellcheck
+libsqlite3-dev prometheus chromium"
 
 missing=""
 for p in $PKGS; do
@@ -24,7 +25,7 @@ done
 # package list; VANTAGE_DEB_ROOT=0 leaves it out.
 ROOT_SUITE=bookworm
 ROOT_MIRROR=${VANTAGE_DEB_MIRROR:-http://deb.debian.org/debian}
-ROOT_PKGS="adduser libconfig9 libcurl4 libevent-2.1-7 libjansson4 libldns3 libmicrohttpd12 libmsgpackc2 libpsl5 libssl3 libunbound8 libzmq5"
+ROOT_PKGS="adduser libsqlite3-0 libconfig9 libcurl4 libevent-2.1-7 libjansson4 libldns3 libmicrohttpd12 libmsgpackc2 libpsl5 libssl3 libunbound8 libzmq5"
 ROOT_CACHE=${VANTAGE_ROOT_CACHE:-/var/cache/vantage-test}
 root_tarball() {
 	key=$(printf '%s %s' "$ROOT_SUITE" "$ROOT_PKGS" | sha256sum | cut -c1-12)
@@ -104,7 +105,7 @@ if [ "$own_policy" -eq 1 ]; then
 fi
 # Debian starts these services on install where an init system runs; the
 # lab starts its own instances, so keep the packaged ones out of the way.
-for s in nginx knot unbound prometheus-blackbox-exporter; do
+for s in nginx knot unbound prometheus-blackbox-exporter prometheus prometheus-node-exporter; do
 	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 		systemctl disable --now "$s" >/dev/null 2>&1 || true
 	fi

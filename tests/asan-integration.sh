@@ -18,12 +18,12 @@ chmod 1777 "$LOGS" # agents may run as an unprivileged user
 make -s BUILD=$A OPT="-O1 -g $SAN -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	LDFLAGS="$SAN" $A/coordinator/main.o $A/agent/main.o $A/unit-tests >/dev/null
 mkdir -p "$OUT"
-libs=$(pkg-config --libs libzmq msgpack libcurl libunbound libevent libmicrohttpd jansson libconfig ldns openssl libpsl)
+libs=$(pkg-config --libs libzmq msgpack libcurl libunbound libevent libmicrohttpd jansson libconfig ldns openssl libpsl sqlite3)
 common=$(ls $A/common/*.o $A/proto/*.o)
 # shellcheck disable=SC2086
-cc $SAN -o "$OUT/vantage" $A/coordinator/*.o $common $libs -lm
+cc $SAN -o "$OUT/vantage" $A/coordinator/*.o $common $libs -lm -pthread
 # shellcheck disable=SC2086
-cc $SAN -o "$OUT/vantage-agent" $A/agent/*.o $common $libs -lm
+cc $SAN -o "$OUT/vantage-agent" $A/agent/*.o $common $libs -lm -pthread
 
 export ASAN_OPTIONS="log_path=$LOGS/asan:detect_leaks=1"
 export UBSAN_OPTIONS="log_path=$LOGS/ubsan:print_stacktrace=1"

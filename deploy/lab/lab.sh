@@ -17,6 +17,7 @@
 #   lab.sh knotc root|ns1|ns2|sub ARGS...             knotc on one lab nameserver
 #   lab.sh start-agent NAME        (re)start one agent (use1 usw2 euw1 euc1 apse1 rogue)
 #   lab.sh kill-agent NAME [SIG]   signal one agent (default KILL) and forget its PID
+#   lab.sh restart-coordinator [SIG]  signal the coordinator (default KILL), start it again, wait for the agents
 #   lab.sh wait-agents [N] [SECS]  wait until N agents (default 5) are "up"
 #   lab.sh vantage SUBCMD ARGS...  run bin/vantage SUBCMD in the coordinator's namespace
 #                                  with the lab's API token
@@ -375,6 +376,15 @@ write_tls() {
 	openssl x509 -req -in "$d/alpn-none.csr" -CA "$d/lab-ca.crt" -CAkey "$d/lab-ca.key" -CAcreateserial \
 		-days 30 -extfile "$d/alpn-none.ext" -out "$d/alpn-none.crt" >>"$RUN/logs/openssl.log" 2>&1 ||
 		die "openssl: alpn-none certificate failed"
+	# geo.example.com also serves HTTPS (tls-cert monitoring) with a lab-CA
+	# certificate, like a real site's
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/geo.key" -out "$d/geo.csr" -subj "/CN=geo.example.com" \
+		>>"$RUN/logs/openssl.log" 2>&1 || die "openssl: geo CSR failed"
+	printf 'subjectAltName=DNS:geo.example.com\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$d/geo.ext"
+	openssl x509 -req -in "$d/geo.csr" -CA "$d/lab-ca.crt" -CAkey "$d/lab-ca.key" -CAcreateserial \
+		-days 90 -extfile "$d/geo.ext" -out "$d/geo.crt" >>"$RUN/logs/openssl.log" 2>&1 ||
+		die "openssl: geo certificate failed"
 	chmod 600 "$d"/*.key
 }
 
@@ -503,6 +513,46 @@ start_agent() { # NAME
 	else
 		start_daemon "agent-$name" "$name" "$VT_BIN/vantage-agent" --config "$RUN/agents/$name.conf" --allow-root
 	fi
+}
+
+# start_coordinator: vantage serve in the coordinator's namespace, then wait
+# (<= 15 s) for its API.
+start_coordinator() {
+	local i cpid
+	start_daemon coordinator coord "$VT_BIN/vantage" serve --config "$RUN/coord/coordinator.conf"
+	cpid=$(cat "$RUN/pids/coordinator.pid")
+	for ((i = 0; i < 75; i++)); do # <= 15 s
+		api_answers && break
+		# not pid_is_ours: right after the fork, `ip netns exec` may not
+		# have entered the namespace yet
+		if [[ ! -d /proc/$cpid ]] || grep -q '^State:.*Z' "/proc/$cpid/status" 2>/dev/null; then
+			die "the coordinator exited; last log lines: $(tail -n 15 "$RUN/logs/coordinator.log")"
+		fi
+		sleep 0.2
+	done
+	api_answers || die "coordinator's API not answering after 15 s; last log lines: $(tail -n 15 "$RUN/logs/coordinator.log")"
+}
+
+# restart_coordinator SIGNAL: signal the coordinator (KILL: no chance to
+# clean up), wait for it to go (<= 5 s), start it again with the same
+# configuration and wait for every agent that was up to come back.
+restart_coordinator() {
+	local sig=${1:-KILL} f=$RUN/pids/coordinator.pid pid i n
+	[[ -f $f ]] || die "the coordinator is not running (no PID file)"
+	pid=$(cat "$f")
+	pid_is_ours "$pid" || die "the coordinator (pid $pid) is not running"
+	n=$(agents_up_count)
+	kill -s "$sig" "$pid"
+	for ((i = 0; i < 50; i++)); do
+		[[ -d /proc/$pid ]] || break
+		grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null && break
+		sleep 0.1
+	done
+	[[ -d /proc/$pid ]] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null &&
+		die "the coordinator (pid $pid) did not exit after SIG$sig"
+	log "coordinator (pid $pid) stopped with SIG$sig; starting it again"
+	start_coordinator
+	wait_agents "$n" "$VT_UP_TIMEOUT" || die "agents did not come back after the restart"
 }
 
 agents_up_count() {
@@ -676,19 +726,7 @@ cmd_up() {
 			cp "$RUN/keys/$node.pub" "$RUN/coord/agents.d/$node.pub"
 		done
 		subst "$TEMPLATES/coordinator.conf.in" "$RUN/coord/coordinator.conf"
-		start_daemon coordinator coord "$VT_BIN/vantage" serve --config "$RUN/coord/coordinator.conf"
-		local i cpid
-		cpid=$(cat "$RUN/pids/coordinator.pid")
-		for ((i = 0; i < 75; i++)); do # <= 15 s
-			api_answers && break
-			# not pid_is_ours: right after the fork, `ip netns exec` may not
-			# have entered the namespace yet
-			if [[ ! -d /proc/$cpid ]] || grep -q '^State:.*Z' "/proc/$cpid/status" 2>/dev/null; then
-				die "the coordinator exited; last log lines: $(tail -n 15 "$RUN/logs/coordinator.log")"
-			fi
-			sleep 0.2
-		done
-		api_answers || die "coordinator's API not answering after 15 s; last log lines: $(tail -n 15 "$RUN/logs/coordinator.log")"
+		start_coordinator
 		for node in $VT_START_AGENTS; do
 			start_agent "$node"
 		done
@@ -945,6 +983,10 @@ main() {
 		rm -f "$f"
 		log "sent SIG${2:-KILL} to agent $1 (pid $pid)"
 		;;
+	restart-coordinator)
+		load_run
+		restart_coordinator "${1:-KILL}"
+		;;
 	wait-agents)
 		load_run
 		wait_agents "${1:-5}" "${2:-$VT_UP_TIMEOUT}"
@@ -965,7 +1007,7 @@ main() {
 		exec ip netns exec "$(ns_of "$node")" "$@"
 		;;
 	*)
-		sed -n '2,26s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+		sed -n '2,27s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 		exit 2
 		;;
 	esac

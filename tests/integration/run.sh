@@ -18,7 +18,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 LAB=$REPO/deploy/lab/lab.sh
 VT_BIN=${VT_BIN:-$REPO/bin}
-export VT_BIN
+VT_HOOKSINK=${VT_HOOKSINK:-$REPO/build/hooksink} # the webhook receiver (make tools)
+export VT_BIN VT_HOOKSINK
 
 ALL_SCENARIOS=(
 	s1_all_regions_pass
@@ -57,13 +58,19 @@ if [[ ${VT_ISSUE3:-1} == 1 ]]; then
 	ALL_SCENARIOS+=("${ISSUE3_SCENARIOS[@]}")
 fi
 
+# issue 5: monitoring (last but one: it restarts the coordinator)
+ISSUE5_SCENARIOS=(
+	i5_monitor_geoblock_alerts
+	i5_coordinator_sigkill_keeps_history
+)
+
 # issue 6: enrolment, approval, revocation, coordinator key rotation
 ISSUE6_SCENARIOS=(
 	i6_enroll_approve_revoke
 	i6_enroll_wrong_token_refused
 	i6_coordinator_key_rotation
 )
-ALL_SCENARIOS+=("${ISSUE6_SCENARIOS[@]}")
+ALL_SCENARIOS+=("${ISSUE6_SCENARIOS[@]}" "${ISSUE5_SCENARIOS[@]}")
 
 skip_or_fail() {
 	if [[ ${CI:-} == true ]]; then
@@ -82,7 +89,7 @@ if ! ip netns add "$probe_ns" 2>/dev/null; then
 	skip_or_fail "cannot create network namespaces (ip netns add)"
 fi
 ip netns del "$probe_ns"
-for t in jq curl nginx knotd knotc keymgr kdig ldns-signzone unbound openssl nft; do
+for t in jq curl nginx knotd knotc keymgr kdig ldns-signzone unbound openssl nft promtool chromium; do
 	command -v "$t" >/dev/null || skip_or_fail "missing tool $t (make deps)"
 done
 for b in vantage vantage-agent; do
@@ -123,6 +130,8 @@ export T LAB
 source "$HERE/scenarios.sh"
 # shellcheck source=SCRIPTDIR/scenarios_i6.sh
 source "$HERE/scenarios_i6.sh"
+# shellcheck source=SCRIPTDIR/scenarios_i5.sh
+source "$HERE/scenarios_i5.sh"
 
 show_logs() {
 	local f
@@ -151,7 +160,8 @@ for s in "${SCENARIOS[@]}"; do
 		"$s"
 	) >"$T/$s.out" 2>&1 &
 	pid=$!
-	limit=${SCENARIO_TIMEOUT:-90}
+	limit_var="TIMEOUT_$s" # a scenario may ask for more (scenarios_i5.sh)
+	limit=${!limit_var:-${SCENARIO_TIMEOUT:-90}}
 	for ((i = 0; i < limit * 10; i++)); do
 		[[ -d /proc/$pid ]] || break
 		sleep 0.1
