@@ -1118,7 +1118,8 @@ static enum MHD_Result s_delete_monitor(struct api_conn *ac, struct MHD_Connecti
 static enum MHD_Result s_get_metrics(struct api *a, struct MHD_Connection *conn)
 {
 	size_t len = 0;
-	char *text = metrics_render(a->agents, a->monitors, a->alerts, (int64_t)time(NULL), &len);
+	char *text = metrics_render(a->agents, a->checks, a->monitors, a->alerts,
+	                            (int64_t)time(NULL), &len);
 
 	if (text == NULL)
 		return s_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");

@@ -46,6 +46,7 @@ struct checks {
 	void *send_ctx;
 	struct check *head;
 	size_t n;
+	struct checks_counters count;
 };
 
 uint64_t checks_now_ms(void)
@@ -441,8 +442,10 @@ struct check *checks_start(struct checks *m, const struct check_request *req, ch
 			s_unavailable(&e->result, a->cfg->name, "did not answer in time");
 			if (m->send(m->send_ctx, a, &job) != 0) {
 				s_unavailable(&e->result, a->cfg->name, "is unreachable");
+				m->count.jobs_unsendable++;
 				continue;
 			}
+			m->count.jobs_sent++;
 			a->inflight++;
 			memcpy(c->jobs[nj].id, job.id, sizeof(job.id));
 			c->jobs[nj].agent = a;
@@ -457,6 +460,7 @@ struct check *checks_start(struct checks *m, const struct check_request *req, ch
 	c->next = m->head;
 	m->head = c;
 	m->n++;
+	m->count.checks_started++;
 	log_info("check started: %zu domain(s) x %zu method(s), %zu vantage(s), %zu job(s) sent, "
 	         "budget %u ms",
 	         req->n_domains, nplan, eligible, nj, budget);
@@ -513,11 +517,13 @@ int checks_on_result(struct checks *m, struct agent *a, struct vt_result *r)
 			if (j->agent != a) {
 				log_debug("result for job %s from %s, sent to %s: dropped", j->id,
 				          a->cfg->name, j->agent->cfg->name);
+				m->count.results_dropped++;
 				return -1;
 			}
 			if (!j->pending) {
 				log_debug("duplicate result for job %s from %s: dropped", j->id,
 				          a->cfg->name);
+				m->count.results_dropped++;
 				return -1;
 			}
 			dst = &c->vc[j->vc].entries[j->entry].result;
@@ -531,10 +537,12 @@ int checks_on_result(struct checks *m, struct agent *a, struct vt_result *r)
 			if (dst->outcome < VT_OUTCOME_PASS || dst->outcome > VT_OUTCOME_UNAVAILABLE)
 				dst->outcome = VT_OUTCOME_UNAVAILABLE;
 			s_job_end(c, j);
+			m->count.jobs_answered++;
 			return 0;
 		}
 	}
 	log_debug("result for unknown or expired job id from %s: dropped", a->cfg->name);
+	m->count.results_dropped++;
 	return -1;
 }
 
@@ -550,17 +558,22 @@ void checks_agent_down(struct checks *m, struct agent *a)
 			s_unavailable(&c->vc[j->vc].entries[j->entry].result, a->cfg->name,
 			              "went down before answering");
 			s_job_end(c, j);
+			m->count.jobs_agent_down++;
 		}
 	}
 }
 
 /* Judge, report, call back, free. */
-static void s_finish(struct check *c)
+static void s_finish(struct checks *m, struct check *c)
 {
 	json_t *doc;
 
-	for (size_t i = 0; i < c->n_jobs; i++)
+	for (size_t i = 0; i < c->n_jobs; i++) {
+		if (c->jobs[i].pending)
+			m->count.jobs_timed_out++;
 		s_job_end(c, &c->jobs[i]); /* leftovers: "did not answer in time" */
+	}
+	m->count.checks_finished++;
 	for (size_t d = 0; d < c->n_vc; d++)
 		verdict_judge(&c->vc[d], c->min_answers);
 	if (c->done != NULL) {
@@ -580,7 +593,7 @@ size_t checks_tick(struct checks *m, uint64_t now_ms)
 		if (c->n_pending == 0 || now_ms >= c->deadline_ms) {
 			*pp = c->next;
 			m->n--;
-			s_finish(c);
+			s_finish(m, c);
 			finished++;
 		} else {
 			pp = &c->next;
@@ -612,11 +625,16 @@ void checks_finish_all(struct checks *m)
 		struct check *c = m->head;
 		m->head = c->next;
 		m->n--;
-		s_finish(c);
+		s_finish(m, c);
 	}
 }
 
 size_t checks_active(const struct checks *m)
 {
 	return m->n;
+}
+
+const struct checks_counters *checks_counters(const struct checks *m)
+{
+	return &m->count;
 }

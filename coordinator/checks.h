@@ -104,6 +104,16 @@ void checks_finish_all(struct checks *m);
 /* Checks running. */
 size_t checks_active(const struct checks *m);
 
+/* Totals since start, for /metrics: checks and jobs by how they ended,
+ * and results dropped (unknown or expired job id, wrong agent, duplicate). */
+struct checks_counters {
+	uint64_t checks_started, checks_finished;
+	uint64_t jobs_sent, jobs_unsendable;                     /* handed to an agent, or not */
+	uint64_t jobs_answered, jobs_timed_out, jobs_agent_down; /* how sent jobs ended */
+	uint64_t results_dropped;
+};
+const struct checks_counters *checks_counters(const struct checks *m);
+
 /* Normalise a domain name (lower case, no trailing dot, LDH labels of 1..63,
  * at most LIMIT_DOMAIN_LEN).  0, or -1 with a reason. */
 int checks_parse_domain(const char *in, char out[LIMIT_DOMAIN_LEN + 1], char *err, size_t errlen);

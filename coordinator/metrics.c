@@ -21,6 +21,7 @@
 #include "alert.h"
 #include "api.h"
 #include "metrics.h"
+#include "checks.h"
 #include "monitor.h"
 #include "../common/certcheck.h"
 #include "../common/log.h"
@@ -433,8 +434,26 @@ static void s_counter1(struct s_out *o, const char *name, const char *key, const
 	s_commit(o, m);
 }
 
-char *metrics_render(const struct agents *agents, const struct monitors *mon,
-                     const struct alerts *al, int64_t now, size_t *len)
+/* Checks and jobs by how they ended, every check (API and monitors alike). */
+static void s_check_metrics(struct s_out *o, const struct checks *checks)
+{
+	const struct checks_counters *cc = checks_counters(checks);
+
+	s_family(o, "vantage_checks_total", "counter", "Checks finished (API and monitors).");
+	s_counter1(o, "vantage_checks_total", "state", "finished", cc->checks_finished);
+	s_family(o, "vantage_jobs_total", "counter",
+	         "Jobs (one domain, method and vantage each), by how they ended.");
+	s_counter1(o, "vantage_jobs_total", "result", "answered", cc->jobs_answered);
+	s_counter1(o, "vantage_jobs_total", "result", "timed_out", cc->jobs_timed_out);
+	s_counter1(o, "vantage_jobs_total", "result", "agent_down", cc->jobs_agent_down);
+	s_counter1(o, "vantage_jobs_total", "result", "unsendable", cc->jobs_unsendable);
+	s_family(o, "vantage_results_dropped_total", "counter",
+	         "Results refused: unknown or expired job, wrong agent, duplicate.");
+	s_counter1(o, "vantage_results_dropped_total", "reason", "any", cc->results_dropped);
+}
+
+char *metrics_render(const struct agents *agents, const struct checks *checks,
+                     const struct monitors *mon, const struct alerts *al, int64_t now, size_t *len)
 {
 	struct s_out o = {.max = METRICS_MAX_BYTES};
 	const struct monitor_counters *mc;
@@ -442,6 +461,8 @@ char *metrics_render(const struct agents *agents, const struct monitors *mon,
 	char val[32];
 
 	s_agent_metrics(&o, agents);
+	if (checks != NULL)
+		s_check_metrics(&o, checks);
 	if (mon != NULL) {
 		doc = monitors_json(mon, now);
 		if (doc == NULL) {

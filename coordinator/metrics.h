@@ -17,6 +17,7 @@
 struct agents;
 struct monitors;
 struct alerts;
+struct checks;
 
 #define METRICS_MAX_BYTES    (4u << 20) /* a bigger exposition is cut (logged) */
 #define STATUS_MAX_BYTES     (4u << 20)
@@ -26,10 +27,10 @@ struct alerts;
  * its methods and CAA */
 #define METRICS_MAX_TARGETS (MONITOR_MAX_DOMAINS * (MONITOR_MAX_METHODS + 1))
 
-/* The exposition (caller frees); NULL on ENOMEM.  mon and al may be NULL
- * (no monitoring configured): only the agent metrics then. */
-char *metrics_render(const struct agents *agents, const struct monitors *mon,
-                     const struct alerts *al, int64_t now, size_t *len);
+/* The exposition (caller frees); NULL on ENOMEM.  checks, mon and al may
+ * be NULL (no monitoring configured): only the agent metrics then. */
+char *metrics_render(const struct agents *agents, const struct checks *checks,
+                     const struct monitors *mon, const struct alerts *al, int64_t now, size_t *len);
 
 /* The status page (caller frees): one row per monitored (domain, method),
  * one column per configured agent, each cell coloured by that vantage's last

@@ -362,7 +362,7 @@ Test(metrics, exposition_from_monitor_runs)
 	memset(&quiet, 0, sizeof(quiet));
 	al = alerts_new(&quiet, err, sizeof(err));
 	cr_assert_not_null(al, "%s", err);
-	text = metrics_render(f.agents, f.mon, al, f.now, &len);
+	text = metrics_render(f.agents, NULL, f.mon, al, f.now, &len);
 	alerts_destroy(&al);
 	cr_assert_not_null(text);
 	cr_assert_eq(strlen(text), len);
@@ -457,7 +457,7 @@ Test(metrics, without_monitoring_only_agents)
 	int rc;
 
 	s_fix_init(&f);
-	text = metrics_render(f.agents, NULL, NULL, f.now, &len);
+	text = metrics_render(f.agents, NULL, NULL, NULL, f.now, &len);
 	cr_assert_not_null(text);
 	s_has_sample(text, "vantage_agents_connected", "2");
 	cr_assert_null(strstr(text, "vantage_probe_success"));
@@ -469,6 +469,68 @@ Test(metrics, without_monitoring_only_agents)
 	cr_assert_not_null(text);
 	cr_assert_not_null(strstr(text, "Monitoring is not running"));
 	free(text);
+	s_fix_fini(&f);
+}
+
+/* Jobs by how they ended: use1 takes its job, euw1's cannot be sent. */
+static int s_send_use1_only(void *ctx, struct agent *a, const struct vt_job *job)
+{
+	(void)ctx;
+	(void)job;
+	return strcmp(a->cfg->name, "use1") == 0 ? 0 : -1;
+}
+
+Test(metrics, job_counters_from_a_check)
+{
+	struct t_fix f;
+	struct checks *ch;
+	struct check_request req;
+	struct vt_result bogus;
+	const struct checks_counters *cc;
+	size_t len = 0;
+	char *text, err[256] = "", tool[4096];
+	int status = 0, rc;
+
+	s_fix_init(&f);
+	for (size_t i = 0; i < f.agents->n; i++)
+		f.agents->v[i].caps.methods = 1u << VT_METHOD_HTTP01;
+	ch = checks_new(f.cfg, f.agents, s_send_use1_only, NULL);
+	cr_assert_not_null(ch);
+	memset(&req, 0, sizeof(req));
+	snprintf(req.domains[0], sizeof(req.domains[0]), "ok.example.com");
+	req.n_domains = 1;
+	req.methods[0] = VT_METHOD_HTTP01;
+	req.n_methods = 1;
+	req.mode = VT_MODE_REACHABILITY;
+	req.budget_ms = JOB_DEFAULT_BUDGET_MS; /* the fixture's config has none */
+	req.min_answers = 1;
+	cr_assert_not_null(
+	        checks_start(ch, &req, NULL, NULL, checks_now_ms(), &status, err, sizeof(err)),
+	        "%s", err);
+	memset(&bogus, 0, sizeof(bogus));
+	snprintf(bogus.job_id, sizeof(bogus.job_id), "00000000000000000000000000000000");
+	cr_assert_eq(checks_on_result(ch, &f.agents->v[0], &bogus), -1);
+	checks_finish_all(ch);
+	cc = checks_counters(ch);
+	cr_expect_eq(cc->checks_started, 1);
+	cr_expect_eq(cc->checks_finished, 1);
+	cr_expect_eq(cc->jobs_sent, 1);
+	cr_expect_eq(cc->jobs_unsendable, 1);
+	cr_expect_eq(cc->jobs_timed_out, 1);
+	cr_expect_eq(cc->jobs_answered, 0);
+	cr_expect_eq(cc->results_dropped, 1);
+
+	text = metrics_render(f.agents, ch, NULL, NULL, f.now, &len);
+	cr_assert_not_null(text);
+	s_has_sample(text, "vantage_checks_total{state=\"finished\"}", "1");
+	s_has_sample(text, "vantage_jobs_total{result=\"timed_out\"}", "1");
+	s_has_sample(text, "vantage_jobs_total{result=\"unsendable\"}", "1");
+	s_has_sample(text, "vantage_jobs_total{result=\"answered\"}", "0");
+	s_has_sample(text, "vantage_results_dropped_total{reason=\"any\"}", "1");
+	rc = s_promtool(text, len, tool, sizeof(tool));
+	cr_assert(rc <= 0, "promtool check metrics failed (%d): %s", rc, tool);
+	free(text);
+	checks_destroy(&ch);
 	s_fix_fini(&f);
 }
 
