@@ -61,6 +61,7 @@ fi
 # issue 5: monitoring (last but one: it restarts the coordinator)
 ISSUE5_SCENARIOS=(
 	i5_monitor_geoblock_alerts
+	i5_metrics_need_token_off_loopback
 	i5_coordinator_sigkill_keeps_history
 )
 

@@ -150,3 +150,43 @@ i5_coordinator_sigkill_keeps_history() {
 		fail "the API-added monitor did not survive the restart"
 	i5_wait 15 "the monitor did not run again after the restart" i5_runs_over "$after"
 }
+
+# ------------------------------------------------------------------ i5 3
+# /metrics and /status are open on loopback only: a coordinator whose API
+# listens on a lab address (TLS, as required there) answers them 401
+# without the token and 200 with it.
+i5_metrics_need_token_off_loopback() {
+	local d=$T/i5t code tok
+	trap '[[ -f $T/i5t/coord.pid ]] && kill "$(cat "$T/i5t/coord.pid")" 2>/dev/null; true' EXIT
+	mkdir -p "$d/agents.d" "$d/state"
+	"$VT_BIN/vantage" keygen c3 --dir "$d" >/dev/null || fail "vantage keygen failed"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-keyout "$d/api.key" -out "$d/api.crt" -subj "/CN=10.77.0.2" \
+		-addext "subjectAltName=IP:10.77.0.2" >/dev/null 2>&1 || fail "openssl req failed"
+	cat >"$d/coord.conf" <<-EOC
+		coordinator: {
+		  agent_endpoint = "tcp://127.0.0.1:8771";
+		  key_file = "$d/c3.key";
+		  allowlist_dir = "$d/agents.d";
+		  state_dir = "$d/state";
+		  api_listen = "10.77.0.2:8772";
+		  api_tls_cert = "$d/api.crt";
+		  api_tls_key = "$d/api.key";
+		  api_token_file = "$d/api.token";
+		};
+	EOC
+	ip netns exec "$VT_NS_COORD" "$VT_BIN/vantage" serve --config "$d/coord.conf" </dev/null >"$d/coord.log" 2>&1 &
+	echo $! >"$d/coord.pid"
+	i5_wait 10 "the TLS API on 10.77.0.2:8772 did not come up: $(tail -n 3 "$d/coord.log")" test -s "$d/api.token"
+	sleep 0.5
+	tok=$(cat "$d/api.token")
+	for path in /metrics /status; do
+		code=$(ip netns exec "$VT_NS_COORD" curl -s -o /dev/null -w '%{http_code}' -m 5 --cacert "$d/api.crt" "https://10.77.0.2:8772$path")
+		echo "GET $path without the token on 10.77.0.2 -> $code"
+		[[ $code == 401 ]] || fail "GET $path off loopback without the token answered $code, not 401"
+		code=$(ip netns exec "$VT_NS_COORD" curl -s -o /dev/null -w '%{http_code}' -m 5 --cacert "$d/api.crt" \
+			-H "Authorization: Bearer $tok" "https://10.77.0.2:8772$path")
+		echo "GET $path with the token -> $code"
+		[[ $code == 200 ]] || fail "GET $path off loopback with the token answered $code, not 200"
+	done
+}
