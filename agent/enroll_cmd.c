@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/fileio.h"
 #include "../common/keys.h"
 #include "../common/limits.h"
 #include "config.h"
@@ -343,9 +344,8 @@ static int s_render(const struct s_args *a, char *buf, size_t len)
  * after a message on stderr. */
 static int s_write_config(const char *path, const char *text, bool force)
 {
-	char tmp[PATH_MAX];
-	size_t len = strlen(text), off = 0;
-	int fd = -1, rc = -1;
+	char tmp[PATH_MAX], err[PATH_MAX + 128];
+	int fd, rc = -1;
 	bool made = false;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= sizeof(tmp)) {
@@ -361,31 +361,10 @@ static int s_write_config(const char *path, const char *text, bool force)
 	made = true;
 	/* public: it holds no secret (the token is single-use and the key
 	 * file is separate), and tools read it as any user */
-	if (fchmod(fd, 0644) != 0) {
-		fprintf(stderr, "%s: cannot chmod %s: %s\n", S_PROG, tmp, strerror(errno));
+	if (fileio_fill(fd, tmp, text, 0644, true, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", S_PROG, err);
 		goto out;
 	}
-	while (off < len) { /* bounded: each pass writes >= 1 byte or fails */
-		ssize_t w = write(fd, text + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			fprintf(stderr, "%s: cannot write %s: %s\n", S_PROG, tmp, strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0) {
-		fprintf(stderr, "%s: cannot sync %s: %s\n", S_PROG, tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		fprintf(stderr, "%s: cannot write %s: %s\n", S_PROG, tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
 	if (!force) {
 		/* link() never replaces: the check and the write are one step */
 		if (link(tmp, path) != 0) {
@@ -408,8 +387,6 @@ static int s_write_config(const char *path, const char *text, bool force)
 	}
 	rc = 0;
 out:
-	if (fd >= 0)
-		close(fd);
 	if (made && unlink(tmp) != 0 && errno != ENOENT)
 		fprintf(stderr, "%s: cannot remove %s: %s\n", S_PROG, tmp, strerror(errno));
 	return rc;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "fileio.h"
 #include "keys.h"
 #include "limits.h"
 
@@ -76,42 +77,16 @@ static int s_valid_z85(const char *s)
 /* Write text to a new file (O_EXCL) with the given mode.  0 or -1. */
 static int s_write_new(const char *path, const char *text, mode_t mode, char *err, size_t errlen)
 {
-	int fd = -1, rc = -1;
-	size_t len = strlen(text), off = 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0) {
 		if (errno == EEXIST)
 			snprintf(err, errlen, "%s already exists; refusing to overwrite", path);
 		else
 			snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
-		goto out;
+		return -1;
 	}
-	if (fchmod(fd, mode) != 0) {
-		snprintf(err, errlen, "cannot chmod %s: %s", path, strerror(errno));
-		goto out;
-	}
-	while (off < len) { /* bounded: each pass writes >= 1 byte or fails */
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	return rc;
+	return fileio_fill(fd, path, text, mode, false, err, errlen);
 }
 
 /* Generate a key pair into keypath (0600) and pubpath (0644), refusing to

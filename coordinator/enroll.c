@@ -21,6 +21,7 @@
 #include <openssl/evp.h>
 
 #include "enroll.h"
+#include "../common/fileio.h"
 #include "config.h"
 #include "../common/log.h"
 
@@ -111,7 +112,6 @@ static int s_write_atomic(const char *dir, const char *file, const char *text, m
                           char *err, size_t errlen)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
-	size_t len = strlen(text), off = 0;
 	int fd, rc = -1;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >= sizeof(path) ||
@@ -125,40 +125,16 @@ static int s_write_atomic(const char *dir, const char *file, const char *text, m
 		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
 		return -1;
 	}
-	/* O_CREAT's mode is filtered by the umask; the modes here are part of the
-	 * contract (tickets private, allowlist entries world-readable). */
-	if (fchmod(fd, mode) != 0) {
-		snprintf(err, errlen, "cannot chmod %s: %s", tmp, strerror(errno));
+	/* the modes are part of the contract: tickets private, allowlist
+	 * entries world-readable */
+	if (fileio_fill(fd, tmp, text, mode, true, err, errlen) != 0)
 		goto out;
-	}
-	while (off < len) { /* bounded: each pass writes >= 1 byte or fails */
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
 	if (rename(tmp, path) != 0) {
 		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
 		goto out;
 	}
 	rc = 0;
 out:
-	if (fd >= 0)
-		close(fd);
 	if (rc != 0)
 		unlink(tmp);
 	return rc;
