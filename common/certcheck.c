@@ -74,11 +74,7 @@ static const struct certcheck_policy *s_policy(const struct certcheck_policy *p)
 /* Unix seconds as RFC 3339 UTC into buf ("?" when not representable). */
 static const char *s_time(int64_t t, char *buf, size_t len)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if ((int64_t)tt != t || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (vt_time_rfc3339(t, buf, len) != 0)
 		snprintf(buf, len, "?");
 	return buf;
 }

@@ -202,10 +202,9 @@ static const char *s_renewal_due(const struct vt_entry *e, char *buf, size_t len
 {
 	const struct vt_cert *k = &e->result.cert;
 	double life = (double)(k->not_after - k->not_before);
-	time_t due = (time_t)(k->not_after - (int64_t)(life * CERTCHECK_DEFAULT_WARN_FRACTION));
-	struct tm tm;
+	int64_t due = k->not_after - (int64_t)(life * CERTCHECK_DEFAULT_WARN_FRACTION);
 
-	if (gmtime_r(&due, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (vt_time_rfc3339(due, buf, len) != 0)
 		snprintf(buf, len, "?");
 	return buf;
 }

@@ -26,7 +26,6 @@
 #define REPORT_ESC_LEN       ((LIMIT_DETAIL_LEN + REPORT_LE_PREFIX_LEN) * 4 + 1) /* escaped */
 #define REPORT_CELL_LEN      256          /* one escaped table cell */
 #define REPORT_MAX_ROWS      LIMIT_AGENTS /* rows printed per check */
-#define REPORT_TIME_LEN      32           /* "2026-11-24T10:45:04Z" */
 #define REPORT_ANSWER_COL    48           /* widest ANSWER in the nameserver table */
 
 static const char s_replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
@@ -156,14 +155,9 @@ fail:
 /* Unix seconds as an RFC 3339 UTC string; JSON null when out of range. */
 static json_t *s_time(int64_t t)
 {
-	char buf[REPORT_TIME_LEN];
-	struct tm tm;
-	time_t tt = (time_t)t;
+	char buf[VT_TIME_LEN];
 
-	if ((int64_t)tt != t || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		return json_null();
-	return json_string(buf);
+	return vt_time_rfc3339(t, buf, sizeof(buf)) == 0 ? json_string(buf) : json_null();
 }
 
 /* A string, or JSON null for "". */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "result.h"
 
@@ -26,6 +27,21 @@ const char *vt_method_name(enum vt_method m)
 		break;
 	}
 	return "unknown";
+}
+
+int vt_time_rfc3339(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (len == 0)
+		return -1;
+	if ((int64_t)tt != t || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+		buf[0] = '\0';
+		return -1;
+	}
+	return 0;
 }
 
 enum vt_method vt_method_parse(const char *s)

@@ -176,6 +176,12 @@ const char *vt_problem_type_name(enum vt_problem_type t);
 /* Parse a method name ("http-01"); VT_METHOD_NONE if unknown. */
 enum vt_method vt_method_parse(const char *s);
 
+#define VT_TIME_LEN 32 /* "2024-01-02T03:04:05Z", a NUL, and room */
+/* Unix seconds t as RFC 3339 UTC ("2024-01-02T03:04:05Z") into buf (at
+ * least VT_TIME_LEN).  0, or -1 with buf "" when t is not representable:
+ * each caller decides what stands in for it (null, "?", ...). */
+int vt_time_rfc3339(int64_t t, char *buf, size_t len);
+
 /* Append a zeroed record to r (at most LIMIT_MAX_RECORDS).  Returns the new
  * record, or NULL when full or out of memory; r keeps ownership. */
 struct vt_record *vt_result_add_record(struct vt_result *r);

@@ -664,7 +664,7 @@ static enum MHD_Result s_post_enroll(struct api_conn *ac, struct MHD_Connection 
 	const struct enroll_ticket *t;
 	const struct coord_agent_cfg *main_cfg = NULL;
 	struct enroll_req r;
-	char err[512], token[LIMIT_ENROLL_TOKEN_LEN + 1], expires[ENROLL_TIME_LEN];
+	char err[512], token[LIMIT_ENROLL_TOKEN_LEN + 1], expires[VT_TIME_LEN];
 	int idx;
 	json_t *doc;
 
@@ -716,7 +716,7 @@ static enum MHD_Result s_post_enroll(struct api_conn *ac, struct MHD_Connection 
 		               err);
 	}
 	t = enroll_find(a->enroll, r.name);
-	if (t == NULL || enroll_rfc3339(t->expires, expires) != 0)
+	if (t == NULL || vt_time_rfc3339(t->expires, expires, sizeof(expires)) != 0)
 		snprintf(expires, sizeof(expires), "?");
 	log_info("enrolment for %s opened (%s, %s%s), until %s", r.name,
 	         main_cfg != NULL ? main_cfg->region : r.region,

@@ -42,20 +42,6 @@ struct enroll {
 	bool zap_warned;    /* the limit was hit and logged in this window */
 };
 
-int enroll_rfc3339(int64_t t, char buf[ENROLL_TIME_LEN])
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	buf[0] = '\0';
-	if ((int64_t)tt != t || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, ENROLL_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-		buf[0] = '\0';
-		return -1;
-	}
-	return 0;
-}
-
 /* Lower-case hex of SHA-256(text).  0 or -1. */
 static int s_sha256_hex(const char *text, size_t len, char out[ENROLL_SHA256_HEX + 1])
 {
@@ -741,9 +727,9 @@ int enroll_revoke_files(const char *allowlist_dir, const char *name, char *err, 
 /* t as RFC 3339 text, or JSON null. */
 static json_t *s_time(int64_t t)
 {
-	char buf[ENROLL_TIME_LEN];
+	char buf[VT_TIME_LEN];
 
-	return enroll_rfc3339(t, buf) == 0 ? json_string(buf) : json_null();
+	return vt_time_rfc3339(t, buf, sizeof(buf)) == 0 ? json_string(buf) : json_null();
 }
 
 static json_t *s_str_or_null(const char *s)

@@ -43,7 +43,6 @@
 #define ENROLL_USER_PREFIX     "?enroll " /* ZAP User-Id of an enrolling connection */
 #define ENROLL_ZAP_WINDOW_S    60         /* the window ENROLL_ZAP_PER_MINUTE counts in */
 #define ENROLL_MAX_DIR_ENTRIES (4 * ENROLL_MAX_TICKETS) /* entries of DIR looked at when opening */
-#define ENROLL_TIME_LEN        32 /* "2024-01-02T03:04:05Z" and a NUL, with room */
 
 struct enroll_ticket {
 	char name[LIMIT_AGENT_NAME_LEN + 1];
@@ -128,9 +127,5 @@ json_t *enroll_json(const struct enroll *e, int64_t now);
 
 /* Number of tickets. */
 size_t enroll_count(const struct enroll *e);
-
-/* Unix seconds t as RFC 3339 UTC ("2024-01-02T03:04:05Z") in buf.  0, or -1
- * (out of range; buf is then ""). */
-int enroll_rfc3339(int64_t t, char buf[ENROLL_TIME_LEN]);
 
 #endif

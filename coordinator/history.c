@@ -201,11 +201,7 @@ struct hs_key {
 
 static void s_rfc3339(int64_t t, char buf[HISTORY_TIME_LEN])
 {
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if ((int64_t)tt != t || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, HISTORY_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (vt_time_rfc3339(t, buf, HISTORY_TIME_LEN) != 0)
 		snprintf(buf, HISTORY_TIME_LEN, "%s", "1970-01-01T00:00:00Z");
 }
 

@@ -606,13 +606,10 @@ static const char s_css[] =
 static void s_status_head(struct s_out *o, const struct agents *agents, size_t n_monitors,
                           bool monitoring, int64_t now)
 {
-	char when[METRICS_TIME_LEN], iso[METRICS_TIME_LEN];
-	time_t tt = (time_t)now;
-	struct tm tm;
+	char when[METRICS_TIME_LEN], iso[VT_TIME_LEN];
 
 	s_utc(now, when);
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (vt_time_rfc3339(now, iso, sizeof(iso)) != 0)
 		snprintf(iso, sizeof(iso), "1970-01-01T00:00:00Z");
 	s_fmt(o,
 	      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"

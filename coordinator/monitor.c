@@ -30,8 +30,6 @@
 #include "../common/keys.h"
 #include "../common/log.h"
 
-#define S_TIME_LEN 32 /* "2024-01-02T03:04:05Z" and a NUL, with room */
-
 /* One (domain, method) of a monitor. */
 struct s_target {
 	char domain[LIMIT_DOMAIN_LEN + 1];
@@ -545,12 +543,9 @@ enum monitor_state monitor_run_state(const json_t *check, enum monitor_policy po
 /* Unix seconds as RFC 3339 UTC; JSON null for 0 or an unrepresentable time. */
 static json_t *s_time_json(int64_t t)
 {
-	char buf[S_TIME_LEN];
-	time_t tt = (time_t)t;
-	struct tm tm;
+	char buf[VT_TIME_LEN];
 
-	if (t <= 0 || (int64_t)tt != t || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (t <= 0 || vt_time_rfc3339(t, buf, sizeof(buf)) != 0)
 		return json_null();
 	return json_string(buf);
 }
