@@ -21,22 +21,19 @@
 #include <ldns/ldns.h>
 
 #include "dnsstub.h"
+#include "tcpstub.h"
 #include "../../agent/probe.h"
 #include "../../agent/probe_int.h"
 
 #define T_KA_OK      "ok.thumbprint"
-#define T_BACKLOG    4096
 #define T_REQ_MAX    4096
-#define T_POLL_MS    50
 #define T_MANY       1000
 #define T_BUDGET_MS  10000
 #define T_CHAIN_LONG 20
 
 struct t_server {
-	int fd;
+	struct tcpstub tcp;
 	uint16_t port;
-	int stop[2];
-	pthread_t thr;
 	unsigned served;
 };
 
@@ -106,8 +103,9 @@ static void t_respond(int c, const char *path)
 	(void)!write(c, buf, (size_t)n);
 }
 
-static void t_serve_one(struct t_server *s, int c)
+static void t_serve_one(int c, void *arg)
 {
+	struct t_server *s = arg;
 	char req[T_REQ_MAX + 1], path[T_REQ_MAX];
 	size_t len = 0;
 
@@ -127,68 +125,18 @@ static void t_serve_one(struct t_server *s, int c)
 	close(c);
 }
 
-static void *t_server_main(void *arg)
-{
-	struct t_server *s = arg;
-	struct pollfd pf[2] = {{.fd = s->fd, .events = POLLIN},
-	                       {.fd = s->stop[0], .events = POLLIN}};
-
-	for (;;) {
-		if (poll(pf, 2, T_POLL_MS) < 0 && errno != EINTR)
-			break;
-		if (pf[1].revents)
-			break;
-		if (pf[0].revents & POLLIN) {
-			int c = accept(s->fd, NULL, NULL);
-			if (c >= 0)
-				t_serve_one(s, c);
-		}
-	}
-	return NULL;
-}
-
 static void t_server_start(struct t_server *s)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sa);
-	int one = 1;
-
 	memset(s, 0, sizeof(*s));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	s->fd = socket(AF_INET, SOCK_STREAM, 0);
-	cr_assert(s->fd >= 0);
-	setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	cr_assert_eq(bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(listen(s->fd, T_BACKLOG), 0);
-	cr_assert_eq(getsockname(s->fd, (struct sockaddr *)&sa, &sl), 0);
-	s->port = ntohs(sa.sin_port);
-	cr_assert_eq(pipe(s->stop), 0);
-	cr_assert_eq(pthread_create(&s->thr, NULL, t_server_main, s), 0);
+	tcpstub_start(&s->tcp, t_serve_one, s);
+	s->port = s->tcp.port;
 	http01_set_port_for_tests(s->port);
 }
 
 static void t_server_stop(struct t_server *s)
 {
-	(void)!write(s->stop[1], "x", 1);
-	pthread_join(s->thr, NULL);
-	close(s->fd);
-	close(s->stop[0]);
-	close(s->stop[1]);
+	tcpstub_stop(&s->tcp);
 	http01_set_port_for_tests(0);
-}
-
-/* A loopback port nothing listens on. */
-static uint16_t t_closed_port(void)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
 }
 
 struct t_run {
@@ -405,7 +353,7 @@ Test(http01, connection_refused)
 	struct vt_result r;
 	char want[512];
 
-	http01_set_port_for_tests(t_closed_port());
+	http01_set_port_for_tests(tcpstub_closed_port());
 	t_probe(&cfg, &job, &r);
 	http01_set_port_for_tests(0);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
@@ -525,7 +473,7 @@ Test(http01, destroy_cancels_running_probes)
 	struct probe_env *env;
 	char err[256] = "";
 
-	http01_set_port_for_tests(t_closed_port());
+	http01_set_port_for_tests(tcpstub_closed_port());
 	run.base = event_base_new();
 	env = probe_env_new(run.base, &cfg, err, sizeof(err));
 	for (int i = 0; i < 10; i++)

@@ -28,11 +28,11 @@
 #include "../../agent/probe.h"
 #include "../../agent/probe_int.h"
 #include "dnsstub.h"
+#include "tcpstub.h"
 #include "../../common/keyauth.h"
 
 #define T_KA        "tok.thumbprint"
 #define T_BUDGET_MS 10000
-#define T_POLL_MS   50
 #define T_IO_SEC    3
 #define T_NA        "20300101000000Z"
 #define T_NA_UNIX   1893456000
@@ -48,10 +48,8 @@ enum t_mode {
 
 struct t_tls {
 	enum t_mode mode;
-	int fd;
+	struct tcpstub tcp;
 	uint16_t port;
-	int stop[2];
-	pthread_t thr;
 	SSL_CTX *ctx;
 	X509 *acme_cert, *normal_cert;
 	EVP_PKEY *key;
@@ -121,8 +119,9 @@ static int t_alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	return s->mode == T_ALERT ? SSL_TLSEXT_ERR_ALERT_FATAL : SSL_TLSEXT_ERR_NOACK;
 }
 
-static void t_serve_one(struct t_tls *s, int c)
+static void t_serve_one(int c, void *arg)
 {
+	struct t_tls *s = arg;
 	struct timeval tv = {.tv_sec = T_IO_SEC};
 	SSL *ssl;
 	const char *sni;
@@ -150,32 +149,9 @@ static void t_serve_one(struct t_tls *s, int c)
 	close(c);
 }
 
-static void *t_tls_main(void *arg)
-{
-	struct t_tls *s = arg;
-	struct pollfd pf[2] = {{.fd = s->fd, .events = POLLIN},
-	                       {.fd = s->stop[0], .events = POLLIN}};
-
-	for (;;) {
-		if (poll(pf, 2, T_POLL_MS) < 0 && errno != EINTR)
-			break;
-		if (pf[1].revents)
-			break;
-		if (pf[0].revents & POLLIN) {
-			int c = accept(s->fd, NULL, NULL);
-			if (c >= 0)
-				t_serve_one(s, c);
-		}
-	}
-	return NULL;
-}
-
 static void t_tls_start(struct t_tls *s, enum t_mode mode, const char *ident)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sa);
 	char san[300];
-	int one = 1;
 	bool ip = strchr(ident, '.') != NULL && isdigit((unsigned char)ident[0]);
 
 	memset(s, 0, sizeof(*s));
@@ -198,45 +174,19 @@ static void t_tls_start(struct t_tls *s, enum t_mode mode, const char *ident)
 	cr_assert(SSL_CTX_use_PrivateKey(s->ctx, s->key));
 	if (mode == T_ACME || mode == T_ALERT)
 		SSL_CTX_set_alpn_select_cb(s->ctx, t_alpn_cb, s);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	s->fd = socket(AF_INET, SOCK_STREAM, 0);
-	cr_assert(s->fd >= 0);
-	setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	cr_assert_eq(bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(listen(s->fd, 64), 0);
-	cr_assert_eq(getsockname(s->fd, (struct sockaddr *)&sa, &sl), 0);
-	s->port = ntohs(sa.sin_port);
-	cr_assert_eq(pipe(s->stop), 0);
-	cr_assert_eq(pthread_create(&s->thr, NULL, t_tls_main, s), 0);
+	tcpstub_start(&s->tcp, t_serve_one, s);
+	s->port = s->tcp.port;
 	tlsalpn01_set_port_for_tests(s->port);
 }
 
 static void t_tls_stop(struct t_tls *s)
 {
-	(void)!write(s->stop[1], "x", 1);
-	pthread_join(s->thr, NULL);
-	close(s->fd);
-	close(s->stop[0]);
-	close(s->stop[1]);
+	tcpstub_stop(&s->tcp);
 	SSL_CTX_free(s->ctx);
 	X509_free(s->acme_cert);
 	X509_free(s->normal_cert);
 	EVP_PKEY_free(s->key);
 	tlsalpn01_set_port_for_tests(0);
-}
-
-/* A loopback port nothing listens on. */
-static uint16_t t_closed_port(void)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
 }
 
 struct t_run {
@@ -415,7 +365,7 @@ Test(tlsalpn, connection_refused)
 	struct vt_job job = t_job("127.0.0.1", T_KA);
 	struct vt_result r;
 
-	tlsalpn01_set_port_for_tests(t_closed_port());
+	tlsalpn01_set_port_for_tests(tcpstub_closed_port());
 	t_probe(&cfg, &job, &r);
 	tlsalpn01_set_port_for_tests(0);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
@@ -613,7 +563,7 @@ Test(tlsalpn, ipv6_only_failure_is_malformed)
 	struct vt_job job = t_job("v6.example.com", T_KA);
 	struct vt_result r;
 
-	tlsalpn01_set_port_for_tests(t_closed_port());
+	tlsalpn01_set_port_for_tests(tcpstub_closed_port());
 	t_dns_start(&d, &cfg);
 	t_probe(&cfg, &job, &r);
 	dnsstub_stop(&d);

@@ -33,9 +33,9 @@
 #include "../../agent/probe.h"
 #include "../../agent/probe_int.h"
 #include "dnsstub.h"
+#include "tcpstub.h"
 
 #define T_BUDGET_MS 10000
-#define T_POLL_MS   50
 #define T_IO_SEC    3
 #define T_DAY       86400L
 #define T_LIFE_DAYS 90
@@ -60,10 +60,8 @@ struct t_pki {
 
 struct t_tls {
 	enum t_mode mode;
-	int fd;
+	struct tcpstub tcp;
 	uint16_t port;
-	int stop[2];
-	pthread_t thr;
 	SSL_CTX *ctx;
 	struct t_pki pki;
 	char sni[256]; /* last SNI seen ("" when none) */
@@ -141,8 +139,9 @@ static int t_alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	return SSL_TLSEXT_ERR_NOACK;
 }
 
-static void t_serve_one(struct t_tls *s, int c)
+static void t_serve_one(int c, void *arg)
 {
+	struct t_tls *s = arg;
 	struct timeval tv = {.tv_sec = T_IO_SEC};
 	SSL *ssl;
 	const char *sni;
@@ -164,32 +163,8 @@ static void t_serve_one(struct t_tls *s, int c)
 	close(c);
 }
 
-static void *t_tls_main(void *arg)
-{
-	struct t_tls *s = arg;
-	struct pollfd pf[2] = {{.fd = s->fd, .events = POLLIN},
-	                       {.fd = s->stop[0], .events = POLLIN}};
-
-	for (;;) {
-		if (poll(pf, 2, T_POLL_MS) < 0 && errno != EINTR)
-			break;
-		if (pf[1].revents)
-			break;
-		if (pf[0].revents & POLLIN) {
-			int c = accept(s->fd, NULL, NULL);
-			if (c >= 0)
-				t_serve_one(s, c);
-		}
-	}
-	return NULL;
-}
-
 static void t_tls_start(struct t_tls *s, enum t_mode mode)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sa);
-	int one = 1;
-
 	memset(s, 0, sizeof(*s));
 	signal(SIGPIPE, SIG_IGN);
 	s->mode = mode;
@@ -207,26 +182,14 @@ static void t_tls_start(struct t_tls *s, enum t_mode mode)
 	if (mode == T_CHAIN)
 		cr_assert(SSL_CTX_add1_chain_cert(s->ctx, s->pki.inter));
 	SSL_CTX_set_alpn_select_cb(s->ctx, t_alpn_cb, s);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	s->fd = socket(AF_INET, SOCK_STREAM, 0);
-	cr_assert(s->fd >= 0);
-	setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	cr_assert_eq(bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(listen(s->fd, 64), 0);
-	cr_assert_eq(getsockname(s->fd, (struct sockaddr *)&sa, &sl), 0);
-	s->port = ntohs(sa.sin_port);
-	cr_assert_eq(pipe(s->stop), 0);
-	cr_assert_eq(pthread_create(&s->thr, NULL, t_tls_main, s), 0);
+	tcpstub_start(&s->tcp, t_serve_one, s);
+	s->port = s->tcp.port;
 	tlscert_set_port_for_tests(s->port);
 }
 
 static void t_tls_stop(struct t_tls *s)
 {
-	(void)!write(s->stop[1], "x", 1);
-	pthread_join(s->thr, NULL);
-	close(s->fd);
-	close(s->stop[0]);
-	close(s->stop[1]);
+	tcpstub_stop(&s->tcp);
 	SSL_CTX_free(s->ctx);
 	t_pki_free(&s->pki);
 	tlscert_set_port_for_tests(0);
@@ -249,20 +212,6 @@ static void t_trust_root(const struct t_tls *s, char *path, size_t len)
 	cr_assert(PEM_write_X509(f, s->pki.root) == 1);
 	cr_assert_eq(fclose(f), 0);
 	tlscert_set_ca_file_for_tests(path);
-}
-
-/* A loopback port nothing listens on. */
-static uint16_t t_closed_port(void)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
 }
 
 /* ---- DNS: T_NAME, T_OTHER -> 127.0.0.1; T_DUAL -> ::1 and 127.0.0.1;
@@ -504,7 +453,7 @@ Test(tlscert, nothing_listening_is_connection_refused)
 	struct vt_job job = t_job("127.0.0.1");
 	struct vt_result r;
 
-	tlscert_set_port_for_tests(t_closed_port());
+	tlscert_set_port_for_tests(tcpstub_closed_port());
 	t_probe(&cfg, &job, &r);
 	tlscert_set_port_for_tests(0);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
@@ -589,7 +538,7 @@ Test(tlscert, ipv6_only_failure_reports_its_own_error)
 	struct vt_job job = t_job(T_V6);
 	struct vt_result r;
 
-	tlscert_set_port_for_tests(t_closed_port());
+	tlscert_set_port_for_tests(tcpstub_closed_port());
 	dnsstub_start(&d, t_dns_reply);
 	cfg = t_cfg(&d);
 	t_probe(&cfg, &job, &r);
