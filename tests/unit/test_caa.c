@@ -21,6 +21,7 @@
 #include <ldns/ldns.h>
 
 #include "dnsstub.h"
+#include "probestub.h"
 #include "../../common/caa.h"
 #include "../../agent/probe.h"
 #include "../../agent/probe_int.h"
@@ -422,29 +423,12 @@ static bool t_dns_reply(const char *qname, ldns_rr_type t, ldns_pkt *resp)
 	return true;
 }
 
-struct t_run {
-	struct event_base *base;
-	unsigned done;
-};
-
-static void t_done(struct probe *p, void *arg)
-{
-	struct t_run *run = arg;
-
-	run->done++;
-	event_base_loopbreak(run->base);
-}
-
 /* Run one CAA probe of domain against d; the result is moved into *out. */
 static void t_caa(const struct dnsstub *d, const char *domain, const char *account,
                   uint32_t methods, uint32_t budget_ms, struct vt_result *out)
 {
-	struct t_run run = {0};
 	struct probe_cfg cfg;
 	struct vt_job job;
-	struct probe_env *env;
-	struct probe *p;
-	char err[256];
 
 	memset(&cfg, 0, sizeof(cfg));
 	snprintf(cfg.resolver.forwarder, sizeof(cfg.resolver.forwarder), "127.0.0.1@%u",
@@ -458,19 +442,7 @@ static void t_caa(const struct dnsstub *d, const char *domain, const char *accou
 	snprintf(job.domain, sizeof(job.domain), "%s", domain);
 	snprintf(job.caa_account_uri, sizeof(job.caa_account_uri), "%s", account ? account : "");
 	job.caa_methods = methods;
-	run.base = event_base_new();
-	cr_assert_not_null(run.base);
-	env = probe_env_new(run.base, &cfg, err, sizeof(err));
-	cr_assert_not_null(env, "%s", err);
-	p = probe_start(env, &job, t_done, &run, err, sizeof(err));
-	cr_assert_not_null(p, "%s", err);
-	event_base_dispatch(run.base);
-	cr_assert_eq(run.done, 1, "probe did not finish");
-	*out = *probe_result(p);
-	memset(probe_result(p), 0, sizeof(*out));
-	probe_free(&p);
-	probe_env_destroy(&env);
-	event_base_free(run.base);
+	probestub_run(&cfg, &job, out);
 }
 
 static bool t_warned(const struct vt_result *r, const char *sub)

@@ -21,6 +21,7 @@
 #include <ldns/ldns.h>
 
 #include "dnsstub.h"
+#include "probestub.h"
 #include "tcpstub.h"
 #include "../../agent/probe.h"
 #include "../../agent/probe_int.h"
@@ -180,32 +181,6 @@ static struct vt_job t_job(const char *domain, const char *token, const char *ka
 	return job;
 }
 
-/* Run one probe to completion; the result is moved into *out. */
-static void t_probe(const struct probe_cfg *cfg, const struct vt_job *job, struct vt_result *out)
-{
-	struct t_run run = {.want = 1};
-	struct probe_env *env;
-	struct probe *p;
-	char err[256];
-
-	run.base = event_base_new();
-	cr_assert_not_null(run.base);
-	env = probe_env_new(run.base, cfg, err, sizeof(err));
-	cr_assert_not_null(env, "%s", err);
-	p = probe_start(env, job, t_done, &run, err, sizeof(err));
-	cr_assert_not_null(p, "%s", err);
-	cr_expect_eq(probe_env_inflight(env), 1);
-	event_base_dispatch(run.base);
-	cr_assert_eq(run.done, 1, "probe did not finish");
-	cr_expect_eq(probe_env_inflight(env), 0);
-	*out = *probe_result(p);
-	memset(probe_result(p), 0, sizeof(*out));
-	probe_free(&p);
-	cr_expect_null(p);
-	probe_env_destroy(&env);
-	event_base_free(run.base);
-}
-
 static const char *t_url(const char *tok)
 {
 	static char buf[256];
@@ -222,7 +197,7 @@ Test(http01, pass_exact)
 	struct vt_result r;
 
 	t_server_start(&s);
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	t_server_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
 	cr_expect_eq(r.problem.type, VT_PROB_NONE);
@@ -247,8 +222,8 @@ Test(http01, trailing_whitespace_trimmed)
 	struct vt_result r, r2;
 
 	t_server_start(&s);
-	t_probe(&cfg, &job, &r);
-	t_probe(&cfg, &job2, &r2);
+	probestub_run(&cfg, &job, &r);
+	probestub_run(&cfg, &job2, &r2);
 	t_server_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
 	cr_expect_eq(r2.outcome, VT_OUTCOME_PASS, "%s", r2.problem.detail);
@@ -265,7 +240,7 @@ Test(http01, not_found_is_unauthorized)
 	char want[512];
 
 	t_server_start(&s);
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	t_server_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
 	cr_expect_eq(r.problem.type, VT_PROB_UNAUTHORIZED);
@@ -283,7 +258,7 @@ Test(http01, wrong_body)
 	struct vt_result r;
 
 	t_server_start(&s);
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	t_server_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
 	cr_expect_eq(r.problem.type, VT_PROB_UNAUTHORIZED);
@@ -303,8 +278,8 @@ Test(http01, body_too_long)
 	char want[512], a128[129];
 
 	t_server_start(&s);
-	t_probe(&cfg, &job, &r);
-	t_probe(&cfg, &job2, &r2);
+	probestub_run(&cfg, &job, &r);
+	probestub_run(&cfg, &job2, &r2);
 	t_server_stop(&s);
 	memset(a128, 'a', 128);
 	a128[128] = '\0';
@@ -331,8 +306,8 @@ Test(http01, long_error_page_quoted_before_status)
 	char want[1024], page[200];
 
 	t_server_start(&s);
-	t_probe(&cfg, &job, &r);
-	t_probe(&cfg, &jr, &rr);
+	probestub_run(&cfg, &job, &r);
+	probestub_run(&cfg, &jr, &rr);
 	t_server_stop(&s);
 	memset(page, 'p', sizeof(page));
 	page[125] = '\0'; /* 128 bytes read: '<', '"', '\n' and 125 'p' */
@@ -354,7 +329,7 @@ Test(http01, connection_refused)
 	char want[512];
 
 	http01_set_port_for_tests(tcpstub_closed_port());
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	http01_set_port_for_tests(0);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
 	cr_expect_eq(r.problem.type, VT_PROB_CONNECTION);
@@ -375,9 +350,9 @@ Test(http01, reachability_modes)
 	char want[512];
 
 	t_server_start(&s);
-	t_probe(&cfg, &j404, &r404);
-	t_probe(&cfg, &j200, &r200);
-	t_probe(&cfg, &j500, &r500);
+	probestub_run(&cfg, &j404, &r404);
+	probestub_run(&cfg, &j200, &r200);
+	probestub_run(&cfg, &j500, &r500);
 	t_server_stop(&s);
 	cr_expect_eq(r404.outcome, VT_OUTCOME_REACHABLE, "%s", r404.problem.detail);
 	cr_expect_eq(r404.http_status, 404);
@@ -398,7 +373,7 @@ Test(http01, relative_redirect_followed)
 	struct vt_result r;
 
 	t_server_start(&s);
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	t_server_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
 	cr_assert_eq(r.n_records, 2);
@@ -417,7 +392,7 @@ Test(http01, too_many_redirects_12_records)
 	char want[512];
 
 	t_server_start(&s);
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	t_server_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
 	cr_expect_eq(r.problem.type, VT_PROB_CONNECTION);
@@ -437,7 +412,7 @@ Test(http01, reserved_ip_identifier_refused)
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.ipv6 = true;
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
 	cr_expect_eq(r.n_records, 0);
 	cr_expect(strstr(r.problem.detail, "[RFC1918]: Private-Use") != NULL, "%s",
@@ -540,7 +515,7 @@ Test(http01, dns_name_resolved_and_fetched)
 	t_server_start(&s);
 	dnsstub_start(&d, t_dns_reply);
 	t_use_dns(&cfg, &d);
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	dnsstub_stop(&d);
 	t_server_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
@@ -562,8 +537,8 @@ Test(http01, dns_errors_both_families)
 
 	dnsstub_start(&d, t_dns_reply);
 	t_use_dns(&cfg, &d);
-	t_probe(&cfg, &jnx, &rnx);
-	t_probe(&cfg, &jpriv, &rpriv);
+	probestub_run(&cfg, &jnx, &rnx);
+	probestub_run(&cfg, &jpriv, &rpriv);
 	dnsstub_stop(&d);
 	cr_expect_eq(rnx.outcome, VT_OUTCOME_FAIL);
 	cr_expect_eq(rnx.problem.type, VT_PROB_DNS);
@@ -591,7 +566,7 @@ Test(http01, ipv6_dial_failure_falls_back_to_ipv4)
 	t_server_start(&s); /* 127.0.0.1 only: ::1 refuses */
 	dnsstub_start(&d, t_dns_reply);
 	t_use_dns(&cfg, &d);
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
 	cr_assert_eq(r.n_records, 2);
 	cr_expect_str_eq(r.records[0].url, r.records[1].url);
@@ -607,7 +582,7 @@ Test(http01, ipv6_dial_failure_falls_back_to_ipv4)
 	vt_result_clear(&r);
 	/* a vantage without IPv6 never dials it and says so */
 	cfg.ipv6 = false;
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	dnsstub_stop(&d);
 	t_server_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
@@ -630,8 +605,8 @@ Test(http01, redirect_to_hostname_resolves_each_hop)
 	t_server_start(&s);
 	dnsstub_start(&d, t_dns_reply);
 	t_use_dns(&cfg, &d);
-	t_probe(&cfg, &job, &r);
-	t_probe(&cfg, &jnx, &rnx);
+	probestub_run(&cfg, &job, &r);
+	probestub_run(&cfg, &jnx, &rnx);
 	dnsstub_stop(&d);
 	t_server_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);

@@ -28,6 +28,7 @@
 #include "../../agent/probe.h"
 #include "../../agent/probe_int.h"
 #include "dnsstub.h"
+#include "probestub.h"
 #include "tcpstub.h"
 #include "../../common/keyauth.h"
 
@@ -189,19 +190,6 @@ static void t_tls_stop(struct t_tls *s)
 	tlsalpn01_set_port_for_tests(0);
 }
 
-struct t_run {
-	struct event_base *base;
-	unsigned done;
-};
-
-static void t_done(struct probe *p, void *arg)
-{
-	struct t_run *run = arg;
-
-	run->done++;
-	event_base_loopbreak(run->base);
-}
-
 static struct probe_cfg t_cfg(void)
 {
 	struct probe_cfg cfg;
@@ -229,29 +217,6 @@ static struct vt_job t_job(const char *domain, const char *ka)
 	return job;
 }
 
-/* Run one probe to completion; the result is moved into *out. */
-static void t_probe(const struct probe_cfg *cfg, const struct vt_job *job, struct vt_result *out)
-{
-	struct t_run run = {0};
-	struct probe_env *env;
-	struct probe *p;
-	char err[256];
-
-	run.base = event_base_new();
-	cr_assert_not_null(run.base);
-	env = probe_env_new(run.base, cfg, err, sizeof(err));
-	cr_assert_not_null(env, "%s", err);
-	p = probe_start(env, job, t_done, &run, err, sizeof(err));
-	cr_assert_not_null(p, "%s", err);
-	event_base_dispatch(run.base);
-	cr_assert_eq(run.done, 1, "probe did not finish");
-	*out = *probe_result(p);
-	memset(probe_result(p), 0, sizeof(*out));
-	probe_free(&p);
-	probe_env_destroy(&env);
-	event_base_free(run.base);
-}
-
 Test(tlsalpn, valid_certificate_passes)
 {
 	struct t_tls s;
@@ -260,7 +225,7 @@ Test(tlsalpn, valid_certificate_passes)
 	struct vt_result r;
 
 	t_tls_start(&s, T_ACME, "127.0.0.1");
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	t_tls_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
 	cr_expect_eq(r.problem.type, VT_PROB_NONE);
@@ -294,10 +259,10 @@ Test(tlsalpn, digest_only_job)
 	bad = job;
 	keyauth_digest_b64url("another.ka", bad.digest);
 	t_tls_start(&s, T_ACME, "127.0.0.1");
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
 	vt_result_clear(&r);
-	t_probe(&cfg, &bad, &r);
+	probestub_run(&cfg, &bad, &r);
 	t_tls_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
 	cr_expect_eq(r.problem.type, VT_PROB_UNAUTHORIZED);
@@ -317,7 +282,7 @@ Test(tlsalpn, alpn_refused_is_tls_problem)
 	struct vt_result r;
 
 	t_tls_start(&s, T_ALERT, "127.0.0.1");
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	t_tls_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
 	cr_expect_eq(r.problem.type, VT_PROB_TLS);
@@ -334,7 +299,7 @@ Test(tlsalpn, alpn_ignored_cannot_negotiate)
 	struct vt_result r;
 
 	t_tls_start(&s, T_IGNORE, "127.0.0.1");
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	t_tls_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
 	cr_expect_eq(r.problem.type, VT_PROB_UNAUTHORIZED);
@@ -351,7 +316,7 @@ Test(tlsalpn, http_only_server)
 	struct vt_result r;
 
 	t_tls_start(&s, T_HTTP, "127.0.0.1");
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	t_tls_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
 	cr_expect_eq(r.problem.type, VT_PROB_MALFORMED);
@@ -366,7 +331,7 @@ Test(tlsalpn, connection_refused)
 	struct vt_result r;
 
 	tlsalpn01_set_port_for_tests(tcpstub_closed_port());
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	tlsalpn01_set_port_for_tests(0);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
 	cr_expect_eq(r.problem.type, VT_PROB_CONNECTION);
@@ -392,7 +357,7 @@ Test(tlsalpn, silent_server_times_out_after_connect)
 	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
 	tlsalpn01_set_port_for_tests(ntohs(sa.sin_port));
 	cfg.dial_timeout_ms = 300;
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	tlsalpn01_set_port_for_tests(0);
 	close(fd);
 	cr_expect_eq(r.problem.type, VT_PROB_CONNECTION);
@@ -410,7 +375,7 @@ Test(tlsalpn, reachability_captures_normal_certificate)
 	struct vt_result r;
 
 	t_tls_start(&s, T_ACME, "127.0.0.1");
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	t_tls_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_REACHABLE, "%s", r.problem.detail);
 	cr_expect_eq(s.conns, 2);
@@ -438,7 +403,7 @@ Test(tlsalpn, reachability_without_acme_alpn_warns)
 
 	for (int m = 0; m < 2; m++) {
 		t_tls_start(&s, m == 0 ? T_ALERT : T_IGNORE, "127.0.0.1");
-		t_probe(&cfg, &job, &r);
+		probestub_run(&cfg, &job, &r);
 		t_tls_stop(&s);
 		cr_expect_eq(r.outcome, VT_OUTCOME_REACHABLE, "%s", r.problem.detail);
 		cr_expect_str_eq(r.cert.alpn, "");
@@ -459,13 +424,13 @@ Test(tlsalpn, tls11_only_server_named)
 	struct vt_result r;
 
 	t_tls_start(&s, T_OLD, "127.0.0.1");
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
 	cr_expect_eq(r.problem.type, VT_PROB_TLS);
 	cr_expect_str_eq(r.problem.detail, "127.0.0.1: the server only speaks TLS 1.1; Let's "
 	                                   "Encrypt requires TLS 1.2 or better");
 	vt_result_clear(&r);
-	t_probe(&cfg, &jv, &r);
+	probestub_run(&cfg, &jv, &r);
 	t_tls_stop(&s);
 	cr_expect_eq(r.problem.type, VT_PROB_TLS);
 	cr_expect_str_eq(r.problem.detail, "127.0.0.1: the server only speaks TLS 1.1; Let's "
@@ -484,10 +449,10 @@ Test(tlsalpn, unsupported_job)
 	job.mode = VT_MODE_VALIDATE;
 	env = probe_env_new(base, &cfg, err, sizeof(err));
 	cr_assert_not_null(env);
-	cr_expect_null(probe_start(env, &job, t_done, NULL, err, sizeof(err)));
+	cr_expect_null(probe_start(env, &job, probestub_never, NULL, err, sizeof(err)));
 	cr_expect_str_eq(err, "validate mode needs a key authorization or a digest");
 	snprintf(job.digest, sizeof(job.digest), "nope");
-	cr_expect_null(probe_start(env, &job, t_done, NULL, err, sizeof(err)));
+	cr_expect_null(probe_start(env, &job, probestub_never, NULL, err, sizeof(err)));
 	cr_expect(strstr(err, "digest: expected") != NULL, "%s", err);
 	cr_expect(probe_methods() & (1u << VT_METHOD_TLSALPN01));
 	probe_env_destroy(&env);
@@ -538,7 +503,7 @@ Test(tlsalpn, ipv6_failure_falls_back_to_ipv4)
 
 	t_tls_start(&s, T_ACME, "dual.example.com"); /* 127.0.0.1 only: ::1 refuses */
 	t_dns_start(&d, &cfg);
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	dnsstub_stop(&d);
 	t_tls_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
@@ -565,7 +530,7 @@ Test(tlsalpn, ipv6_only_failure_is_malformed)
 
 	tlsalpn01_set_port_for_tests(tcpstub_closed_port());
 	t_dns_start(&d, &cfg);
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	dnsstub_stop(&d);
 	tlsalpn01_set_port_for_tests(0);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);

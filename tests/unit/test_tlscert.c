@@ -33,6 +33,7 @@
 #include "../../agent/probe.h"
 #include "../../agent/probe_int.h"
 #include "dnsstub.h"
+#include "probestub.h"
 #include "tcpstub.h"
 
 #define T_BUDGET_MS 10000
@@ -238,19 +239,6 @@ static bool t_dns_reply(const char *qname, ldns_rr_type t, ldns_pkt *resp)
 
 /* ---- running the probe ---- */
 
-struct t_run {
-	struct event_base *base;
-	unsigned done;
-};
-
-static void t_done(struct probe *p, void *arg)
-{
-	struct t_run *run = arg;
-
-	run->done++;
-	event_base_loopbreak(run->base);
-}
-
 static struct probe_cfg t_cfg(const struct dnsstub *d)
 {
 	struct probe_cfg cfg;
@@ -282,29 +270,6 @@ static struct vt_job t_job(const char *domain)
 	return job;
 }
 
-/* Run one probe to completion; the result is moved into *out. */
-static void t_probe(const struct probe_cfg *cfg, const struct vt_job *job, struct vt_result *out)
-{
-	struct t_run run = {0};
-	struct probe_env *env;
-	struct probe *p;
-	char err[256];
-
-	run.base = event_base_new();
-	cr_assert_not_null(run.base);
-	env = probe_env_new(run.base, cfg, err, sizeof(err));
-	cr_assert_not_null(env, "%s", err);
-	p = probe_start(env, job, t_done, &run, err, sizeof(err));
-	cr_assert_not_null(p, "%s", err);
-	event_base_dispatch(run.base);
-	cr_assert_eq(run.done, 1, "probe did not finish");
-	*out = *probe_result(p);
-	memset(probe_result(p), 0, sizeof(*out));
-	probe_free(&p);
-	probe_env_destroy(&env);
-	event_base_free(run.base);
-}
-
 /* Start the DNS stub, run job against the server in mode, stop both. */
 static void t_named(enum t_mode mode, const char *domain, bool trust, struct t_tls *s,
                     struct vt_result *r)
@@ -319,7 +284,7 @@ static void t_named(enum t_mode mode, const char *domain, bool trust, struct t_t
 		t_trust_root(s, ca, sizeof(ca));
 	dnsstub_start(&d, t_dns_reply);
 	cfg = t_cfg(&d);
-	t_probe(&cfg, &job, r);
+	probestub_run(&cfg, &job, r);
 	dnsstub_stop(&d);
 	t_tls_stop(s);
 	if (ca[0] != '\0')
@@ -421,7 +386,7 @@ Test(tlscert, ip_literal_sends_no_sni)
 
 	t_tls_start(&s, T_SELF);
 	snprintf(s.sni, sizeof(s.sni), "unset");
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	t_tls_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
 	cr_expect_str_eq(s.sni, "", "SNI carries no IP literal (RFC 6066 3)");
@@ -437,7 +402,7 @@ Test(tlscert, tls11_only_server_fails)
 	struct vt_result r;
 
 	t_tls_start(&s, T_OLD);
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	t_tls_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
 	cr_expect_eq(r.problem.type, VT_PROB_TLS);
@@ -454,7 +419,7 @@ Test(tlscert, nothing_listening_is_connection_refused)
 	struct vt_result r;
 
 	tlscert_set_port_for_tests(tcpstub_closed_port());
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	tlscert_set_port_for_tests(0);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
 	cr_expect_eq(r.problem.type, VT_PROB_CONNECTION);
@@ -481,7 +446,7 @@ Test(tlscert, silent_server_times_out_within_the_dial_timeout)
 	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
 	tlscert_set_port_for_tests(ntohs(sa.sin_port));
 	cfg.dial_timeout_ms = 300;
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	tlscert_set_port_for_tests(0);
 	close(fd);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
@@ -525,7 +490,7 @@ Test(tlscert, advertised_and_job_fields_ignored)
 	job.mode = VT_MODE_VALIDATE;
 	snprintf(job.key_authorization, sizeof(job.key_authorization), "tok.thumb");
 	t_tls_start(&s, T_SELF);
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	t_tls_stop(&s);
 	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
 	vt_result_clear(&r);
@@ -541,7 +506,7 @@ Test(tlscert, ipv6_only_failure_reports_its_own_error)
 	tlscert_set_port_for_tests(tcpstub_closed_port());
 	dnsstub_start(&d, t_dns_reply);
 	cfg = t_cfg(&d);
-	t_probe(&cfg, &job, &r);
+	probestub_run(&cfg, &job, &r);
 	dnsstub_stop(&d);
 	tlscert_set_port_for_tests(0);
 	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
