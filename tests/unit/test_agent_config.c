@@ -19,6 +19,7 @@
 #include "../../agent/enroll_cmd.h"
 #include "../../common/keys.h"
 #include "../../common/limits.h"
+#include "scratch.h"
 
 static char s_dir[256];
 static char s_conf[300];
@@ -50,19 +51,10 @@ static void s_setup(void)
 	snprintf(s_conf, sizeof(s_conf), "%s/agent.conf", s_dir);
 }
 
-#define CLEANUP_FDS 16 /* nftw: directories held open at once */
-
-static int s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static void s_teardown(void)
 {
 	/* the tests chmod nothing below 0700, so the walk can always descend */
-	nftw(s_dir, s_rm, CLEANUP_FDS, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(s_dir);
 }
 
 /* Write a configuration whose agent group holds body. */

@@ -22,6 +22,7 @@
 #include <microhttpd.h>
 
 #include "coordinator/alert.h"
+#include "scratch.h"
 
 #define SINK_MAX_BODY   (ALERT_MAX_PAYLOAD + 1024)
 #define SINK_MAX_BODIES (ALERT_QUEUE_MAX + 8)
@@ -150,14 +151,6 @@ static void s_sink_start(void)
 	cr_assert_neq(s_sink.port, 0);
 }
 
-static int s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void s_setup(void)
 {
 	memset(&s_sink, 0, sizeof(s_sink));
@@ -180,7 +173,7 @@ static void s_teardown(void)
 		free(s_sink.bodies[i]);
 	pthread_cond_destroy(&s_sink.cv);
 	pthread_mutex_destroy(&s_sink.mu);
-	nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(s_dir);
 }
 
 TestSuite(alert, .init = s_setup, .fini = s_teardown, .timeout = 60);

@@ -31,6 +31,7 @@
 #include "coordinator/enroll.h"
 #include "coordinator/serve.h"
 #include "proto/proto.h"
+#include "scratch.h"
 
 #define T_WAIT_MS  3000 /* longest a test waits for an answer */
 #define T_QUIET_MS 800  /* how long "no answer" is watched */
@@ -181,14 +182,6 @@ Test(coordinator, config_state_dir_and_public_endpoint)
 
 static char s_cdir[64]; /* scratch allowlist_dir of the sidecar tests */
 
-static int s_rm_tree(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void s_cdir_setup(void)
 {
 	snprintf(s_cdir, sizeof(s_cdir), "/tmp/vt-cfgdir-XXXXXX");
@@ -197,7 +190,7 @@ static void s_cdir_setup(void)
 
 static void s_cdir_teardown(void)
 {
-	nftw(s_cdir, s_rm_tree, 8, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(s_cdir);
 }
 
 /* Write s_cdir/file with text. */
@@ -369,14 +362,6 @@ static char s_token[API_TOKEN_FILE_MAX + 1];
 static char s_coord_pub[KEY_Z85_LEN + 1];
 static void *s_ctx;
 static const char *s_agents; /* the main agents list of the running coordinator */
-
-static int s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static void *s_loop(void *arg)
 {
@@ -559,7 +544,7 @@ static void s_e2e_teardown(void)
 	serve_destroy(&s_srv);
 	zmq_ctx_term(s_ctx);
 	curl_global_cleanup();
-	nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(s_dir);
 }
 
 /* A DEALER connected to the coordinator; key_name NULL = plain (no CURVE);

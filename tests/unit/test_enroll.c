@@ -17,6 +17,7 @@
 #include "common/keys.h"
 #include "coordinator/config.h"
 #include "coordinator/enroll.h"
+#include "scratch.h"
 
 #define T_NOW 1700000000 /* a fixed "now" (2023-11-14T22:13:20Z) */
 
@@ -24,14 +25,6 @@ static char s_dir[64];     /* the test's scratch directory */
 static char s_tickets[96]; /* s_dir/enroll */
 static char s_allow[96];   /* s_dir/agents.d (created by enroll_approve) */
 static char s_key[KEY_Z85_LEN + 1], s_key2[KEY_Z85_LEN + 1];
-
-static int s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static void s_setup(void)
 {
@@ -47,7 +40,7 @@ static void s_setup(void)
 
 static void s_teardown(void)
 {
-	nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(s_dir);
 }
 
 TestSuite(enroll, .init = s_setup, .fini = s_teardown, .timeout = 30);

@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "coordinator/history.h"
+#include "scratch.h"
 
 #define T0 1795000000 /* 2026-11-18T11:06:40Z */
 
@@ -31,14 +32,6 @@
 static char s_dir[64];
 static char s_db[128];
 
-static int s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void s_setup(void)
 {
 	snprintf(s_dir, sizeof(s_dir), "/tmp/vt-history-XXXXXX");
@@ -48,7 +41,7 @@ static void s_setup(void)
 
 static void s_teardown(void)
 {
-	nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(s_dir);
 }
 
 TestSuite(history, .init = s_setup, .fini = s_teardown, .timeout = 30);

@@ -11,16 +11,9 @@
 #include <zmq.h>
 
 #include "common/keys.h"
+#include "scratch.h"
 
 static char s_dir[64];
-
-static int s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static void s_setup(void)
 {
@@ -30,7 +23,7 @@ static void s_setup(void)
 
 static void s_teardown(void)
 {
-	nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(s_dir);
 }
 
 static mode_t s_mode(const char *name)

@@ -34,6 +34,7 @@
 #include "coordinator/history.h"
 #include "coordinator/metrics.h"
 #include "coordinator/monitor.h"
+#include "scratch.h"
 
 #define T_RUNS     8                      /* runs one test starts at most */
 #define T_POLL_MS  10                     /* the API thread's wait between api_run calls */
@@ -694,14 +695,6 @@ static void *s_api_loop(void *arg)
 	return NULL;
 }
 
-static int s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 /* monitoring: the history database and monitors over it, or neither. */
 static void s_api_start(bool monitoring)
 {
@@ -753,7 +746,7 @@ static void s_api_stop(void)
 	api_destroy(&t->api);
 	s_fix_fini(&t->fix);
 	history_close(&t->hist);
-	nftw(t->dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(t->dir);
 	curl_global_cleanup();
 }
 

@@ -30,19 +30,12 @@
 #include "coordinator/monitor.h"
 #include "coordinator/serve.h"
 #include "proto/proto.h"
+#include "scratch.h"
 
 #define T_WAIT_MS 3000       /* longest a test waits for one answer */
 #define T_T0      1700000000 /* fake wall clock of the scheduler tests */
 
 static char s_dir[64]; /* scratch directory of the tests that need one */
-
-static int s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static void s_dir_setup(void)
 {
@@ -52,7 +45,7 @@ static void s_dir_setup(void)
 
 static void s_dir_teardown(void)
 {
-	nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(s_dir);
 }
 
 #define TDIR .init = s_dir_setup, .fini = s_dir_teardown, .timeout = 30

@@ -12,17 +12,10 @@
 #include "common/keys.h"
 #include "coordinator/config.h"
 #include "coordinator/zap.h"
+#include "scratch.h"
 
 static char s_dir[64];
 static struct coord_config s_cfg;
-
-static int s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static void s_setup(void)
 {
@@ -44,7 +37,7 @@ static void s_setup(void)
 
 static void s_teardown(void)
 {
-	nftw(s_dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(s_dir);
 }
 
 TestSuite(zap, .init = s_setup, .fini = s_teardown);
