@@ -392,27 +392,40 @@ static int s_parse_caa(json_t *o, struct check_request *req, bool caa_named, cha
 	return 0;
 }
 
+/* The request body as a JSON object (duplicate keys refused): the object
+ * (caller decrefs), or NULL with the reason for a 400 in err. */
+static json_t *s_body_object(const char *body, size_t len, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+
+	if (o == NULL) {
+		snprintf(err, errlen, "invalid JSON at line %d column %d: %s", je.line, je.column,
+		         je.text);
+		return NULL;
+	}
+	if (!json_is_object(o)) {
+		snprintf(err, errlen, "the body must be a JSON object");
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 /* Parse a POST /v1/checks body into req (docs/api.md).  0, or -1 with a
  * precise reason for a 400. */
 static int s_parse_check(const char *body, size_t len, struct check_request *req, char *err,
                          size_t errlen)
 {
-	json_error_t je;
-	json_t *o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je), *v;
+	json_t *o, *v;
 	char mode[32] = "", sub[256];
 	bool caa_named = false, have_secret;
 	int rc = -1;
 
 	memset(req, 0, sizeof(*req));
-	if (o == NULL) {
-		snprintf(err, errlen, "invalid JSON at line %d column %d: %s", je.line, je.column,
-		         je.text);
+	o = s_body_object(body, len, err, errlen);
+	if (o == NULL)
 		goto out;
-	}
-	if (!json_is_object(o)) {
-		snprintf(err, errlen, "the body must be a JSON object");
-		goto out;
-	}
 	v = json_object_get(o, "domains");
 	if (!json_is_array(v) || json_array_size(v) == 0 ||
 	    json_array_size(v) > LIMIT_DOMAINS_PER_CHECK) {
@@ -605,21 +618,14 @@ struct enroll_req {
 static int s_parse_enroll(const char *body, size_t len, struct enroll_req *r, char *err,
                           size_t errlen)
 {
-	json_error_t je;
-	json_t *o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je), *v;
+	json_t *o, *v;
 	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
 	r->ttl_s = ENROLL_DEFAULT_TTL_S;
-	if (o == NULL) {
-		snprintf(err, errlen, "invalid JSON at line %d column %d: %s", je.line, je.column,
-		         je.text);
+	o = s_body_object(body, len, err, errlen);
+	if (o == NULL)
 		goto out;
-	}
-	if (!json_is_object(o)) {
-		snprintf(err, errlen, "the body must be a JSON object");
-		goto out;
-	}
 	v = json_object_get(o, "name");
 	if (!json_is_string(v) || json_string_length(v) > LIMIT_AGENT_NAME_LEN ||
 	    !keys_valid_name(json_string_value(v))) {
@@ -1012,19 +1018,15 @@ static enum MHD_Result s_post_monitor(struct api_conn *ac, struct MHD_Connection
 {
 	struct api *a = ac->api;
 	struct monitor_spec spec;
-	json_error_t je;
 	json_t *o = NULL, *doc = NULL, *e;
 	char err[512];
 	enum MHD_Result ret;
 
 	if (a->monitors == NULL || a->history == NULL)
 		return s_no_monitoring(conn);
-	o = json_loadb(ac->body ? ac->body : "", ac->len, JSON_REJECT_DUPLICATES, &je);
-	if (o == NULL) {
-		snprintf(err, sizeof(err), "invalid JSON at line %d column %d: %s", je.line,
-		         je.column, je.text);
+	o = s_body_object(ac->body ? ac->body : "", ac->len, err, sizeof(err));
+	if (o == NULL)
 		return s_error(conn, MHD_HTTP_BAD_REQUEST, err);
-	}
 	if (monitor_spec_from_json(o, &spec, err, sizeof(err)) != 0) {
 		ret = s_error(conn, MHD_HTTP_BAD_REQUEST, err);
 		goto out;
