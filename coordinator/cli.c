@@ -1576,6 +1576,15 @@ out:
 	return rc;
 }
 
+int cli_call(const char *coordinator, const char *token_file, const char *cacert, const char *method,
+             const char *path, const char *body, long timeout_ms, json_t **doc, char *err,
+             size_t errlen)
+{
+	struct s_client_opts o = {coordinator, token_file, cacert, false};
+
+	return s_call_m(&o, method, path, body, timeout_ms, doc, err, errlen);
+}
+
 static int s_call(const struct s_client_opts *o, const char *path, const char *body,
                   long timeout_ms, json_t **doc, char *err, size_t errlen)
 {

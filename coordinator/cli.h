@@ -372,6 +372,19 @@ char *cli_template_fill(const char *tmpl, size_t len, const char *const values[C
                         unsigned *left, char *err, size_t errlen);
 
 /*
+ * One request to the coordinator's API, as every subcommand makes it:
+ * coordinator/token_file/cacert NULL for the defaults (CLI_DEFAULT_*, the
+ * token from $VANTAGE_TOKEN_FILE), the transport rule applied (plain http://
+ * only to loopback), the token read and wiped afterwards.  method NULL: GET
+ * when body is NULL, else POST with the JSON text body.  On a 2xx answer *doc
+ * holds the parsed JSON (caller decrefs) and 0 is returned; else -1 with what
+ * happened in err.  The caller has run curl_global_init.
+ */
+int cli_call(const char *coordinator, const char *token_file, const char *cacert, const char *method,
+             const char *path, const char *body, long timeout_ms, json_t **doc, char *err,
+             size_t errlen);
+
+/*
  * GET /v1/agents, as `vantage agents` does it: coordinator is the API's base
  * URL (NULL: CLI_DEFAULT_COORDINATOR), token_file holds the bearer token
  * (NULL: $VANTAGE_TOKEN_FILE, else CLI_DEFAULT_TOKEN_FILE), cacert the CA

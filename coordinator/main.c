@@ -10,6 +10,10 @@
  *                                    agent's command (coordinator/cli.c)
  *   vantage history DOMAIN [...]     what the monitors recorded (coordinator/cli.c)
  *   vantage monitors [list|add|remove]  the scheduled checks (coordinator/cli.c)
+ *   vantage wait DOMAIN... [...]     poll until the challenge is visible from
+ *                                    every vantage (coordinator/wait.c)
+ *   vantage doctor [...]             can this machine reach the ACME CA?
+ *                                    (coordinator/doctor.c)
  *   vantage keygen NAME [...]        write a CURVE key pair (coordinator/keygen.c)
  *
  * Each subcommand receives argv starting at its own name and answers --help.
@@ -20,8 +24,10 @@
 
 #include "../common/limits.h"
 #include "cli.h"
+#include "doctor.h"
 #include "keygen.h"
 #include "serve.h"
+#include "wait.h"
 
 #define EXIT_USAGE 2
 
@@ -38,6 +44,8 @@ static const struct s_cmd s_cmds[] = {
         {"enroll", cli_enroll_main, "open an enrolment ticket for a new agent NAME"},
         {"history", cli_history_main, "show what the monitors recorded for DOMAIN"},
         {"monitors", cli_monitors_main, "list the monitors; add or remove NAME"},
+        {"wait", cli_wait_main, "wait until every vantage sees an ACME challenge"},
+        {"doctor", doctor_main, "check that this machine can reach the ACME CA"},
         {"keygen", keygen_main, "write a CURVE key pair NAME.key / NAME.pub"},
 };
 

@@ -11,7 +11,8 @@ clang clang-format clang-tidy cppcheck libclang-rt-14-dev
 iproute2 nftables nginx-light knot knot-dnsutils ldnsutils unbound openssl
 prometheus-blackbox-exporter curl jq valgrind procps psmisc systemd man-db
 debhelper dpkg-dev fakeroot debootstrap cloud-init shellcheck
-libsqlite3-dev prometheus chromium"
+libsqlite3-dev prometheus chromium
+pebble certbot lego uacme dehydrated acme-tiny faketime"
 
 missing=""
 for p in $PKGS; do
