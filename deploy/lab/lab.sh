@@ -22,6 +22,8 @@
 #   lab.sh vantage SUBCMD ARGS...  run bin/vantage SUBCMD in the coordinator's namespace
 #                                  with the lab's API token
 #   lab.sh exec NODE CMD...        run CMD in a lab namespace (coord, target, use1, ...)
+#   lab.sh pebble-restart [VAR=VALUE...]  restart the lab's CA (Pebble, in use1's
+#                                  namespace) with extra PEBBLE_* settings
 #
 # Commands other than up/down find the lab through $VANTAGE_LAB (the run dir)
 # or, when exactly one lab exists, on their own.
@@ -53,6 +55,7 @@ VT_NO_VANTAGE=${VT_NO_VANTAGE:-0}        # 1: network + servers only (no coordin
 VT_START_AGENTS=${VT_START_AGENTS-use1 usw2 euw1 euc1 apse1}
 VT_BENCH_NAMES=${VT_BENCH_NAMES:-32}     # bench1..benchN.example.com -> ok's address
 VT_AGENT_USER=${VT_AGENT_USER-nobody}    # agents run as this user; "" = as root with --allow-root
+VT_PEBBLE=${VT_PEBBLE:-1}                # 1: run Pebble (the lab's ACME CA) in PEBBLE_NODE's namespace
 
 # ---- the lab's fixed plan ----
 AGENTS=(use1 usw2 euw1 euc1 apse1)
@@ -63,6 +66,11 @@ TARGET_V6=(53 54 80 86 90 91 92)
 DNS_V4=10.77.0.53      # the lab root (knotd "root")
 RESOLVER_V4=10.77.0.54 # unbound, every namespace's resolv.conf
 RESOLVER_V6=fd77::54
+# Pebble, the lab's ACME CA: its API and its validation authority live in
+# the primary vantage's namespace (use1, us-east), so its validations see
+# exactly what that agent sees.  acme.example.com points at it.
+PEBBLE_NODE=use1
+PEBBLE_HOST=acme.example.com
 # knotd instances on the target (lab root, example.com x2, delegated subzones)
 DNS_INSTANCES=(root ns1 ns2 sub)
 declare -A DNS_HOST=([root]=53 [ns1]=90 [ns2]=91 [sub]=92)
@@ -607,6 +615,16 @@ write_env() {
 		echo "VT_ALPN_KA_OTHER=$ALPN_KA_OTHER"
 		echo "VT_TLS_DIR=$RUN/tls"
 		echo "VT_LAB_CA=$RUN/tls/lab-ca.crt"
+		if [[ $VT_PEBBLE == 1 ]]; then
+			echo "VT_PEBBLE_DIR=https://$PEBBLE_HOST/dir"
+			echo "VT_PEBBLE_HOST=$PEBBLE_HOST"
+			echo "VT_PEBBLE_NODE=$PEBBLE_NODE"
+			echo "VT_PEBBLE_ADDR=10.77.0.${HOST[$PEBBLE_NODE]}"
+			echo "VT_PEBBLE_MGMT=https://10.77.0.${HOST[$PEBBLE_NODE]}:15000"
+			echo "VT_PEBBLE_LOG=$RUN/logs/pebble.log"
+			echo "VT_PEBBLE_API_CA=$RUN/tls/lab-ca.crt"
+			echo "VT_PEBBLE_ROOT=$RUN/pebble/root.pem"
+		fi
 		for node in $(printf '%s\n' "${!SITE_V4[@]}" | sort); do
 			[[ $node == *.* ]] && continue
 			var=$(echo "$node" | tr '[:lower:]-' '[:upper:]_')
@@ -636,6 +654,62 @@ write_env() {
 			vt_agent_pid() { cat "$VT_RUN/pids/agent-$1.pid" 2>/dev/null || true; }
 		EOF
 	} >"$f"
+}
+
+# ---- Pebble (the lab's ACME CA) ----
+# pebble_files: RUN/pebble/{api.crt,api.key,config.json}; the API's
+# certificate is issued by the lab CA for acme.example.com and its address.
+pebble_files() {
+	local d=$RUN/pebble addr=10.77.0.${HOST[$PEBBLE_NODE]}
+	mkdir -p "$d"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/api.key" -out "$d/api.csr" -subj "/CN=$PEBBLE_HOST" \
+		>>"$RUN/logs/openssl.log" 2>&1 || die "openssl: Pebble API CSR failed"
+	printf 'subjectAltName=DNS:%s,IP:%s\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+		"$PEBBLE_HOST" "$addr" >"$d/api.ext"
+	openssl x509 -req -in "$d/api.csr" -CA "$RUN/tls/lab-ca.crt" -CAkey "$RUN/tls/lab-ca.key" \
+		-CAcreateserial -days 30 -extfile "$d/api.ext" -out "$d/api.crt" >>"$RUN/logs/openssl.log" 2>&1 ||
+		die "openssl: Pebble API certificate failed"
+	chmod 600 "$d/api.key"
+	# httpPort/tlsPort 80 and 443: validate as a real CA does
+	cat >"$d/config.json" <<-EOF
+		{
+		  "pebble": {
+		    "listenAddress": "$addr:443",
+		    "managementListenAddress": "$addr:15000",
+		    "certificate": "$d/api.crt",
+		    "privateKey": "$d/api.key",
+		    "httpPort": 80,
+		    "tlsPort": 443,
+		    "ocspResponderURL": "",
+		    "externalAccountBindingRequired": false
+		  }
+		}
+	EOF
+}
+
+pebble_answers() {
+	ip netns exec "$(ns_of target)" curl -fsS -m 2 -o /dev/null --cacert "$RUN/tls/lab-ca.crt" \
+		"https://$PEBBLE_HOST/dir"
+}
+
+# start_pebble [VAR=VALUE...]: Pebble with its resolver the lab's unbound
+# (short caches), no artificial validation sleep, no nonce rejections (the
+# clients' retries would make the logs nondeterministic) and no reuse of
+# valid authorizations (every test must see its own validation); extra
+# PEBBLE_* settings override these.  Its roots go to RUN/pebble/root.pem.
+start_pebble() {
+	local addr=10.77.0.${HOST[$PEBBLE_NODE]} i
+	start_daemon pebble "$PEBBLE_NODE" env PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 \
+		PEBBLE_AUTHZREUSE=0 "$@" pebble -config "$RUN/pebble/config.json" -dnsserver "$RESOLVER_V4:53"
+	wait_for 15 "Pebble to answer on https://$PEBBLE_HOST/dir" pebble_answers ||
+		die "Pebble does not answer; last log lines: $(tail -n 5 "$RUN/logs/pebble.log")"
+	for ((i = 0; i < 10; i++)); do
+		ip netns exec "$(ns_of target)" curl -fsS -m 2 --cacert "$RUN/tls/lab-ca.crt" \
+			-o "$RUN/pebble/root.pem" "https://$addr:15000/roots/0" && break
+		sleep 0.2
+	done
+	[[ -s $RUN/pebble/root.pem ]] || die "cannot fetch Pebble's root from its management API"
 }
 
 # ---- subcommands ----
@@ -670,6 +744,7 @@ cmd_up() {
 		echo "RUN=$RUN"
 		echo "VT_BIN=$VT_BIN"
 		echo "VT_DNSSEC=$VT_DNSSEC"
+		echo "VT_PEBBLE=$VT_PEBBLE"
 	} >"$RUN/state"
 	# From here on, any failure tears down what exists so far.
 	trap up_failed EXIT
@@ -713,6 +788,11 @@ cmd_up() {
 	wait_for 10 "the lab resolver to resolve ok.example.com (validated)" resolver_ready ||
 		die "the lab resolver (unbound, $RESOLVER_V4) does not resolve ok.example.com; see $RUN/logs/unbound.log"
 	wait_for 10 "nginx to answer" web_answers || die "nginx does not answer"
+	if [[ $VT_PEBBLE == 1 ]]; then
+		command -v pebble >/dev/null || die "missing tool 'pebble' (run: make deps)"
+		pebble_files
+		start_pebble
+	fi
 
 	if [[ $VT_NO_VANTAGE != 1 ]]; then
 		"$VT_BIN/vantage" keygen coordinator --dir "$RUN/keys" >>"$RUN/logs/keygen.log" 2>&1 ||
@@ -998,6 +1078,17 @@ main() {
 		shift
 		exec ip netns exec "$(ns_of coord)" "$VT_BIN/vantage" "$sub" --token-file "$RUN/coord/api.token" "$@"
 		;;
+	pebble-restart)
+		load_run
+		[[ $VT_PEBBLE == 1 ]] || die "this lab runs no Pebble (VT_PEBBLE=0)"
+		local kv
+		for kv in "$@"; do
+			[[ $kv =~ ^PEBBLE_[A-Z_]+=[A-Za-z0-9_.-]*$ ]] || die "pebble-restart: expected PEBBLE_NAME=VALUE, got '$kv'"
+		done
+		[[ -f $RUN/pids/pebble.pid ]] && stop_pid "$(cat "$RUN/pids/pebble.pid")"
+		start_pebble "$@"
+		log "Pebble restarted${*:+ with $*}"
+		;;
 	exec)
 		(($# >= 2)) || die "usage: lab.sh exec NODE CMD..."
 		load_run
@@ -1007,7 +1098,7 @@ main() {
 		exec ip netns exec "$(ns_of "$node")" "$@"
 		;;
 	*)
-		sed -n '2,27s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+		sed -n '2,29s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 		exit 2
 		;;
 	esac

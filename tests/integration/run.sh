@@ -71,7 +71,9 @@ ISSUE6_SCENARIOS=(
 	i6_enroll_wrong_token_refused
 	i6_coordinator_key_rotation
 )
-ALL_SCENARIOS+=("${ISSUE6_SCENARIOS[@]}" "${ISSUE5_SCENARIOS[@]}")
+# issue 4 (ACME clients, Pebble, vantage wait and doctor): the lists are
+# I4_*_SCENARIOS in scenarios_i4_*.sh, added below once those are sourced,
+# before ISSUE6/ISSUE5 (which restart the coordinator)
 
 skip_or_fail() {
 	if [[ ${CI:-} == true ]]; then
@@ -96,12 +98,6 @@ done
 for b in vantage vantage-agent; do
 	[[ -x $VT_BIN/$b ]] || skip_or_fail "$VT_BIN/$b not built (make all)"
 done
-
-if (($# > 0)); then
-	SCENARIOS=("$@")
-else
-	SCENARIOS=("${ALL_SCENARIOS[@]}")
-fi
 
 # ---- one lab for everything ----
 RUN=""
@@ -133,6 +129,24 @@ source "$HERE/scenarios.sh"
 source "$HERE/scenarios_i6.sh"
 # shellcheck source=SCRIPTDIR/scenarios_i5.sh
 source "$HERE/scenarios_i5.sh"
+I4_SCENARIOS=()
+for f in "$HERE"/scenarios_i4_*.sh; do
+	[[ -f $f ]] || continue
+	# shellcheck disable=SC1090
+	source "$f"
+done
+# every I4_*_SCENARIOS array the files defined, in file order
+for v in $(compgen -A variable | grep -E '^I4_[A-Z0-9_]+_SCENARIOS$' | sort); do
+	declare -n arr=$v
+	I4_SCENARIOS+=("${arr[@]}")
+	unset -n arr
+done
+ALL_SCENARIOS+=("${I4_SCENARIOS[@]}" "${ISSUE6_SCENARIOS[@]}" "${ISSUE5_SCENARIOS[@]}")
+if (($# > 0)); then
+	SCENARIOS=("$@")
+else
+	SCENARIOS=("${ALL_SCENARIOS[@]}")
+fi
 
 show_logs() {
 	local f
