@@ -173,7 +173,7 @@ package-check: deb-check
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/doc/vantage/examples \
-		$(DESTDIR)$(DATADIR)/cloud-init \
+		$(DESTDIR)$(DATADIR)/cloud-init $(DESTDIR)$(DATADIR)/hooks \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
 	install -m 0755 bin/vantage bin/vantage-agent $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
@@ -182,6 +182,11 @@ install: all
 	install -m 0644 deploy/config/coordinator.conf.example deploy/config/agent.conf.example \
 		$(DESTDIR)$(PREFIX)/share/doc/vantage/examples/
 	install -m 0644 deploy/cloud-init/agent.yaml $(DESTDIR)$(DATADIR)/cloud-init/agent.yaml
+	# the ACME client hooks (docs/hooks.md) and the functions they source
+	for h in deploy/hooks/vantage-*; do \
+		case $$h in *.sh) m=0644 ;; *) m=0755 ;; esac; \
+		install -m $$m $$h $(DESTDIR)$(DATADIR)/hooks/ || exit 1; \
+	done
 	for u in $(UNITS); do \
 		sed 's|^ExecStart=/usr/bin/|ExecStart=$(PREFIX)/bin/|' deploy/systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u.tmp && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.tmp && mv $(DESTDIR)$(UNITDIR)/$$u.tmp $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
@@ -196,6 +201,7 @@ uninstall:
 	cd man && for f in *.8; do rm -f $(DESTDIR)$(PREFIX)/share/man/man8/$$f; done
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/vantage/examples
 	rm -f $(DESTDIR)$(DATADIR)/cloud-init/agent.yaml
+	rm -rf $(DESTDIR)$(DATADIR)/hooks
 	rmdir $(DESTDIR)$(DATADIR)/cloud-init $(DESTDIR)$(DATADIR) 2>/dev/null || true
 	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/vantage.conf $(DESTDIR)$(TMPFILESDIR)/vantage.conf
