@@ -509,7 +509,18 @@ struct s_conn {
 	const char *token_file;
 	const char *cacert;
 	char token[CLI_TOKEN_FILE_MAX];
+	const volatile sig_atomic_t *stop; /* non-NULL: abort when *stop is set */
 };
+
+/* libcurl's progress callback (also called while idle, at least once a
+ * second): non-zero aborts the transfer once a signal handler set *arg. */
+static int s_xferinfo(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                      curl_off_t ulnow)
+{
+	const volatile sig_atomic_t *stop = arg;
+
+	return *stop != 0 ? 1 : 0;
+}
 
 /*
  * One request to the coordinator: method (NULL: GET when body is NULL, else
@@ -582,10 +593,17 @@ static int s_request(const struct s_conn *c, const char *method, const char *pat
 		curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	if (c->cacert != NULL)
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert);
+	if (c->stop != NULL) {
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, s_xferinfo);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)(uintptr_t)c->stop);
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	}
 
 	cc = curl_easy_perform(h);
 	if (cc != CURLE_OK) {
-		if (b.overflow)
+		if (cc == CURLE_ABORTED_BY_CALLBACK && c->stop != NULL && *c->stop != 0)
+			snprintf(err, errlen, "interrupted");
+		else if (b.overflow)
 			snprintf(err, errlen, "coordinator answer larger than %u bytes",
 			         (unsigned)CLI_MAX_RESPONSE_BYTES);
 		else
@@ -672,8 +690,8 @@ static void s_check_usage(FILE *f)
 	        "Ask the coordinator's vantages to validate DOMAIN as Let's Encrypt would, by\n"
 	        "every method asked for, then check CAA as Let's Encrypt does after a successful\n"
 	        "validation.  Without --key-authorization, --digest, --txt or --webroot, checks\n"
-	        "reachability with a random token (a 404 from the server still counts as\n"
-	        "reachable; for dns-01, every authoritative nameserver answering does).\n"
+	        "reachability with a random token, or --token's (a 404 from the server still\n"
+	        "counts as reachable; for dns-01, every authoritative nameserver answering does).\n"
 	        "\n"
 	        "  --method M[,M...]       http-01 (default), tls-alpn-01, dns-01, caa or all\n"
 	        "                          (every method and CAA); repeatable; tls-cert: the\n"
@@ -689,6 +707,8 @@ static void s_check_usage(FILE *f)
 	        "  --webroot DIR           http-01: write a random challenge into\n"
 	        "                          DIR/.well-known/acme-challenge/, validate it, remove "
 	        "it\n"
+	        "  --token T               http-01 reachability with this challenge token (1..%d\n"
+	        "                          base64url characters) instead of a random one\n"
 	        "  --issuer-domain D       CAA: the CA's issuer domain (default %s)\n"
 	        "  --account-uri URI       CAA: the ACME account URL, for accounturi records\n"
 	        "  --no-caa                skip the CAA check\n"
@@ -710,8 +730,8 @@ static void s_check_usage(FILE *f)
 	        "a certificate past its renewal point), 2 CRITICAL (a vantage failed, or a\n"
 	        "certificate close to expiry or expired), 3 UNKNOWN (a vantage did not answer,\n"
 	        "or a usage or coordinator error).\n",
-	        CAA_DEFAULT_ISSUER, CLI_DEFAULT_COORDINATOR, CLI_TOKEN_ENV, CLI_DEFAULT_TOKEN_FILE,
-	        JOB_MIN_BUDGET_MS, JOB_MAX_BUDGET_MS);
+	        LIMIT_TOKEN_LEN, CAA_DEFAULT_ISSUER, CLI_DEFAULT_COORDINATOR, CLI_TOKEN_ENV,
+	        CLI_DEFAULT_TOKEN_FILE, JOB_MIN_BUDGET_MS, JOB_MAX_BUDGET_MS);
 }
 
 enum {
@@ -747,6 +767,8 @@ enum {
 	OPT_INTERVAL,
 	OPT_POLICY,
 	OPT_CAA,
+	OPT_TOKEN,
+	OPT_EXTRA, /* OPT_EXTRA + i: a command's extra option i (cli_check_ext) */
 };
 
 static bool s_in(const enum vt_method *v, size_t n, enum vt_method m)
@@ -917,6 +939,31 @@ static int s_check_combination(struct cli_check_opts *o, char *err, size_t errle
 		         "mutually exclusive");
 		return -1;
 	}
+	if (o->token != NULL) {
+		size_t n = strlen(o->token);
+
+		if (secrets > 0 || o->webroot != NULL) {
+			snprintf(err, errlen,
+			         "--token is the token of a reachability check: with "
+			         "--key-authorization, --digest, --txt or --webroot the challenge "
+			         "brings its own; drop --token");
+			return -1;
+		}
+		if (!s_has(o, VT_METHOD_HTTP01)) {
+			snprintf(
+			        err, errlen,
+			        "--token is an HTTP-01 challenge token (the last part of the URL): "
+			        "use it with --method http-01");
+			return -1;
+		}
+		if (n == 0 || n > LIMIT_TOKEN_LEN || !s_is_b64url(o->token, n)) {
+			snprintf(err, errlen,
+			         "--token \"%.*s\": expected 1..%d base64url characters (A-Z a-z "
+			         "0-9 - _)",
+			         LIMIT_TOKEN_LEN, o->token, LIMIT_TOKEN_LEN);
+			return -1;
+		}
+	}
 	if (o->webroot != NULL && (!s_has(o, VT_METHOD_HTTP01) || s_has(o, VT_METHOD_TLSALPN01) ||
 	                           s_has(o, VT_METHOD_DNS01))) {
 		snprintf(err, errlen,
@@ -955,7 +1002,13 @@ static int s_check_combination(struct cli_check_opts *o, char *err, size_t errle
 
 int cli_check_parse(int argc, char **argv, struct cli_check_opts *o, char *err, size_t errlen)
 {
-	static const struct option opts[] = {
+	return cli_check_parse_ext(argc, argv, NULL, o, err, errlen);
+}
+
+int cli_check_parse_ext(int argc, char **argv, const struct cli_check_ext *ext,
+                        struct cli_check_opts *o, char *err, size_t errlen)
+{
+	static const struct option base[] = {
 	        {"method", required_argument, NULL, OPT_METHOD},
 	        {"key-authorization", required_argument, NULL, OPT_KA},
 	        {"digest", required_argument, NULL, OPT_DIGEST},
@@ -973,15 +1026,35 @@ int cli_check_parse(int argc, char **argv, struct cli_check_opts *o, char *err, 
 	        {"json", no_argument, NULL, OPT_JSON},
 	        {"no-color", no_argument, NULL, OPT_NO_COLOR},
 	        {"nagios", no_argument, NULL, OPT_NAGIOS},
+	        {"token", required_argument, NULL, OPT_TOKEN},
 	        {"help", no_argument, NULL, OPT_HELP},
-	        {NULL, 0, NULL, 0},
 	};
+	enum { N_BASE = sizeof(base) / sizeof(base[0]) };
+	struct option opts[N_BASE + CLI_MAX_EXTRA_OPTS + 1];
+	size_t n_extra = ext != NULL ? ext->n_extra : 0;
+	bool only_challenge = ext != NULL && ext->challenge_only;
+	const char *cmd = ext != NULL && ext->cmd != NULL ? ext->cmd : "check";
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	if (n_extra > CLI_MAX_EXTRA_OPTS) {
+		snprintf(err, errlen, "at most %d extra options", CLI_MAX_EXTRA_OPTS);
+		return -1;
+	}
+	memcpy(opts, base, sizeof(base));
+	for (size_t i = 0; i < n_extra; i++) {
+		opts[N_BASE + i] = (struct option){ext->extra[i].name, required_argument, NULL,
+		                                   OPT_EXTRA + (int)i};
+		ext->extra[i].value = NULL;
+	}
+	opts[N_BASE + n_extra] = (struct option){NULL, 0, NULL, 0};
 	opterr = 0;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c >= OPT_EXTRA && c < OPT_EXTRA + (int)n_extra) {
+			ext->extra[c - OPT_EXTRA].value = optarg;
+			continue;
+		}
 		switch (c) {
 		case OPT_METHOD:
 			if (s_parse_method_list(optarg, o->methods, &o->n_methods, CLI_MAX_METHODS,
@@ -998,7 +1071,19 @@ int cli_check_parse(int argc, char **argv, struct cli_check_opts *o, char *err, 
 			o->txt = optarg;
 			break;
 		case OPT_WEBROOT:
+			if (only_challenge) {
+				snprintf(err, errlen,
+				         "--webroot does not go with %s: the challenge belongs to "
+				         "the ACME client, which has put it in place; give its "
+				         "--key-authorization (or --txt for dns-01), or nothing "
+				         "to wait for reachability",
+				         cmd);
+				return -1;
+			}
 			o->webroot = optarg;
+			break;
+		case OPT_TOKEN:
+			o->token = optarg;
 			break;
 		case OPT_ISSUER:
 			if (s_check_issuer(optarg, err, errlen) != 0)
@@ -1052,6 +1137,14 @@ int cli_check_parse(int argc, char **argv, struct cli_check_opts *o, char *err, 
 			o->no_color = true;
 			break;
 		case OPT_NAGIOS:
+			if (only_challenge) {
+				snprintf(
+				        err, errlen,
+				        "--nagios does not go with %s (the plugin line is `vantage "
+				        "check`'s); --json gives a machine-readable result",
+				        cmd);
+				return -1;
+			}
 			o->nagios = true;
 			break;
 		case 'h':
@@ -1065,6 +1158,14 @@ int cli_check_parse(int argc, char **argv, struct cli_check_opts *o, char *err, 
 	}
 	if (o->nagios && o->json) {
 		snprintf(err, errlen, "--nagios and --json are mutually exclusive");
+		return -1;
+	}
+	if (only_challenge && s_has(o, VT_METHOD_TLSCERT)) {
+		snprintf(err, errlen,
+		         "tls-cert does not go with %s, which waits for an ACME challenge: "
+		         "tls-cert has none (`vantage check --method tls-cert` checks a "
+		         "certificate); use http-01, tls-alpn-01, dns-01 or caa",
+		         cmd);
 		return -1;
 	}
 	o->first_domain = optind;
@@ -1098,6 +1199,8 @@ json_t *cli_check_body(const struct cli_check_opts *o, char *const *domains, int
 	                           json_string(validate ? "validate" : "reachability"));
 	if (ka != NULL)
 		bad |= json_object_set_new(body, "key_authorization", json_string(ka));
+	if (o->token != NULL && !validate)
+		bad |= json_object_set_new(body, "token", json_string(o->token));
 	if (o->digest != NULL)
 		bad |= json_object_set_new(body, "digest", json_string(o->digest));
 	if (o->txt != NULL)
@@ -1408,6 +1511,23 @@ int cli_nagios_line(const json_t *doc, int64_t now, char *out, size_t outlen)
 	return state;
 }
 
+long cli_check_timeout_ms(const struct cli_check_opts *o)
+{
+	return (long)(o->budget_ms != 0 ? o->budget_ms : JOB_MAX_BUDGET_MS) + JOB_GRACE_MS +
+	       CLI_HTTP_MARGIN_MS;
+}
+
+void cli_report_out(const json_t *doc, bool json, bool no_color)
+{
+	if (json) {
+		json_dumpf(doc, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+	} else {
+		bool color = !no_color && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+		report_print(doc, stdout, color);
+	}
+}
+
 /* Is opt among argv's arguments (before a lone "--")?  For --nagios when the
  * parse failed: the error must still come out as a plugin line. */
 static bool s_argv_has(int argc, char **argv, const char *opt)
@@ -1490,8 +1610,7 @@ int cli_check_main(int argc, char **argv)
 	}
 	if (!o.nagios && isatty(STDERR_FILENO))
 		fprintf(stderr, "checking %d domain(s) from the coordinator's vantages\u2026\n", n);
-	timeout = (long)(o.budget_ms != 0 ? o.budget_ms : JOB_MAX_BUDGET_MS) + JOB_GRACE_MS +
-	          CLI_HTTP_MARGIN_MS;
+	timeout = cli_check_timeout_ms(&o);
 	if (s_request(&conn, NULL, "/v1/checks", text, timeout, &doc, err, sizeof(err)) != 0)
 		goto fail;
 	cli_webroot_cleanup(&wr);
@@ -1500,13 +1619,8 @@ int cli_check_main(int argc, char **argv)
 
 		rc = cli_nagios_line(doc, (int64_t)time(NULL), line, sizeof(line));
 		printf("%s\n", line);
-	} else if (o.json) {
-		json_dumpf(doc, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-		rc = report_exit_code(doc);
 	} else {
-		bool color = !o.no_color && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
-		report_print(doc, stdout, color);
+		cli_report_out(doc, o.json, o.no_color);
 		rc = report_exit_code(doc);
 	}
 	fflush(stdout);
@@ -1557,8 +1671,9 @@ static bool s_client_opt(struct s_client_opts *o, int c, const char *arg)
 /* s_conn_ready then s_request (method NULL: GET without body, else POST),
  * the token wiped afterwards.  The caller has run curl_global_init.  0 or -1
  * as s_request. */
-static int s_call_m(const struct s_client_opts *o, const char *method, const char *path,
-                    const char *body, long timeout_ms, json_t **doc, char *err, size_t errlen)
+static int s_call_stop(const struct s_client_opts *o, const char *method, const char *path,
+                       const char *body, long timeout_ms, const volatile sig_atomic_t *stop,
+                       json_t **doc, char *err, size_t errlen)
 {
 	struct s_conn conn;
 	int rc = -1;
@@ -1568,6 +1683,7 @@ static int s_call_m(const struct s_client_opts *o, const char *method, const cha
 	conn.coordinator = o->coordinator;
 	conn.token_file = o->token_file;
 	conn.cacert = o->cacert;
+	conn.stop = stop;
 	if (s_conn_ready(&conn, err, errlen) != 0)
 		goto out;
 	rc = s_request(&conn, method, path, body, timeout_ms, doc, err, errlen);
@@ -1576,13 +1692,28 @@ out:
 	return rc;
 }
 
-int cli_call(const char *coordinator, const char *token_file, const char *cacert, const char *method,
-             const char *path, const char *body, long timeout_ms, json_t **doc, char *err,
-             size_t errlen)
+static int s_call_m(const struct s_client_opts *o, const char *method, const char *path,
+                    const char *body, long timeout_ms, json_t **doc, char *err, size_t errlen)
+{
+	return s_call_stop(o, method, path, body, timeout_ms, NULL, doc, err, errlen);
+}
+
+int cli_call(const char *coordinator, const char *token_file, const char *cacert,
+             const char *method, const char *path, const char *body, long timeout_ms, json_t **doc,
+             char *err, size_t errlen)
 {
 	struct s_client_opts o = {coordinator, token_file, cacert, false};
 
 	return s_call_m(&o, method, path, body, timeout_ms, doc, err, errlen);
+}
+
+int cli_call_stoppable(const char *coordinator, const char *token_file, const char *cacert,
+                       const char *method, const char *path, const char *body, long timeout_ms,
+                       const volatile sig_atomic_t *stop, json_t **doc, char *err, size_t errlen)
+{
+	struct s_client_opts o = {coordinator, token_file, cacert, false};
+
+	return s_call_stop(&o, method, path, body, timeout_ms, stop, doc, err, errlen);
 }
 
 static int s_call(const struct s_client_opts *o, const char *path, const char *body,

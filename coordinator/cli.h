@@ -7,12 +7,15 @@
  * that decide what gets printed (duration, endpoint rule, shell quoting,
  * cloud-init template) and the Nagios line of `vantage check --nagios` are
  * separate, pure-ish functions so the unit tests can exercise them without a
- * coordinator.
+ * coordinator.  `vantage wait` (wait.c) builds on check's parser
+ * (cli_check_parse_ext), request body, timeout and output, and on
+ * cli_call_stoppable.
  */
 #ifndef VANTAGE_CLI_H
 #define VANTAGE_CLI_H
 
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -82,6 +85,7 @@ struct cli_check_opts {
 	bool caa_named;
 	bool no_caa;
 	const char *ka, *digest, *txt, *webroot; /* at most one of them */
+	const char *token;                       /* --token: reachability with this HTTP-01 token */
 	const char *issuer, *account_uri;        /* CAA, NULL: coordinator's default */
 	const char *regions[CLI_MAX_REGIONS];
 	size_t n_regions;
@@ -103,12 +107,50 @@ int cli_check_main(int argc, char **argv);
  * rule that needs no coordinator: known methods; --webroot only with
  * http-01; --digest/--txt only with tls-alpn-01/dns-01 (--txt with dns-01)
  * and well-formed (64 hex or 43 base64url); one of --key-authorization,
- * --digest, --txt, --webroot; --no-caa not with --method caa; the domain
- * rules of cli_check_domains.  Returns 0, 1 for --help, or -1 with the
- * reason in err.  Does not validate the key authorization's syntax
- * (cli_parse_key_authorization does).  Uses getopt (not reentrant).
+ * --digest, --txt, --webroot; --token (1..LIMIT_TOKEN_LEN base64url
+ * characters, the API's rule) only with http-01 and none of those four;
+ * --no-caa not with --method caa; the domain rules of cli_check_domains.
+ * Returns 0, 1 for --help, or -1 with the reason in err.  Does not validate
+ * the key authorization's syntax (cli_parse_key_authorization does).  Uses
+ * getopt (not reentrant).
  */
 int cli_check_parse(int argc, char **argv, struct cli_check_opts *o, char *err, size_t errlen);
+
+/* An option of its own that a command built on check's options takes
+ * (`vantage wait --timeout S`); each takes an argument. */
+struct cli_extra_opt {
+	const char *name;  /* the long name, without "--" */
+	const char *value; /* out: the last argument given, NULL if none */
+};
+
+#define CLI_MAX_EXTRA_OPTS 4
+
+/* What a command built on check's options changes (NULL: check itself). */
+struct cli_check_ext {
+	const char *cmd;             /* "wait": names the command in refusals */
+	bool challenge_only;         /* refuse --webroot, --nagios and tls-cert */
+	struct cli_extra_opt *extra; /* at most CLI_MAX_EXTRA_OPTS */
+	size_t n_extra;
+};
+
+/*
+ * cli_check_parse for check (ext NULL) or a command built on it: also takes
+ * ext's extra options (their values stored, not checked), and with
+ * challenge_only refuses --webroot (the ACME client serves the challenge),
+ * --nagios and the tls-cert method (no challenge) with a reason naming
+ * ext->cmd.  Same return values.
+ */
+int cli_check_parse_ext(int argc, char **argv, const struct cli_check_ext *ext,
+                        struct cli_check_opts *o, char *err, size_t errlen);
+
+/* The HTTP timeout of one POST /v1/checks for o: its budget (or the
+ * largest) + JOB_GRACE_MS + CLI_HTTP_MARGIN_MS. */
+long cli_check_timeout_ms(const struct cli_check_opts *o);
+
+/* Print a report document as `vantage check` does: JSON (indented) with
+ * json, else the table (colours when stdout is a terminal, unless no_color
+ * or $NO_COLOR). */
+void cli_report_out(const json_t *doc, bool json, bool no_color);
 
 /*
  * The POST /v1/checks body for o and the n domains (docs/api.md): methods,
@@ -380,9 +422,16 @@ char *cli_template_fill(const char *tmpl, size_t len, const char *const values[C
  * holds the parsed JSON (caller decrefs) and 0 is returned; else -1 with what
  * happened in err.  The caller has run curl_global_init.
  */
-int cli_call(const char *coordinator, const char *token_file, const char *cacert, const char *method,
-             const char *path, const char *body, long timeout_ms, json_t **doc, char *err,
-             size_t errlen);
+int cli_call(const char *coordinator, const char *token_file, const char *cacert,
+             const char *method, const char *path, const char *body, long timeout_ms, json_t **doc,
+             char *err, size_t errlen);
+
+/* cli_call, cut short as soon as *stop is non-zero (a signal handler sets
+ * it; libcurl looks at least once a second): -1 with "interrupted" in err.
+ * stop NULL: exactly cli_call. */
+int cli_call_stoppable(const char *coordinator, const char *token_file, const char *cacert,
+                       const char *method, const char *path, const char *body, long timeout_ms,
+                       const volatile sig_atomic_t *stop, json_t **doc, char *err, size_t errlen);
 
 /*
  * GET /v1/agents, as `vantage agents` does it: coordinator is the API's base

@@ -1068,6 +1068,80 @@ Test(cli, check_tls_cert_method)
 	cr_assert(o.nagios);
 }
 
+/* ---- vantage check --token ---- */
+
+Test(cli, check_token)
+{
+	struct cli_check_opts o;
+	char err[512], tok[LIMIT_TOKEN_LEN + 2], *domains[] = {"a.example", "b.example"};
+	json_t *body;
+
+	/* reachability with the given token, for every domain */
+	cr_assert_eq(
+	        s_parse(&o, err, sizeof(err), "--token", "Ab-_09", "a.example", "b.example", NULL),
+	        0, "%s", err);
+	cr_assert_str_eq(o.token, "Ab-_09");
+	body = cli_check_body(&o, domains, 2, NULL);
+	cr_assert_not_null(body);
+	cr_assert_str_eq(json_string_value(json_object_get(body, "token")), "Ab-_09");
+	cr_assert_str_eq(json_string_value(json_object_get(body, "mode")), "reachability");
+	cr_assert_null(json_object_get(body, "key_authorization"));
+	json_decref(body);
+	/* without --token the coordinator picks one */
+	cr_assert_eq(s_parse(&o, err, sizeof(err), "a.example", NULL), 0, "%s", err);
+	cr_assert_null(o.token);
+	body = cli_check_body(&o, domains, 1, NULL);
+	cr_assert_null(json_object_get(body, "token"));
+	json_decref(body);
+	/* with http-01 among other methods */
+	cr_assert_eq(s_parse(&o, err, sizeof(err), "--method", "all", "--token", "abc", "a.example",
+	                     NULL),
+	             0, "%s", err);
+	/* the API's limit: 1..LIMIT_TOKEN_LEN */
+	memset(tok, 'A', LIMIT_TOKEN_LEN);
+	tok[LIMIT_TOKEN_LEN] = '\0';
+	cr_assert_eq(s_parse(&o, err, sizeof(err), "--token", tok, "a.example", NULL), 0, "%s",
+	             err);
+	tok[LIMIT_TOKEN_LEN] = 'A';
+	tok[LIMIT_TOKEN_LEN + 1] = '\0';
+	s_refused("expected 1..128 base64url characters",
+	          s_parse(&o, err, sizeof(err), "--token", tok, "a.example", NULL), err);
+	s_refused("expected 1..128 base64url characters",
+	          s_parse(&o, err, sizeof(err), "--token", "", "a.example", NULL), err);
+	s_refused("expected 1..128 base64url characters",
+	          s_parse(&o, err, sizeof(err), "--token", "a+b=", "a.example", NULL), err);
+	s_refused("expected 1..128 base64url characters",
+	          s_parse(&o, err, sizeof(err), "--token", "../etc", "a.example", NULL), err);
+	/* a challenge brings its own token */
+	s_refused("drop --token",
+	          s_parse(&o, err, sizeof(err), "--token", "abc", "--key-authorization",
+	                  "tok.thumb", "a.example", NULL),
+	          err);
+	s_refused("drop --token",
+	          s_parse(&o, err, sizeof(err), "--token", "abc", "--webroot", "/tmp", "a.example",
+	                  NULL),
+	          err);
+	s_refused("drop --token",
+	          s_parse(&o, err, sizeof(err), "--method", "http-01,dns-01", "--token", "abc",
+	                  "--txt", T_B64, "a.example", NULL),
+	          err);
+	/* only HTTP-01 has a token in its URL */
+	s_refused("use it with --method http-01",
+	          s_parse(&o, err, sizeof(err), "--method", "dns-01", "--token", "abc", "a.example",
+	                  NULL),
+	          err);
+	s_refused("use it with --method http-01",
+	          s_parse(&o, err, sizeof(err), "--method", "tls-cert", "--token", "abc",
+	                  "a.example", NULL),
+	          err);
+	/* --token-file is still itself */
+	cr_assert_eq(
+	        s_parse(&o, err, sizeof(err), "--token-file", "/x/api.token", "a.example", NULL), 0,
+	        "%s", err);
+	cr_assert_str_eq(o.token_file, "/x/api.token");
+	cr_assert_null(o.token);
+}
+
 #define T_NOW 1795000000 /* the tests' wall clock */
 
 static json_t *s_doc(const char *text)
