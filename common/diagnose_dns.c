@@ -363,7 +363,8 @@ void diag_nameservers(struct vt_check *c)
 			diag_add(c,
 			         "not propagated: %s (%s) does not serve the TXT record yet (%s "
 			         "%s): "
-			         "wait until every nameserver serves it (vantage wait will, later) "
+			         "wait until every nameserver serves it (vantage wait --method "
+			         "dns-01) "
 			         "or fix the zone transfer",
 			         k->name, k->address, other, nserving > 1 ? "do" : "does");
 			lines++;
@@ -373,7 +374,7 @@ void diag_nameservers(struct vt_check *c)
 			        c,
 			        "%s (%s) does not serve the TXT record to %s while %s %s: an "
 			        "anycast node or a GeoDNS view there has not caught up; wait until "
-			        "every nameserver serves it (vantage wait will, later)",
+			        "every nameserver serves it (vantage wait --method dns-01)",
 			        k->name, k->address, w.who, w.others,
 			        diag_verb(w.nothers, "gets it", "get it"));
 			lines++;
