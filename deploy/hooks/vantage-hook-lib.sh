@@ -14,15 +14,42 @@
 #   VANTAGE_WEBROOT    HTTP-01: the document root the challenge file goes in
 #                      (DIR/.well-known/acme-challenge/TOKEN)
 #   VANTAGE_HOOK_QUIET 1: no progress lines on stderr
+#   VANTAGE_HOOK_LOG   a file every hook appends its lines (and, through
+#                      vh_run_logged, vantage wait's report) to, with a time
+#                      stamp: what survives when the ACME client is stopped
+#                      or hides hook output
+#   VANTAGE_ON_UNKNOWN stop (default) or continue: what vh_wait_failed makes
+#                      of a wait that could not decide (exit 2: usage or
+#                      coordinator error; 3: a vantage did not answer)
 
-# vh_log MESSAGE...: one line on stderr, tagged with the hook's name
+# vh__logfile TEXT...: append one time-stamped line to VANTAGE_HOOK_LOG (if set)
+vh__logfile() {
+	[ -n "${VANTAGE_HOOK_LOG:-}" ] && [ -z "${vh__captured:-}" ] || return 0
+	printf '%s %s[%s]: %s\n' "$(date '+%Y-%m-%dT%H:%M:%S%z')" "${VH_NAME:-vantage-hook}" "$$" "$*" \
+		>>"$VANTAGE_HOOK_LOG" 2>/dev/null || true
+}
+
+# vh_log MESSAGE...: one line on stderr, tagged with the hook's name (and in
+# VANTAGE_HOOK_LOG)
 vh_log() {
+	vh__logfile "$*"
 	[ "${VANTAGE_HOOK_QUIET:-0}" = 1 ] || printf '%s: %s\n' "${VH_NAME:-vantage-hook}" "$*" >&2
+}
+
+# vh_warn MESSAGE... / vh_error MESSAGE...: a "warning: " or "error: " line
+# on stderr (even with VANTAGE_HOOK_QUIET=1) and in VANTAGE_HOOK_LOG
+vh_warn() {
+	vh__logfile "warning: $*"
+	printf '%s: warning: %s\n' "${VH_NAME:-vantage-hook}" "$*" >&2
+}
+vh_error() {
+	vh__logfile "error: $*"
+	printf '%s: error: %s\n' "${VH_NAME:-vantage-hook}" "$*" >&2
 }
 
 # vh_die MESSAGE...: log it and exit 1
 vh_die() {
-	printf '%s: error: %s\n' "${VH_NAME:-vantage-hook}" "$*" >&2
+	vh_error "$@"
 	exit 1
 }
 
@@ -41,6 +68,46 @@ vh_wait() {
 	vh_log "waiting until every vantage sees the $vh_m challenge for $vh_d"
 	# shellcheck disable=SC2086  # VANTAGE_WAIT_ARGS is a list of options
 	vh_vantage wait "$vh_d" --method "$vh_m" "$@" ${VANTAGE_WAIT_ARGS:-}
+}
+
+# vh_run_logged CMD ARGS...: run CMD (a command or one of these functions)
+# with its stdout and stderr captured into VH_OUTPUT, then copy that text to
+# stderr (on success not with VANTAGE_HOOK_QUIET=1) and to VANTAGE_HOOK_LOG,
+# followed there by "exit N: CMD ARGS".  Returns CMD's exit status.  For
+# hooks whose caller may not live to print their output (certbot, once
+# stopped), e.g. `vh_run_logged vh_wait DOMAIN http-01 --key-authorization KA`.
+vh_run_logged() {
+	VH_OUTPUT=$(
+		vh__captured=1 # the copy below goes to the log
+		"$@" 2>&1
+	)
+	vh_rc=$?
+	if [ -n "$VH_OUTPUT" ]; then
+		# VANTAGE_HOOK_QUIET=1 keeps a success quiet, never a failure
+		if [ "$vh_rc" -ne 0 ] || [ "${VANTAGE_HOOK_QUIET:-0}" != 1 ]; then
+			printf '%s\n' "$VH_OUTPUT" >&2
+		fi
+		if [ -n "${VANTAGE_HOOK_LOG:-}" ]; then
+			printf '%s\n' "$VH_OUTPUT" | sed 's/^/    /' >>"$VANTAGE_HOOK_LOG" 2>/dev/null || true
+		fi
+	fi
+	vh__logfile "exit $vh_rc: $*"
+	return "$vh_rc"
+}
+
+# vh_wait_failed RC: does vantage wait's exit status RC stop issuance?
+# 0 (yes: 1 a vantage fails; 2 or 3, it could not decide, unless
+# VANTAGE_ON_UNKNOWN=continue) or 1 (no: RC 0, or undecided and continue).
+vh_wait_failed() {
+	case $1 in
+	0) return 1 ;;
+	1) return 0 ;;
+	esac
+	if [ "${VANTAGE_ON_UNKNOWN:-stop}" = continue ]; then
+		vh_warn "vantage wait could not decide (exit $1); VANTAGE_ON_UNKNOWN=continue: going on"
+		return 1
+	fi
+	return 0
 }
 
 # vh_dns add|del NAME VALUE: the user's DNS command
