@@ -261,6 +261,17 @@ if [ "$mode" != 0 ]; then
 		[ "$out" = "$b $version" ] || fail "installed $b --version printed '$out'"
 		echo "deb: installed in $SUITE root: $out"
 	done
+	# the ACME client hooks: executable, and each finds the library it sources
+	# (run from the installed directory, as users point their clients at it)
+	hooks=0
+	for h in "$root"/usr/share/vantage/hooks/vantage-*; do
+		case $h in *.sh) continue ;; esac
+		[ -x "$h" ] || fail "installed hook $h is not executable"
+		chroot "$root" "${h#"$root"}" --help >/dev/null 2>&1 || fail "installed hook ${h#"$root"} --help failed"
+		hooks=$((hooks + 1))
+	done
+	[ "$hooks" -ge 9 ] || fail "only $hooks ACME client hooks installed in /usr/share/vantage/hooks"
+	echo "deb: $hooks ACME client hooks installed in /usr/share/vantage/hooks, each answers --help"
 	if [ "${VANTAGE_DEB_SERVICES:-1}" = 1 ]; then
 		services
 	fi

@@ -95,7 +95,8 @@ vh_run_logged() {
 	return "$vh_rc"
 }
 
-# vh_wait_failed RC: does vantage wait's exit status RC stop issuance?
+# vh_wait_failed RC [WHAT]: does the exit status RC of WHAT (default
+# "vantage wait"; the wrappers pass "vantage check") stop issuance?
 # 0 (yes: 1 a vantage fails; 2 or 3, it could not decide, unless
 # VANTAGE_ON_UNKNOWN=continue) or 1 (no: RC 0, or undecided and continue).
 vh_wait_failed() {
@@ -104,10 +105,24 @@ vh_wait_failed() {
 	1) return 0 ;;
 	esac
 	if [ "${VANTAGE_ON_UNKNOWN:-stop}" = continue ]; then
-		vh_warn "vantage wait could not decide (exit $1); VANTAGE_ON_UNKNOWN=continue: going on"
+		vh_warn "${2:-vantage wait} could not decide (exit $1); VANTAGE_ON_UNKNOWN=continue: going on"
 		return 1
 	fi
 	return 0
+}
+
+# vh_csr_names FILE: the DNS names of a PEM or DER CSR (SANs, else the CN),
+# one a line (the wrappers of clients that take a CSR)
+vh_csr_names() {
+	vh_txt=$(openssl req -in "$1" -noout -text 2>/dev/null ||
+		openssl req -inform DER -in "$1" -noout -text 2>/dev/null) || return 1
+	vh_sans=$(printf '%s\n' "$vh_txt" | sed -n '/X509v3 Subject Alternative Name/{n;p;}' |
+		tr ',' '\n' | sed -n 's/^ *DNS://p')
+	if [ -n "$vh_sans" ]; then
+		printf '%s\n' "$vh_sans"
+	else
+		printf '%s\n' "$vh_txt" | sed -n 's/^ *Subject:.*CN *= *\([^,/]*\).*/\1/p'
+	fi
 }
 
 # vh_dns add|del NAME VALUE: the user's DNS command

@@ -92,7 +92,8 @@ if ! ip netns add "$probe_ns" 2>/dev/null; then
 	skip_or_fail "cannot create network namespaces (ip netns add)"
 fi
 ip netns del "$probe_ns"
-for t in jq curl nginx knotd knotc keymgr kdig ldns-signzone unbound openssl nft promtool chromium; do
+for t in jq curl nginx knotd knotc keymgr kdig ldns-signzone unbound openssl nft promtool chromium \
+	pebble certbot lego uacme ualpn dehydrated acme-tiny faketime python3; do
 	command -v "$t" >/dev/null || skip_or_fail "missing tool $t (make deps)"
 done
 for b in vantage vantage-agent; do
