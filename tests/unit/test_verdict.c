@@ -891,7 +891,7 @@ Test(verdict, dns_not_propagated)
 	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
 	DIAG_HAS(&c, "not propagated: ns2.example.com (10.77.0.91) does not serve the TXT record "
 	             "yet (ns1.example.com does): wait until every nameserver serves it (vantage "
-	             "wait will, later) or fix the zone transfer");
+	             "wait --method dns-01) or fix the zone transfer");
 	cr_assert_eq(s_diag_count(&c, "not propagated"), 1);
 	vt_check_clear(&c);
 }
