@@ -36,18 +36,6 @@ const char *diag_verb(size_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
-void diag_append(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t used = strnlen(buf, len);
-	va_list ap;
-
-	if (used + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + used, len - used, fmt, ap);
-	va_end(ap);
-}
-
 void diag_add(struct vt_check *c, const char *fmt, ...)
 {
 	va_list ap;
@@ -277,16 +265,16 @@ size_t diag_list(const struct vt_check *c, diag_pred_fn pred, const void *arg, b
 		if (!pred(e, arg) || !s_first_of(c, i, pred, arg, by_region))
 			continue;
 		if (k == VERDICT_MAX_LISTED && total > VERDICT_MAX_LISTED + 1) {
-			diag_append(buf, len, " and %zu more", total - k);
+			text_appendf(buf, len, " and %zu more", total - k);
 			break;
 		}
-		diag_append(buf, len, "%s", k == 0 ? "" : (k == total - 1 ? " and " : ", "));
+		text_appendf(buf, len, "%s", k == 0 ? "" : (k == total - 1 ? " and " : ", "));
 		if (by_region)
-			diag_append(buf, len, "%s", s_region(e));
+			text_appendf(buf, len, "%s", s_region(e));
 		else if (e->vantage.region[0] != '\0')
-			diag_append(buf, len, "%s (%s)", e->vantage.agent, e->vantage.region);
+			text_appendf(buf, len, "%s (%s)", e->vantage.agent, e->vantage.region);
 		else
-			diag_append(buf, len, "%s", e->vantage.agent);
+			text_appendf(buf, len, "%s", e->vantage.agent);
 		k++;
 	}
 	return total;

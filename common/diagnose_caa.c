@@ -109,7 +109,7 @@ static void s_caa_forbids(struct vt_check *c, const struct diag_key *k, bool par
 		    strncasecmp(text + strlen("CAA at "), name, nlen) == 0 &&
 		    strncmp(text + strlen("CAA at ") + nlen, ": ", 2) == 0)
 			text += strlen("CAA at ") + nlen + 2;
-		diag_append(because, sizeof(because), "%s%s", i > 0 ? "; " : "", text);
+		text_appendf(because, sizeof(because), "%s%s", i > 0 ? "; " : "", text);
 		if (used->n < sizeof(used->text) / sizeof(used->text[0]))
 			used->text[used->n++] = why[i];
 	}

@@ -284,12 +284,12 @@ static void s_different(struct vt_check *c, const struct s_certs *d)
 	for (size_t g = 0; g < d->n; g++) {
 		const char *sha = d->first[g]->result.cert.sha256;
 		if (g == S_MAX_EXPIRY_LINES) {
-			diag_append(line, sizeof(line), ", and %zu more certificates", d->n - g);
+			text_appendf(line, sizeof(line), ", and %zu more certificates", d->n - g);
 			break;
 		}
 		n = diag_list(c, s_cert_is, sha, false, who, sizeof(who));
-		diag_append(line, sizeof(line), "%s%s %s sha256 %.*s...", g > 0 ? ", " : "", who,
-		            diag_verb(n, "gets", "get"), VERDICT_SHA_SHOWN, sha);
+		text_appendf(line, sizeof(line), "%s%s %s sha256 %.*s...", g > 0 ? ", " : "", who,
+		             diag_verb(n, "gets", "get"), VERDICT_SHA_SHOWN, sha);
 	}
 	diag_add(c, "%s: a CDN edge or a stale server in some regions", line);
 }
@@ -428,10 +428,10 @@ static void s_name(struct vt_check *c)
 		return;
 	n = first->result.cert.n_sans < LIMIT_MAX_SANS ? first->result.cert.n_sans : LIMIT_MAX_SANS;
 	for (size_t j = 0; j < n && j < S_MAX_SANS_SHOWN; j++)
-		diag_append(names, sizeof(names), "%s%s", j > 0 ? ", " : "",
-		            first->result.cert.sans[j]);
+		text_appendf(names, sizeof(names), "%s%s", j > 0 ? ", " : "",
+		             first->result.cert.sans[j]);
 	if (n > S_MAX_SANS_SHOWN)
-		diag_append(names, sizeof(names), " and %zu more", n - S_MAX_SANS_SHOWN);
+		text_appendf(names, sizeof(names), " and %zu more", n - S_MAX_SANS_SHOWN);
 	diag_who(c, s_name_bad, NULL, s_name_ok, NULL, &w);
 	diag_add(c,
 	         "the certificate does not name %s (it names %s)%s%s: browsers refuse it; add the "

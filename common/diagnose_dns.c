@@ -359,7 +359,7 @@ void diag_nameservers(struct vt_check *c)
 			snprintf(other, sizeof(other), "%s%s%s%s", f->name, same ? " (" : "",
 			         same ? f->address : "", same ? ")" : "");
 			if (nserving > 1)
-				diag_append(other, sizeof(other), " and %zu more", nserving - 1);
+				text_appendf(other, sizeof(other), " and %zu more", nserving - 1);
 			diag_add(c,
 			         "not propagated: %s (%s) does not serve the TXT record yet (%s "
 			         "%s): "

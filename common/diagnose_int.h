@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "text.h"
 #include "verdict.h"
 #include "verdict_ext.h"
 
@@ -93,9 +94,7 @@ static inline bool diag_unavailable(const struct vt_entry *e)
 const char *diag_plural(size_t n, const char *one, const char *many);
 const char *diag_verb(size_t n, const char *one, const char *many);
 
-/* Append printf-style text to the string in buf (len bytes); truncates, and
- * does nothing when buf is already full.  buf stays terminated. */
-void diag_append(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Sentences are built piece by piece with text_appendf (text.h). */
 
 /* Add one diagnosis sentence to c; silently dropped when c already holds
  * VERDICT_MAX_DIAGNOSIS. */

@@ -35,6 +35,7 @@
 #include "cli.h"
 #include "enroll.h"
 #include "history.h"
+#include "httpbuf.h"
 
 #define EXIT_USAGE   2
 #define CLI_URL_MAX  2048 /* coordinator URL plus API path */
@@ -436,39 +437,6 @@ void cli_webroot_cleanup(struct cli_webroot *w)
 
 /* ---- HTTP ---- */
 
-struct s_buf {
-	char *data;
-	size_t len, cap;
-	bool overflow;
-};
-
-static size_t s_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	struct s_buf *b = arg;
-	size_t n = size * nmemb;
-
-	if (n > CLI_MAX_RESPONSE_BYTES - b->len) {
-		b->overflow = true;
-		return 0; /* curl aborts the transfer */
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap != 0 ? b->cap : 4096;
-		char *tmp;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		tmp = realloc(b->data, cap);
-		if (tmp == NULL)
-			return 0;
-		b->data = tmp;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, ptr, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
-}
-
 /* Read the API token: the file's first line, printable ASCII only. */
 static int s_read_token(const char *path, char *tok, size_t toklen, char *err, size_t errlen)
 {
@@ -536,7 +504,7 @@ static int s_request(const struct s_conn *c, const char *method, const char *pat
 	char url[CLI_URL_MAX], auth[CLI_HDR_LEN], curlerr[CURL_ERROR_SIZE] = "";
 	char esc[CLI_ESC_LEN];
 	struct curl_slist *hdrs = NULL, *tmp;
-	struct s_buf b = {0};
+	struct httpbuf b = {.max = CLI_MAX_RESPONSE_BYTES};
 	size_t blen = strlen(c->coordinator);
 	CURL *h = NULL;
 	CURLcode cc;
@@ -583,7 +551,7 @@ static int s_request(const struct s_conn *c, const char *method, const char *pat
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)CLI_CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, s_write_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, httpbuf_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curlerr);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "vantage/" VANTAGE_VERSION);
@@ -642,7 +610,7 @@ oom:
 	snprintf(err, errlen, "out of memory");
 out:
 	json_decref(j);
-	free(b.data);
+	httpbuf_free(&b);
 	curl_slist_free_all(hdrs);
 	if (h != NULL)
 		curl_easy_cleanup(h);
@@ -682,6 +650,22 @@ static int s_parse_ulong(const char *opt, const char *s, unsigned long lo, unsig
 
 /* ---- vantage check ---- */
 
+void cli_check_usage_shared(FILE *f)
+{
+	fprintf(f,
+	        "  --issuer-domain D       CAA: the CA's issuer domain (default %s)\n"
+	        "  --account-uri URI       CAA: the ACME account URL, for accounturi records\n"
+	        "  --no-caa                skip the CAA check\n"
+	        "  --region R              only vantages in region R (repeatable)\n"
+	        "  --coordinator URL       coordinator API (default %s)\n"
+	        "  --token-file F          API token (default $%s, else %s)\n"
+	        "  --cacert F              CA bundle for an https:// coordinator\n"
+	        "  --budget-ms N           per-vantage time budget (%d..%d)\n"
+	        "  --min-answers N         fewer answers make the verdict unknown\n",
+	        CAA_DEFAULT_ISSUER, CLI_DEFAULT_COORDINATOR, CLI_TOKEN_ENV, CLI_DEFAULT_TOKEN_FILE,
+	        JOB_MIN_BUDGET_MS, JOB_MAX_BUDGET_MS);
+}
+
 static void s_check_usage(FILE *f)
 {
 	fprintf(f,
@@ -708,30 +692,22 @@ static void s_check_usage(FILE *f)
 	        "                          DIR/.well-known/acme-challenge/, validate it, remove "
 	        "it\n"
 	        "  --token T               http-01 reachability with this challenge token (1..%d\n"
-	        "                          base64url characters) instead of a random one\n"
-	        "  --issuer-domain D       CAA: the CA's issuer domain (default %s)\n"
-	        "  --account-uri URI       CAA: the ACME account URL, for accounturi records\n"
-	        "  --no-caa                skip the CAA check\n"
-	        "  --region R              only vantages in region R (repeatable)\n"
-	        "  --coordinator URL       coordinator API (default %s)\n"
-	        "  --token-file F          API token (default $%s, else %s)\n"
-	        "  --cacert F              CA bundle for an https:// coordinator\n"
-	        "  --budget-ms N           per-vantage time budget (%d..%d)\n"
-	        "  --min-answers N         fewer answers make the verdict unknown\n"
-	        "  --json                  print the JSON document\n"
-	        "  --no-color              no ANSI colours in the table\n"
-	        "  --nagios                print one Nagios/Icinga plugin line (with perfdata)\n"
-	        "                          and exit with the plugin's status\n"
-	        "  --help                  this text\n"
-	        "\n"
-	        "Exit status: 0 pass, 1 a vantage failed, 2 usage or coordinator error,\n"
-	        "3 unknown (a vantage did not answer, or too few answered).\n"
-	        "With --nagios: 0 OK, 1 WARNING (passed, but a warning such as broken IPv6, or\n"
-	        "a certificate past its renewal point), 2 CRITICAL (a vantage failed, or a\n"
-	        "certificate close to expiry or expired), 3 UNKNOWN (a vantage did not answer,\n"
-	        "or a usage or coordinator error).\n",
-	        LIMIT_TOKEN_LEN, CAA_DEFAULT_ISSUER, CLI_DEFAULT_COORDINATOR, CLI_TOKEN_ENV,
-	        CLI_DEFAULT_TOKEN_FILE, JOB_MIN_BUDGET_MS, JOB_MAX_BUDGET_MS);
+	        "                          base64url characters) instead of a random one\n",
+	        LIMIT_TOKEN_LEN);
+	cli_check_usage_shared(f);
+	fputs("  --json                  print the JSON document\n"
+	      "  --no-color              no ANSI colours in the table\n"
+	      "  --nagios                print one Nagios/Icinga plugin line (with perfdata)\n"
+	      "                          and exit with the plugin's status\n"
+	      "  --help                  this text\n"
+	      "\n"
+	      "Exit status: 0 pass, 1 a vantage failed, 2 usage or coordinator error,\n"
+	      "3 unknown (a vantage did not answer, or too few answered).\n"
+	      "With --nagios: 0 OK, 1 WARNING (passed, but a warning such as broken IPv6, or\n"
+	      "a certificate past its renewal point), 2 CRITICAL (a vantage failed, or a\n"
+	      "certificate close to expiry or expired), 3 UNKNOWN (a vantage did not answer,\n"
+	      "or a usage or coordinator error).\n",
+	      f);
 }
 
 enum {
@@ -1517,14 +1493,18 @@ long cli_check_timeout_ms(const struct cli_check_opts *o)
 	       CLI_HTTP_MARGIN_MS;
 }
 
+bool cli_use_color(bool no_color)
+{
+	return !no_color && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+}
+
 void cli_report_out(const json_t *doc, bool json, bool no_color)
 {
 	if (json) {
 		json_dumpf(doc, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 	} else {
-		bool color = !no_color && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
-		report_print(doc, stdout, color);
+		report_print(doc, stdout, cli_use_color(no_color));
 	}
 }
 

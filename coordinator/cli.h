@@ -8,8 +8,8 @@
  * cloud-init template) and the Nagios line of `vantage check --nagios` are
  * separate, pure-ish functions so the unit tests can exercise them without a
  * coordinator.  `vantage wait` (wait.c) builds on check's parser
- * (cli_check_parse_ext), request body, timeout and output, and on
- * cli_call_stoppable.
+ * (cli_check_parse_ext), help lines, request body, timeout and output, and
+ * on cli_call_stoppable; `vantage doctor` on cli_call and cli_use_color.
  */
 #ifndef VANTAGE_CLI_H
 #define VANTAGE_CLI_H
@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <jansson.h>
 
 #include "../common/keys.h"
@@ -148,9 +149,19 @@ int cli_check_parse_ext(int argc, char **argv, const struct cli_check_ext *ext,
 long cli_check_timeout_ms(const struct cli_check_opts *o);
 
 /* Print a report document as `vantage check` does: JSON (indented) with
- * json, else the table (colours when stdout is a terminal, unless no_color
- * or $NO_COLOR). */
+ * json, else the table (colours by cli_use_color). */
 void cli_report_out(const json_t *doc, bool json, bool no_color);
+
+/* Do tables on stdout get ANSI colours?  Yes when stdout is a terminal,
+ * unless no_color (--no-color) or $NO_COLOR is set.  Every subcommand that
+ * prints a table decides by this. */
+bool cli_use_color(bool no_color);
+
+/* Print the help lines of the options cli_check_parse_ext takes for check
+ * and for every command built on it alike, --issuer-domain to
+ * --min-answers, to f (their usage texts call it, so the lines and their
+ * defaults are written once). */
+void cli_check_usage_shared(FILE *f);
 
 /*
  * The POST /v1/checks body for o and the n domains (docs/api.md): methods,

@@ -53,8 +53,10 @@
 #include <openssl/x509v3.h>
 
 #include "../common/log.h"
+#include "../common/text.h"
 #include "cli.h"
 #include "doctor.h"
+#include "httpbuf.h"
 
 #define EXIT_OK    0
 #define EXIT_FAIL  1
@@ -71,8 +73,7 @@
 #define S_MINUTE        60
 #define S_HOUR          3600
 #define S_DAY           86400
-#define S_HASH_DIGITS   8    /* OpenSSL CApath names: 8 hex digits, '.', a number */
-#define S_BODY_CHUNK    4096 /* first allocation for the directory body */
+#define S_HASH_DIGITS   8 /* OpenSSL CApath names: 8 hex digits, '.', a number */
 #define S_HTTP_OK       200
 #define S_OPENSSL_TLS12 0x10001000UL /* OpenSSL 1.0.1: the first with TLS 1.2 */
 #define S_JSON_TYPE     "application/json"
@@ -98,19 +99,6 @@ static long s_left(int64_t deadline, long cap)
 	if (left < 0)
 		return 0;
 	return left < cap ? (long)left : cap;
-}
-
-/* Append printf output to buf (size len, NUL-terminated); cuts silently. */
-__attribute__((format(printf, 3, 4))) static void s_cat(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t used = strnlen(buf, len);
-	va_list ap;
-
-	if (used + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + used, len - used, fmt, ap);
-	va_end(ap);
 }
 
 /* printf into buf (size len), cutting silently: evidence lines may hold long
@@ -658,7 +646,7 @@ void doctor_judge_dns(const struct doctor_dns_ev *ev, const char *host, bool ip_
 		return;
 	}
 	for (size_t i = 0; i < ev->n_resolvers; i++)
-		s_cat(res, sizeof(res), "%s%s", i > 0 ? ", " : "", ev->resolvers[i]);
+		text_appendf(res, sizeof(res), "%s%s", i > 0 ? ", " : "", ev->resolvers[i]);
 	if (res[0] == '\0')
 		snprintf(res, sizeof(res), "none listed");
 	if (!ev->timed_out && ev->gai_rc == 0 && n > 0) {
@@ -675,20 +663,20 @@ void doctor_judge_dns(const struct doctor_dns_ev *ev, const char *host, bool ip_
 
 			if (!(fam == 0 ? any4 : any6))
 				continue;
-			s_cat(detail, sizeof(detail), " %s", fam == 0 ? "A" : "AAAA");
+			text_appendf(detail, sizeof(detail), " %s", fam == 0 ? "A" : "AAAA");
 			for (size_t i = 0; i < n; i++) {
 				if (addrs[i].family != want)
 					continue;
-				s_cat(detail, sizeof(detail), "%s%s", first ? " " : ", ",
-				      addrs[i].text);
+				text_appendf(detail, sizeof(detail), "%s%s", first ? " " : ", ",
+				             addrs[i].text);
 				first = false;
 			}
 			if (fam == 0 && any6)
-				s_cat(detail, sizeof(detail), ";");
+				text_appendf(detail, sizeof(detail), ";");
 		}
 		if (!any6)
-			s_cat(detail, sizeof(detail), "; no AAAA");
-		s_cat(detail, sizeof(detail), " (%ld ms)", ev->ms);
+			text_appendf(detail, sizeof(detail), "; no AAAA");
+		text_appendf(detail, sizeof(detail), " (%ld ms)", ev->ms);
 		s_set(c, DOCTOR_OK, detail, NULL, NULL);
 		return;
 	}
@@ -894,12 +882,12 @@ void doctor_judge_tcp(const struct doctor_addr *addrs, size_t n, uint16_t port, 
 			if (!v6)
 				bad4++;
 		}
-		s_cat(detail, sizeof(detail), "%s %s %s", i > 0 ? "," : "", a->text,
-		      s_conn_name(a->conn));
+		text_appendf(detail, sizeof(detail), "%s %s %s", i > 0 ? "," : "", a->text,
+		             s_conn_name(a->conn));
 		if (a->conn == DOCTOR_CONN_OK || a->conn == DOCTOR_CONN_TIMEOUT)
-			s_cat(detail, sizeof(detail), " (%ld ms)", a->ms);
+			text_appendf(detail, sizeof(detail), " (%ld ms)", a->ms);
 		else if (a->conn == DOCTOR_CONN_ERROR || a->conn == DOCTOR_CONN_UNREACHABLE)
-			s_cat(detail, sizeof(detail), " (%s)", strerror(a->err));
+			text_appendf(detail, sizeof(detail), " (%s)", strerror(a->err));
 	}
 	if (ok4 + ok6 == 0) {
 		if (timeout > 0)
@@ -953,7 +941,8 @@ void doctor_judge_tcp(const struct doctor_addr *addrs, size_t n, uint16_t port, 
 		return;
 	}
 	if (unreach > 0)
-		s_cat(detail, sizeof(detail), "; IPv6 has no route here, clients skip it at once");
+		text_appendf(detail, sizeof(detail),
+		             "; IPv6 has no route here, clients skip it at once");
 	s_set(c, DOCTOR_OK, detail, NULL, NULL);
 }
 
@@ -1290,9 +1279,9 @@ void doctor_judge_tls(const struct doctor_tls_ev *ev, struct doctor_check *c)
 	}
 	s_fmt(local, sizeof(local), "%s, security level %d", ev->openssl, ev->seclevel);
 	if (ev->min_proto != 0)
-		s_cat(local, sizeof(local), ", %s minimum", s_proto_name(ev->min_proto));
+		text_appendf(local, sizeof(local), ", %s minimum", s_proto_name(ev->min_proto));
 	if (ev->max_proto != 0)
-		s_cat(local, sizeof(local), ", %s maximum", s_proto_name(ev->max_proto));
+		text_appendf(local, sizeof(local), ", %s maximum", s_proto_name(ev->max_proto));
 	if (ev->ok) {
 		s_fmt(detail, sizeof(detail),
 		      "%s, %s with %s; the server accepts TLS 1.3 alone: %s, TLS 1.2 alone: %s",
@@ -1304,7 +1293,7 @@ void doctor_judge_tls(const struct doctor_tls_ev *ev, struct doctor_check *c)
 	s_fmt(detail, sizeof(detail), "handshake with %s failed: %s (this machine: %s)", ev->addr,
 	      ev->error, local);
 	if (ev->legacy == 1)
-		s_cat(detail, sizeof(detail), "; a %s handshake works", ev->legacy_version);
+		text_appendf(detail, sizeof(detail), "; a %s handshake works", ev->legacy_version);
 	if (ev->openssl_num < S_OPENSSL_TLS12)
 		s_fmt(cause, sizeof(cause),
 		      "this machine's OpenSSL (%s) is too old for TLS 1.2, which every ACME CA "
@@ -1367,12 +1356,13 @@ static void s_store_text(const struct doctor_store *s, char *out, size_t len)
 
 	out[0] = '\0';
 	if (s->file[0] != '\0')
-		s_cat(out, len, "file %s", s_esc(f, sizeof(f), s->file));
+		text_appendf(out, len, "file %s", s_esc(f, sizeof(f), s->file));
 	if (s->dir[0] != '\0')
-		s_cat(out, len, "%sdirectory %s", out[0] ? ", " : "", s_esc(d, sizeof(d), s->dir));
+		text_appendf(out, len, "%sdirectory %s", out[0] ? ", " : "",
+		             s_esc(d, sizeof(d), s->dir));
 	if (out[0] == '\0')
-		s_cat(out, len, "none");
-	s_cat(out, len, " (%s)", s->source != NULL ? s->source : "?");
+		text_appendf(out, len, "none");
+	text_appendf(out, len, " (%s)", s->source != NULL ? s->source : "?");
 }
 
 static bool s_code_is_time(long code)
@@ -1652,12 +1642,13 @@ void doctor_judge_roots(const struct doctor_roots_ev *ev, const struct doctor_st
 	s_fmt(detail, sizeof(detail), "%zu expired root%s still in the trust store:", ev->n_expired,
 	      ev->n_expired == 1 ? "" : "s");
 	for (size_t i = 0; i < named; i++)
-		s_cat(detail, sizeof(detail), "%s \"%s\" (expired %s, in %s)", i > 0 ? "," : "",
-		      ev->expired[i].subject, ev->expired[i].not_after, ev->expired[i].where);
+		text_appendf(detail, sizeof(detail), "%s \"%s\" (expired %s, in %s)",
+		             i > 0 ? "," : "", ev->expired[i].subject, ev->expired[i].not_after,
+		             ev->expired[i].where);
 	if (named < ev->n_expired)
-		s_cat(detail, sizeof(detail), " and %zu more", ev->n_expired - named);
-	s_cat(detail, sizeof(detail), "; %zu certificate%s read", ev->scanned,
-	      ev->scanned == 1 ? "" : "s");
+		text_appendf(detail, sizeof(detail), " and %zu more", ev->n_expired - named);
+	text_appendf(detail, sizeof(detail), "; %zu certificate%s read", ev->scanned,
+	             ev->scanned == 1 ? "" : "s");
 	s_fmt(cause, sizeof(cause),
 	      "OpenSSL 1.1.0 and later ignore an expired root when another path is valid, but "
 	      "OpenSSL 1.0.x and some other TLS stacks may build the chain to the expired root "
@@ -1675,11 +1666,6 @@ void doctor_judge_roots(const struct doctor_roots_ev *ev, const struct doctor_st
 
 /* ---- the directory GET ---- */
 
-struct s_get {
-	struct doctor_http_ev *ev;
-	size_t cap;
-};
-
 /* Copy a header's value (after the colon, trimmed) into out, escaped. */
 static void s_header_value(const char *p, size_t n, char *out, size_t len)
 {
@@ -1692,10 +1678,10 @@ static void s_header_value(const char *p, size_t n, char *out, size_t len)
 	log_escape(out, len, p, n);
 }
 
+/* CURLOPT_HEADERFUNCTION: Date and Content-Type into the doctor_http_ev. */
 static size_t s_on_header(char *buf, size_t size, size_t nitems, void *arg)
 {
-	struct s_get *g = arg;
-	struct doctor_http_ev *ev = g->ev;
+	struct doctor_http_ev *ev = arg;
 	size_t n = size * nitems;
 	static const char date[] = "date:", ctype[] = "content-type:";
 
@@ -1724,41 +1710,14 @@ static size_t s_on_header(char *buf, size_t size, size_t nitems, void *arg)
 	return n;
 }
 
-static size_t s_on_body(char *buf, size_t size, size_t nitems, void *arg)
-{
-	struct s_get *g = arg;
-	struct doctor_http_ev *ev = g->ev;
-	size_t n = size * nitems;
-
-	if (ev->body_len + n > DOCTOR_MAX_DIRECTORY_BYTES) {
-		ev->too_big = true;
-		return 0;
-	}
-	if (ev->body_len + n + 1 > g->cap) {
-		size_t cap = g->cap == 0 ? S_BODY_CHUNK : g->cap;
-		char *nb;
-
-		while (cap < ev->body_len + n + 1)
-			cap *= 2;
-		nb = realloc(ev->body, cap);
-		if (nb == NULL)
-			return 0;
-		ev->body = nb;
-		g->cap = cap;
-	}
-	memcpy(ev->body + ev->body_len, buf, n);
-	ev->body_len += n;
-	ev->body[ev->body_len] = '\0';
-	return n;
-}
-
-/* GET url into ev with libcurl: verify the peer against store unless
- * !verify; bounded by timeout_ms, DOCTOR_MAX_REDIRECTS, the body size. */
+/* GET url into ev (zeroed: it takes the body) with libcurl: verify the peer
+ * against store unless !verify; bounded by timeout_ms, DOCTOR_MAX_REDIRECTS,
+ * the body size. */
 static void s_get(const char *url, const struct doctor_store *store, bool verify, long timeout_ms,
                   struct doctor_http_ev *ev)
 {
 	CURL *h = curl_easy_init();
-	struct s_get g = {ev, 0};
+	struct httpbuf body = {.max = DOCTOR_MAX_DIRECTORY_BYTES};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURLcode rc;
 
@@ -1779,9 +1738,9 @@ static void s_get(const char *url, const struct doctor_store *store, bool verify
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "vantage/" VANTAGE_VERSION);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, s_on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, &g);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, s_on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &g);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, ev);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, httpbuf_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
 	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (verify) {
 		bool file =
@@ -1796,6 +1755,9 @@ static void s_get(const char *url, const struct doctor_store *store, bool verify
 	}
 	rc = curl_easy_perform(h);
 	ev->curl_rc = (int)rc;
+	ev->body = body.data; /* ev owns it now */
+	ev->body_len = body.len;
+	ev->too_big = body.overflow;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &ev->status);
 	if (rc != CURLE_OK) {
 		char raw[DOCTOR_ERR_LEN];
@@ -1833,8 +1795,8 @@ void doctor_judge_clock(bool have, int64_t skew_s, long max_skew_s, bool unverif
 	else
 		s_fmt(detail, sizeof(detail), "the local clock is %s %s the server's Date", d,
 		      skew_s > 0 ? "ahead of" : "behind");
-	s_cat(detail, sizeof(detail), " (warn above %ld s, fail above %ld s)%s", warn, max_skew_s,
-	      unverified ? "; Date read over an unverified connection" : "");
+	text_appendf(detail, sizeof(detail), " (warn above %ld s, fail above %ld s)%s", warn,
+	             max_skew_s, unverified ? "; Date read over an unverified connection" : "");
 	st = mag <= warn ? DOCTOR_OK : mag <= max_skew_s ? DOCTOR_WARN : DOCTOR_FAIL;
 	s_fmt(cause, sizeof(cause),
 	      "this machine's clock is %s %s: certificates look not yet valid or expired, OCSP "
@@ -1949,8 +1911,8 @@ void doctor_judge_directory(long status, const char *content_type, const char *b
 	}
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		if (!s_https_member(doc, required[i]))
-			s_cat(missing, sizeof(missing), "%s%s", missing[0] ? ", " : "",
-			      required[i]);
+			text_appendf(missing, sizeof(missing), "%s%s", missing[0] ? ", " : "",
+			             required[i]);
 	if (missing[0] != '\0') {
 		s_fmt(detail, sizeof(detail),
 		      "HTTP 200 JSON, but not an ACME directory: missing or not an https URL: %s",
@@ -1969,13 +1931,13 @@ void doctor_judge_directory(long status, const char *content_type, const char *b
 	s_fmt(detail, sizeof(detail), "HTTP 200, %s:", ct);
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
 		json_object_set(ep, required[i], json_object_get(doc, required[i]));
-		s_cat(detail, sizeof(detail), "%s %s", i > 0 ? "," : "", required[i]);
+		text_appendf(detail, sizeof(detail), "%s %s", i > 0 ? "," : "", required[i]);
 	}
 	for (size_t i = 0; i < sizeof(optional) / sizeof(optional[0]); i++) {
 		if (!json_is_string(json_object_get(doc, optional[i])))
 			continue;
 		json_object_set(ep, optional[i], json_object_get(doc, optional[i]));
-		s_cat(detail, sizeof(detail), ", %s", optional[i]);
+		text_appendf(detail, sizeof(detail), ", %s", optional[i]);
 	}
 	meta = json_object_get(doc, "meta");
 	if (json_is_object(meta)) {
@@ -1986,8 +1948,8 @@ void doctor_judge_directory(long status, const char *content_type, const char *b
 
 		if (json_is_string(terms)) {
 			json_object_set(m, "termsOfService", terms);
-			s_cat(detail, sizeof(detail), "; termsOfService %s",
-			      s_esc(esc, sizeof(esc), json_string_value(terms)));
+			text_appendf(detail, sizeof(detail), "; termsOfService %s",
+			             s_esc(esc, sizeof(esc), json_string_value(terms)));
 		}
 		if (json_is_string(web))
 			json_object_set(m, "website", web);
@@ -1996,12 +1958,13 @@ void doctor_judge_directory(long status, const char *content_type, const char *b
 			json_t *v;
 
 			json_object_set(m, "caaIdentities", caa);
-			s_cat(detail, sizeof(detail), "; caaIdentities");
+			text_appendf(detail, sizeof(detail), "; caaIdentities");
 			json_array_foreach(caa, i, v)
 			{
 				if (json_is_string(v))
-					s_cat(detail, sizeof(detail), "%s %s", i > 0 ? "," : "",
-					      s_esc(esc, sizeof(esc), json_string_value(v)));
+					text_appendf(detail, sizeof(detail), "%s %s",
+					             i > 0 ? "," : "",
+					             s_esc(esc, sizeof(esc), json_string_value(v)));
 			}
 		}
 		if (json_is_boolean(json_object_get(meta, "externalAccountRequired")))
@@ -2175,8 +2138,8 @@ int doctor_judge_vantages(const json_t *doc, bool local_ok, struct doctor_report
 		return 0;
 	}
 	if (!local_ok)
-		s_cat(detail, sizeof(detail),
-		      "; the CA is up from elsewhere, so this machine's failure is local");
+		text_appendf(detail, sizeof(detail),
+		             "; the CA is up from elsewhere, so this machine's failure is local");
 	if (reached < answered || answered < n) {
 		s_fmt(cause, sizeof(cause),
 		      "some vantages cannot reach the CA (or did not answer): their network path "
@@ -2304,9 +2267,9 @@ static void s_directory_and_clock(const struct doctor_opts *o, struct doctor_rep
 		doctor_judge_directory(ev->status, ev->content_type, ev->body, ev->body_len, dir,
 		                       &r->endpoints);
 		if (path_failed)
-			s_cat(dir->detail, sizeof(dir->detail),
-			      " (libcurl got through where the direct connection failed: a "
-			      "proxy?)");
+			text_appendf(dir->detail, sizeof(dir->detail),
+			             " (libcurl got through where the direct connection failed: a "
+			             "proxy?)");
 	} else if (ev->verify_failed && chain_failed) {
 		s_fmt(detail, sizeof(detail), "not judged: the chain is not trusted (%s)",
 		      ev->curl_error);
@@ -2395,8 +2358,8 @@ int doctor_run(const struct doctor_opts *o, struct doctor_report *r)
 	/* the expired roots were judged by this machine's clock */
 	if (r->checks[DOCTOR_CHECK_CLOCK].status == DOCTOR_FAIL &&
 	    r->checks[DOCTOR_CHECK_EXPIRED_ROOTS].status == DOCTOR_WARN)
-		s_cat(r->checks[DOCTOR_CHECK_EXPIRED_ROOTS].detail, DOCTOR_TEXT_LEN,
-		      " (judged by this machine's clock, which is off: see clock)");
+		text_appendf(r->checks[DOCTOR_CHECK_EXPIRED_ROOTS].detail, DOCTOR_TEXT_LEN,
+		             " (judged by this machine's clock, which is off: see clock)");
 	/* vantages */
 	s_vantages_finish(o, r, &q);
 
@@ -2434,19 +2397,19 @@ void doctor_summary(const struct doctor_report *r, char *out, size_t outlen)
 
 		if (count[k] == 0)
 			continue;
-		s_cat(out, outlen, "%s%zu %s%s", out[0] ? ", " : "", count[k], words[k],
-		      order[k] == DOCTOR_WARN && count[k] > 1 ? "s" : "");
+		text_appendf(out, outlen, "%s%zu %s%s", out[0] ? ", " : "", count[k], words[k],
+		             order[k] == DOCTOR_WARN && count[k] > 1 ? "s" : "");
 		if (order[k] != DOCTOR_FAIL && order[k] != DOCTOR_WARN)
 			continue;
-		s_cat(out, outlen, " (");
+		text_appendf(out, outlen, " (");
 		for (int i = 0; i < DOCTOR_N_CHECKS; i++) {
 			if (!r->checks[i].present || r->checks[i].status != order[k])
 				continue;
-			s_cat(out, outlen, "%s%s", first ? "" : ", ",
-			      doctor_check_name((enum doctor_check_id)i));
+			text_appendf(out, outlen, "%s%s", first ? "" : ", ",
+			             doctor_check_name((enum doctor_check_id)i));
 			first = false;
 		}
-		s_cat(out, outlen, ")");
+		text_appendf(out, outlen, ")");
 	}
 }
 
@@ -2742,9 +2705,7 @@ int doctor_main(int argc, char **argv)
 			json_decref(doc);
 		}
 	} else {
-		bool color = !o.no_color && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
-
-		doctor_report_print(&r, stdout, color);
+		doctor_report_print(&r, stdout, cli_use_color(o.no_color));
 	}
 	fflush(stdout);
 	doctor_report_free(&r);

@@ -62,35 +62,27 @@ static void s_usage(FILE *f)
 	        "                          would accept every check)\n"
 	        "  --timeout S             give up after S seconds (or Nm, Nh), 1..%d, default %d\n"
 	        "  --interval S            pause between the end of a round and the next, 1..%d\n"
-	        "                          seconds (or Nm), default %d\n"
-	        "  --issuer-domain D       CAA: the CA's issuer domain (default %s)\n"
-	        "  --account-uri URI       CAA: the ACME account URL, for accounturi records\n"
-	        "  --no-caa                skip the CAA check\n"
-	        "  --region R              only vantages in region R (repeatable)\n"
-	        "  --coordinator URL       coordinator API (default %s)\n"
-	        "  --token-file F          API token (default $%s, else %s)\n"
-	        "  --cacert F              CA bundle for an https:// coordinator\n"
-	        "  --budget-ms N           per-vantage time budget (%d..%d)\n"
-	        "  --min-answers N         fewer answers make the verdict unknown\n"
-	        "  --json                  print the last report as JSON, with a \"wait\" member;\n"
-	        "                          nothing on stderr but errors\n"
-	        "  --no-color              no ANSI colours in the table\n"
-	        "  --help                  this text\n"
-	        "\n"
-	        "Round 1 starts at once; each next round --interval after the previous one\n"
-	        "ended; none starts after --timeout, so the wait lasts at most --timeout plus\n"
-	        "one round.  Progress goes to stderr: a line per round on a terminal, else a\n"
-	        "line only when the set of ready vantages changes.  On a timeout the last\n"
-	        "report is printed and stderr says which vantages still fail and why.\n"
-	        "--webroot, --nagios and tls-cert are `vantage check`'s only.\n"
-	        "\n"
-	        "Exit status: 0 ready; 1 timed out with a vantage failing (or, with --policy\n"
-	        "letsencrypt, Let's Encrypt refusing); 2 usage or coordinator error (at once,\n"
-	        "no retry) or interrupted by SIGINT/SIGTERM; 3 timed out with nothing failing\n"
-	        "but a vantage not answering (or too few answering).\n",
+	        "                          seconds (or Nm), default %d\n",
 	        LIMIT_TOKEN_LEN, WAIT_MAX_TIMEOUT_S, WAIT_DEFAULT_TIMEOUT_S, WAIT_MAX_INTERVAL_S,
-	        WAIT_DEFAULT_INTERVAL_S, CAA_DEFAULT_ISSUER, CLI_DEFAULT_COORDINATOR, CLI_TOKEN_ENV,
-	        CLI_DEFAULT_TOKEN_FILE, JOB_MIN_BUDGET_MS, JOB_MAX_BUDGET_MS);
+	        WAIT_DEFAULT_INTERVAL_S);
+	cli_check_usage_shared(f);
+	fputs("  --json                  print the last report as JSON, with a \"wait\" member;\n"
+	      "                          nothing on stderr but errors\n"
+	      "  --no-color              no ANSI colours in the table\n"
+	      "  --help                  this text\n"
+	      "\n"
+	      "Round 1 starts at once; each next round --interval after the previous one\n"
+	      "ended; none starts after --timeout, so the wait lasts at most --timeout plus\n"
+	      "one round.  Progress goes to stderr: a line per round on a terminal, else a\n"
+	      "line only when the set of ready vantages changes.  On a timeout the last\n"
+	      "report is printed and stderr says which vantages still fail and why.\n"
+	      "--webroot, --nagios and tls-cert are `vantage check`'s only.\n"
+	      "\n"
+	      "Exit status: 0 ready; 1 timed out with a vantage failing (or, with --policy\n"
+	      "letsencrypt, Let's Encrypt refusing); 2 usage or coordinator error (at once,\n"
+	      "no retry) or interrupted by SIGINT/SIGTERM; 3 timed out with nothing failing\n"
+	      "but a vantage not answering (or too few answering).\n",
+	      f);
 }
 
 enum { S_X_POLICY, S_X_TIMEOUT, S_X_INTERVAL, S_N_EXTRA };
