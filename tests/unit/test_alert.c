@@ -6,173 +6,79 @@
  * the hooks are /bin/sh scripts in a fresh directory under /tmp.
  */
 #include <criterion/criterion.h>
-#include <arpa/inet.h>
 #include <errno.h>
 #include <ftw.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <microhttpd.h>
 
 #include "coordinator/alert.h"
+#include "httpstub.h"
 #include "scratch.h"
+#include "tcpstub.h"
 
-#define SINK_MAX_BODY   (ALERT_MAX_PAYLOAD + 1024)
 #define SINK_MAX_BODIES (ALERT_QUEUE_MAX + 8)
-#define SINK_HOLD_MS    5000 /* a held request waits at most this */
 #define DRAIN_MS        30000
 #define T_CMD_MS        20000 /* hooks' timeout: roomy, for valgrind --trace-children */
 #define T_SLOW_CMD_MS   1500  /* the slow hook's timeout */
 #define T_BACKOFF_MS    20    /* the tests' first backoff */
 
+_Static_assert(ALERT_MAX_PAYLOAD < HTTPSTUB_MAX_BODY, "the receiver keeps whole payloads");
+
 /* ---- the webhook receiver ---- */
 
 struct sink {
-	struct MHD_Daemon *d;
-	uint16_t port;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	struct httpstub http;
 	unsigned fail_first; /* answer 500 to this many requests first */
 	bool always_fail;
-	bool hold;    /* hold the first request until released */
-	bool holding; /* ... it is being held */
-	unsigned requests;
 	char *bodies[SINK_MAX_BODIES];
 	char content_type[128], user_agent[128];
-};
-
-struct sink_req {
-	char body[SINK_MAX_BODY];
-	size_t len;
 };
 
 static struct sink s_sink;
 static char s_dir[64];
 
-static enum MHD_Result s_reply(struct MHD_Connection *conn, unsigned status)
+/* Keep the POST bodies and the last request's headers; 204 to a POST (500
+ * when told to fail), 405 to anything else.  Called with s_sink.http.mu held. */
+static void s_answer(void *arg, const struct httpstub_req *q, struct httpstub_reply *out)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
-	enum MHD_Result rc;
-
-	if (r == NULL)
-		return MHD_NO;
-	rc = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return rc;
-}
-
-static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const char *url,
-                                 const char *method, const char *version, const char *upload,
-                                 size_t *upload_size, void **con_cls)
-{
-	struct sink *k = cls;
-	struct sink_req *q = *con_cls;
+	struct sink *k = arg;
 	const char *v;
-	unsigned n, status;
+	bool post = strcmp(q->method, MHD_HTTP_METHOD_POST) == 0;
 
-	(void)url;
-	(void)version;
-	if (q == NULL) {
-		q = calloc(1, sizeof(*q));
-		if (q == NULL)
-			return MHD_NO;
-		*con_cls = q;
-		return MHD_YES;
-	}
-	if (*upload_size > 0) {
-		size_t len = *upload_size;
-
-		if (len > sizeof(q->body) - 1 - q->len)
-			len = sizeof(q->body) - 1 - q->len;
-		memcpy(q->body + q->len, upload, len);
-		q->len += len;
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	q->body[q->len] = '\0';
-	pthread_mutex_lock(&k->mu);
-	n = ++k->requests;
-	if (strcmp(method, MHD_HTTP_METHOD_POST) == 0 && n <= SINK_MAX_BODIES)
-		k->bodies[n - 1] = strdup(q->body);
-	v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (post && q->n <= SINK_MAX_BODIES)
+		k->bodies[q->n - 1] = strdup(q->body);
+	v = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	snprintf(k->content_type, sizeof(k->content_type), "%s", v ? v : "");
-	v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
+	v = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
 	snprintf(k->user_agent, sizeof(k->user_agent), "%s", v ? v : "");
-	if (n == 1 && k->hold) {
-		struct timespec until;
-
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += SINK_HOLD_MS / 1000;
-		k->holding = true;
-		pthread_cond_broadcast(&k->cv);
-		while (k->hold && pthread_cond_timedwait(&k->cv, &k->mu, &until) != ETIMEDOUT)
-			;
-		k->holding = false;
-	}
-	status = k->always_fail || n <= k->fail_first ? MHD_HTTP_INTERNAL_SERVER_ERROR
-	                                              : MHD_HTTP_NO_CONTENT;
-	pthread_cond_broadcast(&k->cv);
-	pthread_mutex_unlock(&k->mu);
-	return s_reply(conn, strcmp(method, MHD_HTTP_METHOD_POST) == 0
-	                             ? status
-	                             : MHD_HTTP_METHOD_NOT_ALLOWED);
-}
-
-static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                        enum MHD_RequestTerminationCode toe)
-{
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	free(*con_cls);
-	*con_cls = NULL;
-}
-
-static void s_sink_start(void)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-	const union MHD_DaemonInfo *info;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	s_sink.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, s_handler,
-	                            &s_sink, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	                            MHD_OPTION_NOTIFY_COMPLETED, s_completed, NULL, MHD_OPTION_END);
-	cr_assert_not_null(s_sink.d, "cannot start the webhook receiver");
-	info = MHD_get_daemon_info(s_sink.d, MHD_DAEMON_INFO_BIND_PORT);
-	cr_assert_not_null(info);
-	s_sink.port = info->port;
-	cr_assert_neq(s_sink.port, 0);
+	if (!post)
+		out->status = MHD_HTTP_METHOD_NOT_ALLOWED;
+	else if (k->always_fail || q->n <= k->fail_first)
+		out->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	else
+		out->status = MHD_HTTP_NO_CONTENT;
 }
 
 static void s_setup(void)
 {
 	memset(&s_sink, 0, sizeof(s_sink));
-	pthread_mutex_init(&s_sink.mu, NULL);
-	pthread_cond_init(&s_sink.cv, NULL);
+	httpstub_init(&s_sink.http, s_answer, &s_sink);
 	snprintf(s_dir, sizeof(s_dir), "/tmp/vt-alert-XXXXXX");
 	cr_assert_not_null(mkdtemp(s_dir));
 }
 
 static void s_teardown(void)
 {
-	if (s_sink.d != NULL) {
-		pthread_mutex_lock(&s_sink.mu);
-		s_sink.hold = false;
-		pthread_cond_broadcast(&s_sink.cv);
-		pthread_mutex_unlock(&s_sink.mu);
-		MHD_stop_daemon(s_sink.d);
-	}
+	httpstub_fini(&s_sink.http);
 	for (size_t i = 0; i < SINK_MAX_BODIES; i++)
 		free(s_sink.bodies[i]);
-	pthread_cond_destroy(&s_sink.cv);
-	pthread_mutex_destroy(&s_sink.mu);
 	scratch_remove(s_dir);
 }
 
@@ -182,12 +88,7 @@ TestSuite(alert, .init = s_setup, .fini = s_teardown, .timeout = 60);
 
 static unsigned s_requests(void)
 {
-	unsigned n;
-
-	pthread_mutex_lock(&s_sink.mu);
-	n = s_sink.requests;
-	pthread_mutex_unlock(&s_sink.mu);
-	return n;
+	return httpstub_requests(&s_sink.http);
 }
 
 static uint64_t s_ms(void)
@@ -253,8 +154,8 @@ Test(alert, webhook_delivered_on_2xx_with_the_exact_body)
 	json_t *p = s_payload(1);
 	char *want = json_dumps(p, JSON_COMPACT);
 
-	s_sink_start();
-	s_cfg_webhook(&c, s_sink.port, 3);
+	httpstub_start(&s_sink.http);
+	s_cfg_webhook(&c, s_sink.http.port, 3);
 	a = s_new(&c);
 	cr_assert_eq(alerts_post(a, p), 0);
 	json_decref(p); /* the queue holds text, not the object */
@@ -275,9 +176,9 @@ Test(alert, webhook_retries_until_2xx)
 	struct alerts *a;
 	json_t *p = s_payload(1);
 
-	s_sink_start();
+	httpstub_start(&s_sink.http);
 	s_sink.fail_first = 2; /* 500, 500, then 204 */
-	s_cfg_webhook(&c, s_sink.port, 3);
+	s_cfg_webhook(&c, s_sink.http.port, 3);
 	a = s_new(&c);
 	cr_assert_eq(alerts_post(a, p), 0);
 	json_decref(p);
@@ -295,9 +196,9 @@ Test(alert, webhook_fails_after_its_retries)
 	json_t *p = s_payload(1);
 	uint64_t t0;
 
-	s_sink_start();
+	httpstub_start(&s_sink.http);
 	s_sink.always_fail = true;
-	s_cfg_webhook(&c, s_sink.port, 2);
+	s_cfg_webhook(&c, s_sink.http.port, 2);
 	a = s_new(&c);
 	t0 = s_ms();
 	cr_assert_eq(alerts_post(a, p), 0);
@@ -312,20 +213,12 @@ Test(alert, webhook_fails_after_its_retries)
 
 Test(alert, webhook_unreachable_fails)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-	socklen_t len = sizeof(sa);
 	struct monitoring_cfg c;
 	struct alerts *a;
 	json_t *p = s_payload(1);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	/* a port that was free a moment ago and nobody listens on */
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	close(fd);
-	s_cfg_webhook(&c, ntohs(sa.sin_port), 1);
+	s_cfg_webhook(&c, tcpstub_closed_port(), 1);
 	a = s_new(&c);
 	cr_assert_eq(alerts_post(a, p), 0);
 	json_decref(p);
@@ -341,10 +234,10 @@ Test(alert, full_queue_drops_the_oldest)
 	uint64_t until;
 	char want[32];
 
-	s_sink_start();
-	s_sink.hold = true; /* the first delivery hangs until released */
-	s_cfg_webhook(&c, s_sink.port, 0);
-	c.webhook_timeout_ms = SINK_HOLD_MS + 2000;
+	httpstub_start(&s_sink.http);
+	s_sink.http.hold = true; /* the first delivery hangs until released */
+	s_cfg_webhook(&c, s_sink.http.port, 0);
+	c.webhook_timeout_ms = HTTPSTUB_HOLD_MS + 2000;
 	a = s_new(&c);
 	for (int i = 0; i < 1 + ALERT_QUEUE_MAX + 2; i++) {
 		json_t *p = s_payload(i);
@@ -352,23 +245,21 @@ Test(alert, full_queue_drops_the_oldest)
 		cr_assert_eq(alerts_post(a, p), 0);
 		json_decref(p);
 		if (i == 0) { /* in flight, so the queue is empty again */
-			until = s_ms() + SINK_HOLD_MS;
-			pthread_mutex_lock(&s_sink.mu);
-			while (!s_sink.holding && s_ms() < until) {
-				pthread_mutex_unlock(&s_sink.mu);
+			until = s_ms() + HTTPSTUB_HOLD_MS;
+			pthread_mutex_lock(&s_sink.http.mu);
+			while (!s_sink.http.holding && s_ms() < until) {
+				pthread_mutex_unlock(&s_sink.http.mu);
 				usleep(1000);
-				pthread_mutex_lock(&s_sink.mu);
+				pthread_mutex_lock(&s_sink.http.mu);
 			}
-			cr_assert(s_sink.holding, "the first alert never reached the receiver");
-			pthread_mutex_unlock(&s_sink.mu);
+			cr_assert(s_sink.http.holding,
+			          "the first alert never reached the receiver");
+			pthread_mutex_unlock(&s_sink.http.mu);
 		}
 	}
 	/* 1 in flight, ALERT_QUEUE_MAX queued: #1 and #2 were pushed out */
 	s_counters(a, 1 + ALERT_QUEUE_MAX + 2, 0, 0, 2);
-	pthread_mutex_lock(&s_sink.mu);
-	s_sink.hold = false;
-	pthread_cond_broadcast(&s_sink.cv);
-	pthread_mutex_unlock(&s_sink.mu);
+	httpstub_release(&s_sink.http);
 	cr_assert_eq(alerts_drain(a, DRAIN_MS * 3), 0);
 	s_counters(a, 1 + ALERT_QUEUE_MAX + 2, 1 + ALERT_QUEUE_MAX, 0, 2);
 	cr_assert_eq(s_requests(), 1 + ALERT_QUEUE_MAX);
@@ -386,9 +277,9 @@ Test(alert, destroy_cuts_a_backoff_short)
 	json_t *p = s_payload(1);
 	uint64_t t0;
 
-	s_sink_start();
+	httpstub_start(&s_sink.http);
 	s_sink.always_fail = true;
-	s_cfg_webhook(&c, s_sink.port, 3);
+	s_cfg_webhook(&c, s_sink.http.port, 3);
 	a = s_new(&c);
 	alerts_set_backoff_ms(a, 30000);
 	cr_assert_eq(alerts_post(a, p), 0);
@@ -424,16 +315,9 @@ static void s_script(const char *name, const char *body, char *path, size_t len)
 static void s_slurp(const char *name, char *buf, size_t len)
 {
 	char path[160];
-	FILE *f;
-	size_t n = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", s_dir, name);
-	f = fopen(path, "r");
-	if (f != NULL) {
-		n = fread(buf, 1, len - 1, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
+	(void)scratch_slurp(path, buf, len);
 }
 
 static void s_cfg_command(struct monitoring_cfg *c, const char *path, uint32_t timeout_ms)

@@ -23,6 +23,7 @@
 #include "../../coordinator/api.h"
 #include "../../coordinator/cli.h"
 #include "../../coordinator/enroll.h"
+#include "cmdline.h"
 
 TestSuite(cli);
 
@@ -322,23 +323,18 @@ Test(cli, get_agents_refuses_plain_http_to_remote_host)
 
 /* ---- vantage check's method and challenge options ---- */
 
-#define T_ARGV_MAX 24 /* arguments in one test command line */
-
 /* Parse a NULL-terminated list of arguments after "check". */
 static int s_parse(struct cli_check_opts *o, char *err, size_t errlen, ...)
 {
-	static char *argv[T_ARGV_MAX + 2];
+	static struct cmdline c;
 	va_list ap;
-	int argc = 0;
 
-	argv[argc++] = "check";
+	c = (struct cmdline){.argc = 1, .argv = {"check"}};
 	va_start(ap, errlen);
-	for (char *a = va_arg(ap, char *); a != NULL && argc <= T_ARGV_MAX; a = va_arg(ap, char *))
-		argv[argc++] = a;
+	cmdline_add(&c, ap);
 	va_end(ap);
-	argv[argc] = NULL;
 	err[0] = '\0';
-	return cli_check_parse(argc, argv, o, err, errlen);
+	return cli_check_parse(c.argc, c.argv, o, err, errlen);
 }
 
 static void s_refused(const char *needle, int rc, const char *err)
@@ -688,18 +684,15 @@ Test(cli, enroll_command)
 /* Parse a NULL-terminated list of arguments after "enroll". */
 static int s_parse_enroll(struct cli_enroll_opts *o, char *err, size_t errlen, ...)
 {
-	static char *argv[T_ARGV_MAX + 2];
+	static struct cmdline c;
 	va_list ap;
-	int argc = 0;
 
-	argv[argc++] = "enroll";
+	c = (struct cmdline){.argc = 1, .argv = {"enroll"}};
 	va_start(ap, errlen);
-	for (char *a = va_arg(ap, char *); a != NULL && argc <= T_ARGV_MAX; a = va_arg(ap, char *))
-		argv[argc++] = a;
+	cmdline_add(&c, ap);
 	va_end(ap);
-	argv[argc] = NULL;
 	err[0] = '\0';
-	return cli_enroll_parse(argc, argv, o, err, errlen);
+	return cli_enroll_parse(c.argc, c.argv, o, err, errlen);
 }
 
 Test(cli, enroll_parse_and_body)
@@ -1327,18 +1320,15 @@ Test(cli, nagios_line_is_bounded)
 
 static int s_parse_history(struct cli_history_opts *o, char *err, size_t errlen, ...)
 {
-	static char *argv[T_ARGV_MAX + 2];
+	static struct cmdline c;
 	va_list ap;
-	int argc = 0;
 
-	argv[argc++] = "history";
+	c = (struct cmdline){.argc = 1, .argv = {"history"}};
 	va_start(ap, errlen);
-	for (char *a = va_arg(ap, char *); a != NULL && argc <= T_ARGV_MAX; a = va_arg(ap, char *))
-		argv[argc++] = a;
+	cmdline_add(&c, ap);
 	va_end(ap);
-	argv[argc] = NULL;
 	err[0] = '\0';
-	return cli_history_parse(argc, argv, o, T_NOW, err, errlen);
+	return cli_history_parse(c.argc, c.argv, o, T_NOW, err, errlen);
 }
 
 Test(cli, history_parse_and_path)
@@ -1482,18 +1472,15 @@ Test(cli, history_print_escapes)
 
 static int s_parse_monitors(struct cli_monitors_opts *o, char *err, size_t errlen, ...)
 {
-	static char *argv[T_ARGV_MAX + 2];
+	static struct cmdline c;
 	va_list ap;
-	int argc = 0;
 
-	argv[argc++] = "monitors";
+	c = (struct cmdline){.argc = 1, .argv = {"monitors"}};
 	va_start(ap, errlen);
-	for (char *a = va_arg(ap, char *); a != NULL && argc <= T_ARGV_MAX; a = va_arg(ap, char *))
-		argv[argc++] = a;
+	cmdline_add(&c, ap);
 	va_end(ap);
-	argv[argc] = NULL;
 	err[0] = '\0';
-	return cli_monitors_parse(argc, argv, o, err, errlen);
+	return cli_monitors_parse(c.argc, c.argv, o, err, errlen);
 }
 
 Test(cli, monitors_parse_and_body)

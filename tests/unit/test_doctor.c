@@ -21,20 +21,17 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include "../../coordinator/doctor.h"
+#include "certstub.h"
 #include "scratch.h"
 #include "tcpstub.h"
 
-#define T_IO_SEC     3
 #define T_DAY        86400L
 #define T_LIFE_DAYS  90
 #define T_TIMEOUT_MS 3000
@@ -72,54 +69,21 @@ struct t_srv {
 static X509 *t_cert(EVP_PKEY *key, const char *cn, X509 *issuer, bool ca, long from_days,
                     long to_days, long serial)
 {
-	X509 *x = X509_new();
-	X509_NAME *n = X509_NAME_new();
-	X509V3_CTX v3;
-	X509_EXTENSION *e;
+	struct certstub_spec spec = {.cn = cn,
+	                             .issuer = issuer,
+	                             .ca = ca,
+	                             .san = "IP:127.0.0.1,DNS:localhost",
+	                             .not_before_s = from_days * T_DAY - 60,
+	                             .not_after_s = to_days * T_DAY,
+	                             .serial = serial};
 
-	cr_assert_not_null(x);
-	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
-	X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char *)"Test", -1, -1, 0);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-	X509_set_subject_name(x, n);
-	X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : n);
-	X509_NAME_free(n);
-	X509_gmtime_adj(X509_getm_notBefore(x), from_days * T_DAY - 60);
-	X509_gmtime_adj(X509_getm_notAfter(x), to_days * T_DAY);
-	X509_set_pubkey(x, key);
-	X509V3_set_ctx(&v3, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
-	if (ca) {
-		e = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, "critical,CA:TRUE");
-		cr_assert_not_null(e);
-		X509_add_ext(x, e, -1);
-		X509_EXTENSION_free(e);
-		e = X509V3_EXT_conf_nid(NULL, &v3, NID_key_usage, "critical,keyCertSign,cRLSign");
-	} else {
-		e = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name,
-		                        "IP:127.0.0.1,DNS:localhost");
-	}
-	cr_assert_not_null(e);
-	X509_add_ext(x, e, -1);
-	X509_EXTENSION_free(e);
-	cr_assert(X509_sign(x, key, EVP_sha256()) > 0);
-	return x;
-}
-
-/* Write the certificates (NULL-terminated) to path. */
-static void t_write_pem(const char *path, X509 *const *certs)
-{
-	FILE *f = fopen(path, "w");
-
-	cr_assert_not_null(f);
-	for (size_t i = 0; certs[i] != NULL; i++)
-		cr_assert(PEM_write_X509(f, certs[i]) == 1);
-	cr_assert_eq(fclose(f), 0);
+	return certstub_cert(key, &spec);
 }
 
 /* Read one HTTP request (up to the blank line) and answer it. */
-static void t_http(SSL *ssl, struct t_srv *s)
+static void t_http(SSL *ssl, void *arg)
 {
+	struct t_srv *s = arg;
 	char req[T_REQ_MAX + 1], resp[T_RESP_MAX], date[64];
 	size_t len = 0;
 	time_t when = time(NULL) + s->date_offset;
@@ -154,19 +118,8 @@ static void t_http(SSL *ssl, struct t_srv *s)
 static void t_serve_one(int c, void *arg)
 {
 	struct t_srv *s = arg;
-	struct timeval tv = {.tv_sec = T_IO_SEC};
-	SSL *ssl;
 
-	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	ssl = SSL_new(s->ctx);
-	SSL_set_fd(ssl, c);
-	if (SSL_accept(ssl) == 1) {
-		t_http(ssl, s);
-		SSL_shutdown(ssl);
-	}
-	SSL_free(ssl);
-	close(c);
+	certstub_serve_tls(c, s->ctx, NULL, 0, t_http, s);
 }
 
 /* The PKI, the PEM files and the server, in mode. */
@@ -195,19 +148,11 @@ static void t_start(struct t_srv *s, enum t_mode mode)
 	with_expired[0] = s->expired;
 	with_expired[1] = s->root;
 	with_expired[2] = NULL;
-	t_write_pem(s->root_pem, only_root);
-	t_write_pem(s->other_pem, only_other);
-	t_write_pem(s->expired_pem, with_expired);
+	certstub_write_pem(s->root_pem, only_root);
+	certstub_write_pem(s->other_pem, only_other);
+	certstub_write_pem(s->expired_pem, with_expired);
 
-	s->ctx = SSL_CTX_new(TLS_server_method());
-	cr_assert_not_null(s->ctx);
-	if (mode == T_OLD) {
-		SSL_CTX_set_min_proto_version(s->ctx, TLS1_VERSION);
-		SSL_CTX_set_max_proto_version(s->ctx, TLS1_1_VERSION);
-		cr_assert(SSL_CTX_set_cipher_list(s->ctx, "DEFAULT:@SECLEVEL=0"));
-	}
-	cr_assert(SSL_CTX_use_certificate(s->ctx, s->leaf));
-	cr_assert(SSL_CTX_use_PrivateKey(s->ctx, s->key));
+	s->ctx = certstub_server_ctx(s->leaf, s->key, mode == T_OLD);
 	s->body = T_GOOD_DIR;
 	s->ctype = "application/json";
 	tcpstub_start(&s->tcp, t_serve_one, s);

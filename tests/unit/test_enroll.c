@@ -69,13 +69,8 @@ static void s_create(struct enroll *e, const char *name, uint32_t ttl,
 static void s_slurp(const char *path, char *buf, size_t len, mode_t *mode)
 {
 	struct stat st;
-	FILE *f = fopen(path, "r");
-	size_t n;
 
-	cr_assert_not_null(f, "cannot open %s", path);
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = '\0';
-	fclose(f);
+	cr_assert(scratch_slurp(path, buf, len), "cannot open %s", path);
 	cr_assert_eq(stat(path, &st), 0);
 	if (mode != NULL)
 		*mode = st.st_mode & 07777;

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -27,6 +26,7 @@
 #include "../../agent/acmecert.h"
 #include "../../agent/probe.h"
 #include "../../agent/probe_int.h"
+#include "certstub.h"
 #include "dnsstub.h"
 #include "probestub.h"
 #include "tcpstub.h"
@@ -34,7 +34,6 @@
 
 #define T_KA        "tok.thumbprint"
 #define T_BUDGET_MS 10000
-#define T_IO_SEC    3
 #define T_NA        "20300101000000Z"
 #define T_NA_UNIX   1893456000
 #define T_HTTP_400  "HTTP/1.1 400 Bad Request\r\n\r\n"
@@ -123,31 +122,17 @@ static int t_alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 static void t_serve_one(int c, void *arg)
 {
 	struct t_tls *s = arg;
-	struct timeval tv = {.tv_sec = T_IO_SEC};
-	SSL *ssl;
-	const char *sni;
 	char buf[4096];
 
-	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	s->conns++;
 	if (s->mode == T_HTTP) {
+		certstub_timeouts(c);
 		(void)!read(c, buf, sizeof(buf));
 		(void)!write(c, T_HTTP_400, strlen(T_HTTP_400));
 		close(c);
 		return;
 	}
-	ssl = SSL_new(s->ctx);
-	SSL_set_fd(ssl, c);
-	if (SSL_accept(ssl) == 1) {
-		sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-		snprintf(s->sni, sizeof(s->sni), "%s", sni ? sni : "");
-		/* the client closes without application data */
-		(void)SSL_read(ssl, buf, sizeof(buf));
-		SSL_shutdown(ssl);
-	}
-	SSL_free(ssl);
-	close(c);
+	certstub_serve_tls(c, s->ctx, s->sni, sizeof(s->sni), NULL, NULL);
 }
 
 static void t_tls_start(struct t_tls *s, enum t_mode mode, const char *ident)
@@ -164,15 +149,7 @@ static void t_tls_start(struct t_tls *s, enum t_mode mode, const char *ident)
 	s->acme_cert = t_make_cert(s->key, ident, san, T_KA);
 	s->normal_cert =
 	        t_make_cert(s->key, "www.example.com", "DNS:www.example.com,DNS:example.com", NULL);
-	s->ctx = SSL_CTX_new(TLS_server_method());
-	cr_assert_not_null(s->ctx);
-	if (mode == T_OLD) {
-		SSL_CTX_set_min_proto_version(s->ctx, TLS1_VERSION);
-		SSL_CTX_set_max_proto_version(s->ctx, TLS1_1_VERSION);
-		cr_assert(SSL_CTX_set_cipher_list(s->ctx, "DEFAULT:@SECLEVEL=0"));
-	}
-	cr_assert(SSL_CTX_use_certificate(s->ctx, s->normal_cert));
-	cr_assert(SSL_CTX_use_PrivateKey(s->ctx, s->key));
+	s->ctx = certstub_server_ctx(s->normal_cert, s->key, mode == T_OLD);
 	if (mode == T_ACME || mode == T_ALERT)
 		SSL_CTX_set_alpn_select_cb(s->ctx, t_alpn_cb, s);
 	tcpstub_start(&s->tcp, t_serve_one, s);

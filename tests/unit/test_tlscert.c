@@ -19,25 +19,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 #include <ldns/ldns.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include "../../agent/acmecert.h"
 #include "../../agent/probe.h"
 #include "../../agent/probe_int.h"
+#include "certstub.h"
 #include "dnsstub.h"
 #include "probestub.h"
 #include "tcpstub.h"
 
 #define T_BUDGET_MS 10000
-#define T_IO_SEC    3
 #define T_DAY       86400L
 #define T_LIFE_DAYS 90
 #define T_NAME      "www.example.com"
@@ -74,37 +71,15 @@ struct t_tls {
 static X509 *t_cert(EVP_PKEY *key, const char *cn, X509 *issuer, bool ca, const char *san,
                     long serial)
 {
-	X509 *x = X509_new();
-	X509_NAME *n = X509_NAME_new();
-	X509V3_CTX v3;
-	X509_EXTENSION *e;
+	struct certstub_spec spec = {.cn = cn,
+	                             .issuer = issuer,
+	                             .ca = ca,
+	                             .san = san,
+	                             .not_before_s = -60,
+	                             .not_after_s = T_LIFE_DAYS * T_DAY - 60,
+	                             .serial = serial};
 
-	cr_assert_not_null(x);
-	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
-	X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char *)"Test", -1, -1, 0);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-	X509_set_subject_name(x, n);
-	X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : n);
-	X509_NAME_free(n);
-	X509_gmtime_adj(X509_getm_notBefore(x), -60);
-	X509_gmtime_adj(X509_getm_notAfter(x), T_LIFE_DAYS * T_DAY - 60);
-	X509_set_pubkey(x, key);
-	X509V3_set_ctx(&v3, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
-	if (ca) {
-		e = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, "critical,CA:TRUE");
-		cr_assert_not_null(e);
-		X509_add_ext(x, e, -1);
-		X509_EXTENSION_free(e);
-		e = X509V3_EXT_conf_nid(NULL, &v3, NID_key_usage, "critical,keyCertSign,cRLSign");
-	} else {
-		e = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san);
-	}
-	cr_assert_not_null(e);
-	X509_add_ext(x, e, -1);
-	X509_EXTENSION_free(e);
-	cr_assert(X509_sign(x, key, EVP_sha256()) > 0);
-	return x;
+	return certstub_cert(key, &spec);
 }
 
 static void t_pki_make(struct t_pki *k)
@@ -143,25 +118,9 @@ static int t_alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 static void t_serve_one(int c, void *arg)
 {
 	struct t_tls *s = arg;
-	struct timeval tv = {.tv_sec = T_IO_SEC};
-	SSL *ssl;
-	const char *sni;
-	char buf[4096];
 
-	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	s->conns++;
-	ssl = SSL_new(s->ctx);
-	SSL_set_fd(ssl, c);
-	if (SSL_accept(ssl) == 1) {
-		sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-		snprintf(s->sni, sizeof(s->sni), "%s", sni ? sni : "");
-		/* the client closes without application data */
-		(void)SSL_read(ssl, buf, sizeof(buf));
-		SSL_shutdown(ssl);
-	}
-	SSL_free(ssl);
-	close(c);
+	certstub_serve_tls(c, s->ctx, s->sni, sizeof(s->sni), NULL, NULL);
 }
 
 static void t_tls_start(struct t_tls *s, enum t_mode mode)
@@ -170,16 +129,8 @@ static void t_tls_start(struct t_tls *s, enum t_mode mode)
 	signal(SIGPIPE, SIG_IGN);
 	s->mode = mode;
 	t_pki_make(&s->pki);
-	s->ctx = SSL_CTX_new(TLS_server_method());
-	cr_assert_not_null(s->ctx);
-	if (mode == T_OLD) {
-		SSL_CTX_set_min_proto_version(s->ctx, TLS1_VERSION);
-		SSL_CTX_set_max_proto_version(s->ctx, TLS1_1_VERSION);
-		cr_assert(SSL_CTX_set_cipher_list(s->ctx, "DEFAULT:@SECLEVEL=0"));
-	}
-	cr_assert(SSL_CTX_use_certificate(s->ctx, mode == T_CHAIN || mode == T_LEAF ? s->pki.leaf
-	                                                                            : s->pki.self));
-	cr_assert(SSL_CTX_use_PrivateKey(s->ctx, s->pki.key));
+	s->ctx = certstub_server_ctx(mode == T_CHAIN || mode == T_LEAF ? s->pki.leaf : s->pki.self,
+	                             s->pki.key, mode == T_OLD);
 	if (mode == T_CHAIN)
 		cr_assert(SSL_CTX_add1_chain_cert(s->ctx, s->pki.inter));
 	SSL_CTX_set_alpn_select_cb(s->ctx, t_alpn_cb, s);
@@ -202,16 +153,13 @@ static void t_tls_stop(struct t_tls *s)
  * caller removes the file after the probe. */
 static void t_trust_root(const struct t_tls *s, char *path, size_t len)
 {
-	FILE *f;
 	int fd;
 
 	snprintf(path, len, "/tmp/vantage-test-ca-XXXXXX");
 	fd = mkstemp(path);
 	cr_assert(fd >= 0);
-	f = fdopen(fd, "w");
-	cr_assert_not_null(f);
-	cr_assert(PEM_write_X509(f, s->pki.root) == 1);
-	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(close(fd), 0);
+	certstub_write_pem(path, (X509 *const[]){s->pki.root, NULL});
 	tlscert_set_ca_file_for_tests(path);
 }
 

@@ -9,29 +9,26 @@
  * the pause and during a request.
  */
 #include <criterion/criterion.h>
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <microhttpd.h>
 
 #include "../../common/limits.h"
 #include "../../coordinator/wait.h"
+#include "cmdline.h"
+#include "httpstub.h"
 #include "scratch.h"
 
-#define T_ARGV_MAX  32    /* arguments in one test command line */
 #define T_DOC_LEN   8192  /* one hand-written document */
 #define T_OUT_MAX   65536 /* captured stdout or stderr */
-#define T_HOLD_MS   5000  /* a held request waits at most this */
 #define T_API_TOKEN "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 /* ---- hand-written report documents ---- */
@@ -125,18 +122,15 @@ static enum wait_state s_ready(const char *text, enum monitor_policy policy)
 /* Parse a NULL-terminated list of arguments after "wait". */
 static int s_parse(struct wait_opts *o, char *err, size_t errlen, ...)
 {
-	static char *argv[T_ARGV_MAX + 2];
+	static struct cmdline c;
 	va_list ap;
-	int argc = 0;
 
-	argv[argc++] = "wait";
+	c = (struct cmdline){.argc = 1, .argv = {"wait"}};
 	va_start(ap, errlen);
-	for (char *a = va_arg(ap, char *); a != NULL && argc <= T_ARGV_MAX; a = va_arg(ap, char *))
-		argv[argc++] = a;
+	cmdline_add(&c, ap);
 	va_end(ap);
-	argv[argc] = NULL;
 	err[0] = '\0';
-	return wait_parse(argc, argv, o, err, errlen);
+	return wait_parse(c.argc, c.argv, o, err, errlen);
 }
 
 static void s_refused(const char *needle, int rc, const char *err)
@@ -466,99 +460,29 @@ Test(wait, round_arithmetic)
 /* ---- end to end: a coordinator on 127.0.0.1 ---- */
 
 struct coord {
-	struct MHD_Daemon *d;
-	uint16_t port;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	unsigned requests;
+	struct httpstub http;
 	unsigned before_n; /* answer `before` to this many requests, then `after` */
 	const char *before, *after;
-	bool hold;            /* hold the first request until released (or T_HOLD_MS) */
 	char body[T_DOC_LEN]; /* the first request's body */
 	char path[T_DOC_LEN / 8];
-	char dir[64], token_file[128], url[64];
-};
-
-struct coord_req {
-	char body[T_DOC_LEN];
-	size_t len;
+	char dir[64], token_file[128];
 };
 
 static struct coord s_c;
 
-static enum MHD_Result s_answer(struct MHD_Connection *conn, unsigned status, const char *text)
+/* Keep the first request's body and "METHOD URL"; answer before or after.
+ * Called with s_c.http.mu held, for requests with the right token only. */
+static void s_answer(void *arg, const struct httpstub_req *q, struct httpstub_reply *out)
 {
-	struct MHD_Response *r =
-	        MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result rc;
+	struct coord *c = arg;
 
-	if (r == NULL)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	rc = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return rc;
-}
-
-static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const char *url,
-                                 const char *method, const char *version, const char *upload,
-                                 size_t *upload_size, void **con_cls)
-{
-	struct coord *c = cls;
-	struct coord_req *q = *con_cls;
-	const char *auth, *doc;
-	unsigned n;
-
-	(void)version;
-	if (q == NULL) {
-		q = calloc(1, sizeof(*q));
-		if (q == NULL)
-			return MHD_NO;
-		*con_cls = q;
-		return MHD_YES;
-	}
-	if (*upload_size > 0) {
-		size_t len = *upload_size;
-
-		if (len > sizeof(q->body) - 1 - q->len)
-			len = sizeof(q->body) - 1 - q->len;
-		memcpy(q->body + q->len, upload, len);
-		q->len += len;
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	q->body[q->len] = '\0';
-	auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-	if (auth == NULL || strcmp(auth, "Bearer " T_API_TOKEN) != 0)
-		return s_answer(conn, MHD_HTTP_UNAUTHORIZED, "{\"error\": \"unauthorized\"}");
-	pthread_mutex_lock(&c->mu);
-	n = ++c->requests;
-	if (n == 1) {
+	if (q->n == 1) {
 		snprintf(c->body, sizeof(c->body), "%s", q->body);
-		snprintf(c->path, sizeof(c->path), "%s %s", method, url);
+		snprintf(c->path, sizeof(c->path), "%s %s", q->method, q->url);
 	}
-	pthread_cond_broadcast(&c->cv);
-	if (n == 1 && c->hold) {
-		struct timespec until;
-
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += T_HOLD_MS / 1000;
-		while (c->hold && pthread_cond_timedwait(&c->cv, &c->mu, &until) != ETIMEDOUT)
-			;
-	}
-	doc = n <= c->before_n ? c->before : c->after;
-	pthread_mutex_unlock(&c->mu);
-	return s_answer(conn, MHD_HTTP_OK, doc);
-}
-
-static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                        enum MHD_RequestTerminationCode toe)
-{
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	free(*con_cls);
-	*con_cls = NULL;
+	out->status = MHD_HTTP_OK;
+	out->body = q->n <= c->before_n ? c->before : c->after;
+	out->content_type = "application/json";
 }
 
 /* Start the coordinator: before for the first before_n requests, then
@@ -566,8 +490,6 @@ static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 static void s_coord_start(unsigned before_n, const char *before, const char *after,
                           const char *token)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-	const union MHD_DaemonInfo *info;
 	FILE *f;
 
 	s_c.before_n = before_n;
@@ -578,37 +500,21 @@ static void s_coord_start(unsigned before_n, const char *before, const char *aft
 	cr_assert_not_null(f);
 	fprintf(f, "%s\n", token != NULL ? token : T_API_TOKEN);
 	fclose(f);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	s_c.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, s_handler, &s_c,
-	                         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	                         MHD_OPTION_NOTIFY_COMPLETED, s_completed, NULL, MHD_OPTION_END);
-	cr_assert_not_null(s_c.d, "cannot start the test coordinator");
-	info = MHD_get_daemon_info(s_c.d, MHD_DAEMON_INFO_BIND_PORT);
-	cr_assert_not_null(info);
-	s_c.port = info->port;
-	snprintf(s_c.url, sizeof(s_c.url), "http://127.0.0.1:%u", (unsigned)s_c.port);
+	s_c.http.authorization = "Bearer " T_API_TOKEN;
+	httpstub_start(&s_c.http);
 }
 
 static void s_setup(void)
 {
 	memset(&s_c, 0, sizeof(s_c));
-	pthread_mutex_init(&s_c.mu, NULL);
-	pthread_cond_init(&s_c.cv, NULL);
+	httpstub_init(&s_c.http, s_answer, &s_c);
 	snprintf(s_c.dir, sizeof(s_c.dir), "/tmp/vt-wait-XXXXXX");
 	cr_assert_not_null(mkdtemp(s_c.dir));
 }
 
 static void s_teardown(void)
 {
-	if (s_c.d != NULL) {
-		pthread_mutex_lock(&s_c.mu);
-		s_c.hold = false;
-		pthread_cond_broadcast(&s_c.cv);
-		pthread_mutex_unlock(&s_c.mu);
-		MHD_stop_daemon(s_c.d);
-	}
-	pthread_cond_destroy(&s_c.cv);
-	pthread_mutex_destroy(&s_c.mu);
+	httpstub_fini(&s_c.http);
 	scratch_remove(s_c.dir);
 }
 
@@ -616,12 +522,7 @@ TestSuite(wait_run, .init = s_setup, .fini = s_teardown, .timeout = 60);
 
 static unsigned s_requests(void)
 {
-	unsigned n;
-
-	pthread_mutex_lock(&s_c.mu);
-	n = s_c.requests;
-	pthread_mutex_unlock(&s_c.mu);
-	return n;
+	return httpstub_requests(&s_c.http);
 }
 
 static uint64_t s_ms(void)
@@ -641,35 +542,25 @@ struct run {
 
 static void s_slurp(const char *path, char *buf, size_t len)
 {
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	cr_assert_not_null(f, "%s", path);
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = '\0';
-	fclose(f);
+	cr_assert(scratch_slurp(path, buf, len), "%s", path);
 }
 
 /* Run `vantage wait --coordinator URL --token-file F ARGS...` with stdout
  * and stderr captured into r (stderr is then no terminal: the log form). */
 static void s_run(struct run *r, ...)
 {
-	static char *argv[T_ARGV_MAX + 6];
+	static struct cmdline c;
 	char outp[128], errp[128];
-	int argc = 0, so, se, fo, fe;
+	int so, se, fo, fe;
 	va_list ap;
 	uint64_t t0;
 
-	argv[argc++] = "wait";
-	argv[argc++] = "--coordinator";
-	argv[argc++] = s_c.url;
-	argv[argc++] = "--token-file";
-	argv[argc++] = s_c.token_file;
+	c = (struct cmdline){
+	        .argc = 5,
+	        .argv = {"wait", "--coordinator", s_c.http.url, "--token-file", s_c.token_file}};
 	va_start(ap, r);
-	for (char *a = va_arg(ap, char *); a != NULL && argc <= T_ARGV_MAX; a = va_arg(ap, char *))
-		argv[argc++] = a;
+	cmdline_add(&c, ap);
 	va_end(ap);
-	argv[argc] = NULL;
 
 	snprintf(outp, sizeof(outp), "%s/stdout", s_c.dir);
 	snprintf(errp, sizeof(errp), "%s/stderr", s_c.dir);
@@ -685,7 +576,7 @@ static void s_run(struct run *r, ...)
 	close(fo);
 	close(fe);
 	t0 = s_ms();
-	r->rc = cli_wait_main(argc, argv);
+	r->rc = cli_wait_main(c.argc, c.argv);
 	r->ms = s_ms() - t0;
 	fflush(stdout);
 	fflush(stderr);
@@ -861,8 +752,7 @@ Test(wait_run, unreachable_coordinator_exits_2)
 	static struct run r;
 
 	s_coord_start(0, NULL, s_pass, NULL);
-	MHD_stop_daemon(s_c.d); /* nothing listens on the port now */
-	s_c.d = NULL;
+	httpstub_stop(&s_c.http); /* nothing listens on the port now */
 	s_run(&r, "--timeout", "30", "a.example", NULL);
 	cr_assert_eq(r.rc, 2);
 	cr_assert(strstr(r.err, "cannot reach the coordinator") != NULL, "%s", r.err);
@@ -883,10 +773,11 @@ static void *s_killer(void *arg)
 
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += 20;
-	pthread_mutex_lock(&s_c.mu);
-	while (s_c.requests == 0 && pthread_cond_timedwait(&s_c.cv, &s_c.mu, &until) != ETIMEDOUT)
+	pthread_mutex_lock(&s_c.http.mu);
+	while (s_c.http.requests == 0 &&
+	       pthread_cond_timedwait(&s_c.http.cv, &s_c.http.mu, &until) != ETIMEDOUT)
 		;
-	pthread_mutex_unlock(&s_c.mu);
+	pthread_mutex_unlock(&s_c.http.mu);
 	nanosleep(&d, NULL);
 	kill(getpid(), k->sig);
 	return NULL;
@@ -913,13 +804,14 @@ Test(wait_run, sigint_cuts_a_request_short)
 	static struct run r;
 	struct killer k = {.sig = SIGINT, .delay_ms = 300};
 
-	s_c.hold = true;
+	s_c.http.hold = true;
 	s_coord_start(0, NULL, s_pass, NULL);
 	cr_assert_eq(pthread_create(&k.th, NULL, s_killer, &k), 0);
 	s_run(&r, "--timeout", "60", "a.example", NULL);
 	pthread_join(k.th, NULL);
 	cr_assert_eq(r.rc, 2, "rc %d\nstderr:\n%s", r.rc, r.err);
-	cr_assert_lt(r.ms, T_HOLD_MS, "%llu ms: the request ran on", (unsigned long long)r.ms);
+	cr_assert_lt(r.ms, HTTPSTUB_HOLD_MS, "%llu ms: the request ran on",
+	             (unsigned long long)r.ms);
 	cr_assert(strstr(r.err, "vantage wait: interrupted\n") != NULL, "%s", r.err);
 	cr_assert_str_eq(r.out, "");
 }
