@@ -14,6 +14,8 @@
 #   lab.sh unblock                 empty every geo-block set
 #   lab.sh dns-set ns1|ns2|both OWNER TYPE RDATA...   add a record to example.com
 #   lab.sh dns-unset ns1|ns2|both OWNER [TYPE]        remove it (Knot re-signs)
+#   lab.sh dns-hook add|del NAME VALUE                the hooks' VANTAGE_DNS_HOOK
+#                                  contract (docs/hooks.md): TXT NAME VALUE on both
 #   lab.sh knotc root|ns1|ns2|sub ARGS...             knotc on one lab nameserver
 #   lab.sh start-agent NAME        (re)start one agent (use1 usw2 euw1 euc1 apse1 rogue)
 #   lab.sh kill-agent NAME [SIG]   signal one agent (default KILL) and forget its PID
@@ -362,6 +364,21 @@ alpn_cert() {
 		die "openssl req for $name failed: $(tail -n3 "$RUN/logs/openssl.log")"
 }
 
+# lab_ca_cert PREFIX CN SAN DAYS: an ordinary server certificate issued by
+# the lab CA (RUN/tls/lab-ca.*): PREFIX.key (0600) and PREFIX.crt, for CN
+# with subjectAltName SAN ("DNS:a.example.com[,IP:10.77.0.X]")
+lab_ca_cert() {
+	local p=$1 cn=$2 san=$3 days=$4 ca=$RUN/tls/lab-ca
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$p.key" -out "$p.csr" -subj "/CN=$cn" \
+		>>"$RUN/logs/openssl.log" 2>&1 || die "openssl: CSR for $cn failed"
+	printf 'subjectAltName=%s\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n' "$san" >"$p.ext"
+	openssl x509 -req -in "$p.csr" -CA "$ca.crt" -CAkey "$ca.key" -CAcreateserial \
+		-days "$days" -extfile "$p.ext" -out "$p.crt" >>"$RUN/logs/openssl.log" 2>&1 ||
+		die "openssl: certificate for $cn failed"
+	chmod 600 "$p.key"
+}
+
 write_tls() {
 	local d=$RUN/tls digest
 	mkdir -p "$d"
@@ -377,22 +394,10 @@ write_tls() {
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
 		-keyout "$d/lab-ca.key" -out "$d/lab-ca.crt" -subj "/O=vantage lab/CN=vantage lab CA" \
 		>>"$RUN/logs/openssl.log" 2>&1 || die "openssl: lab CA failed"
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$d/alpn-none.key" -out "$d/alpn-none.csr" -subj "/CN=alpn-none.example.com" \
-		>>"$RUN/logs/openssl.log" 2>&1 || die "openssl: alpn-none CSR failed"
-	printf 'subjectAltName=DNS:alpn-none.example.com\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$d/alpn-none.ext"
-	openssl x509 -req -in "$d/alpn-none.csr" -CA "$d/lab-ca.crt" -CAkey "$d/lab-ca.key" -CAcreateserial \
-		-days 30 -extfile "$d/alpn-none.ext" -out "$d/alpn-none.crt" >>"$RUN/logs/openssl.log" 2>&1 ||
-		die "openssl: alpn-none certificate failed"
+	lab_ca_cert "$d/alpn-none" alpn-none.example.com DNS:alpn-none.example.com 30
 	# geo.example.com also serves HTTPS (tls-cert monitoring) with a lab-CA
 	# certificate, like a real site's
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$d/geo.key" -out "$d/geo.csr" -subj "/CN=geo.example.com" \
-		>>"$RUN/logs/openssl.log" 2>&1 || die "openssl: geo CSR failed"
-	printf 'subjectAltName=DNS:geo.example.com\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$d/geo.ext"
-	openssl x509 -req -in "$d/geo.csr" -CA "$d/lab-ca.crt" -CAkey "$d/lab-ca.key" -CAcreateserial \
-		-days 90 -extfile "$d/geo.ext" -out "$d/geo.crt" >>"$RUN/logs/openssl.log" 2>&1 ||
-		die "openssl: geo certificate failed"
+	lab_ca_cert "$d/geo" geo.example.com DNS:geo.example.com 90
 	chmod 600 "$d"/*.key
 }
 
@@ -662,15 +667,7 @@ write_env() {
 pebble_files() {
 	local d=$RUN/pebble addr=10.77.0.${HOST[$PEBBLE_NODE]}
 	mkdir -p "$d"
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$d/api.key" -out "$d/api.csr" -subj "/CN=$PEBBLE_HOST" \
-		>>"$RUN/logs/openssl.log" 2>&1 || die "openssl: Pebble API CSR failed"
-	printf 'subjectAltName=DNS:%s,IP:%s\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n' \
-		"$PEBBLE_HOST" "$addr" >"$d/api.ext"
-	openssl x509 -req -in "$d/api.csr" -CA "$RUN/tls/lab-ca.crt" -CAkey "$RUN/tls/lab-ca.key" \
-		-CAcreateserial -days 30 -extfile "$d/api.ext" -out "$d/api.crt" >>"$RUN/logs/openssl.log" 2>&1 ||
-		die "openssl: Pebble API certificate failed"
-	chmod 600 "$d/api.key"
+	lab_ca_cert "$d/api" "$PEBBLE_HOST" "DNS:$PEBBLE_HOST,IP:$addr" 30
 	# httpPort/tlsPort 80 and 443: validate as a real CA does
 	cat >"$d/config.json" <<-EOF
 		{
@@ -1042,6 +1039,15 @@ main() {
 		shift 2
 		dns_edit "$w" unset "$o" "$@"
 		;;
+	dns-hook)
+		# VANTAGE_DNS_HOOK="$VT_LAB_SH dns-hook" for the ACME client hooks
+		(($# == 3)) || die "usage: lab.sh dns-hook add|del NAME VALUE"
+		case $1 in
+		add) dns_edit both set "$2" 60 TXT "\"$3\"" ;;
+		del) dns_edit both unset "$2" TXT "\"$3\"" ;;
+		*) die "usage: lab.sh dns-hook add|del NAME VALUE" ;;
+		esac
+		;;
 	knotc)
 		(($# >= 2)) || die "usage: lab.sh knotc root|ns1|ns2|sub ARGS..."
 		load_run
@@ -1098,7 +1104,7 @@ main() {
 		exec ip netns exec "$(ns_of "$node")" "$@"
 		;;
 	*)
-		sed -n '2,29s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+		sed -n '2,31s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 		exit 2
 		;;
 	esac
