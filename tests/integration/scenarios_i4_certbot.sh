@@ -126,19 +126,9 @@ i4_certbot_http01() {
 # nameservers): every vantage sees the TXT value before certbot answers;
 # the record is gone afterwards.
 i4_certbot_dns01() {
-	local d=$T/i4cb_dns hook=$T/i4cb_dns/dns-hook owner=_acme-challenge.certbot-dns.example.com ns left
+	local d=$T/i4cb_dns hook="$LAB dns-hook" owner=_acme-challenge.certbot-dns.example.com ns left
 	trap '"$LAB" dns-unset both _acme-challenge.certbot-dns TXT >/dev/null 2>&1 || true' EXIT
 	mkdir -p "$d"
-	cat >"$hook" <<-EOF
-		#!/bin/sh
-		# VANTAGE_DNS_HOOK for the lab: add|del NAME VALUE on ns1 and ns2
-		case \$1 in
-		add) exec "$LAB" dns-set both "\$2" TXT "\"\$3\"" ;;
-		del) exec "$LAB" dns-unset both "\$2" TXT "\"\$3\"" ;;
-		esac
-		exit 2
-	EOF
-	chmod 755 "$hook"
 	i4cb_certbot "$d" VANTAGE_DNS_HOOK="$hook" VANTAGE_LAB="$VANTAGE_LAB" \
 		VANTAGE_WAIT_ARGS="--timeout 60 --interval 2" -- \
 		--manual --preferred-challenges dns -d certbot-dns.example.com \

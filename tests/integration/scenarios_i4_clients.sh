@@ -61,22 +61,6 @@ i4c_setup() {
 	unset VANTAGE_WAIT_ARGS VANTAGE_WEBROOT VANTAGE_DNS_HOOK VANTAGE_CHECK_ARGS
 }
 
-# i4c_dns_hook: the VANTAGE_DNS_HOOK for the lab (both nameservers); prints its path
-i4c_dns_hook() {
-	local h=$T/i4c-dns-hook
-	cat >"$h" <<-'EOF'
-		#!/bin/sh
-		# VANTAGE_DNS_HOOK for the lab: add|del NAME VALUE on ns1 and ns2
-		case $1 in
-		add) exec "$VT_LAB_SH" dns-set both "$2" TXT "\"$3\"" ;;
-		del) exec "$VT_LAB_SH" dns-unset both "$2" TXT "\"$3\"" ;;
-		esac
-		exit 2
-	EOF
-	chmod 755 "$h"
-	echo "$h"
-}
-
 # i4c_run OUT LABEL CMD...: CMD in the target namespace, bounded, output to
 # OUT; sets RC and says "LABEL -> exit RC"
 i4c_run() {
@@ -218,7 +202,7 @@ i4_lego_dns01_exec() {
 	i4c_setup lego-dns
 	I4C_LEGO_RESOLVER=$VT_DNS_NS1
 	export EXEC_PATH=$I4C_HOOKS/vantage-lego-exec VANTAGE_DNS_HOOK
-	VANTAGE_DNS_HOOK=$(i4c_dns_hook)
+	VANTAGE_DNS_HOOK="$VT_LAB_SH dns-hook"
 	i4c_lego "$D/run.out" --dns exec -d "$name" run
 	i4c_show "$D/run.out" 'vantage-lego-exec|Verdict|validated|certificate|error|wait:'
 	((RC == 0)) || fail "lego --dns exec exited $RC: $(tail -n 5 "$D/run.out" | tr '\n' '|')"
@@ -265,7 +249,7 @@ i4_lego_exec_geoblocked_stops() {
 	i4c_setup lego-dnsgeo
 	I4C_LEGO_RESOLVER=$VT_DNS_NS1 # as in i4_lego_dns01_exec
 	export EXEC_PATH=$I4C_HOOKS/vantage-lego-exec VANTAGE_DNS_HOOK VANTAGE_WAIT_ARGS=$I4C_GEO_WAIT
-	VANTAGE_DNS_HOOK=$(i4c_dns_hook)
+	VANTAGE_DNS_HOOK="$VT_LAB_SH dns-hook"
 	"$LAB" geoblock-dns eu-west >/dev/null 2>&1 || fail "lab.sh geoblock-dns eu-west failed"
 	"$LAB" geoblock-addr ns1 eu-west >/dev/null 2>&1 || fail "lab.sh geoblock-addr ns1 eu-west failed"
 	mark=$(i4c_mark)
@@ -323,7 +307,7 @@ i4_uacme_dns01() {
 	trap 'rm -rf "$T/uacme-dns"' EXIT
 	i4c_setup uacme-dns
 	export VANTAGE_DNS_HOOK
-	VANTAGE_DNS_HOOK=$(i4c_dns_hook)
+	VANTAGE_DNS_HOOK="$VT_LAB_SH dns-hook"
 	i4c_uacme "$D/new.out" new
 	((RC == 0)) || fail "uacme new exited $RC: $(tail -n 5 "$D/new.out" | tr '\n' '|')"
 	i4c_uacme "$D/issue.out" issue "$name"
