@@ -632,8 +632,8 @@ static int s_conn_ready(struct s_conn *c, char *err, size_t errlen)
 	return s_read_token(c->token_file, c->token, sizeof(c->token), err, errlen);
 }
 
-static int s_parse_ulong(const char *opt, const char *s, unsigned long lo, unsigned long hi,
-                         unsigned long *out, char *err, size_t errlen)
+int cli_parse_ulong(const char *opt, const char *s, unsigned long lo, unsigned long hi,
+                    unsigned long *out, char *err, size_t errlen)
 {
 	char *end = NULL;
 	unsigned long v;
@@ -1097,13 +1097,13 @@ int cli_check_parse_ext(int argc, char **argv, const struct cli_check_ext *ext,
 			o->cacert = optarg;
 			break;
 		case OPT_BUDGET:
-			if (s_parse_ulong("--budget-ms", optarg, JOB_MIN_BUDGET_MS,
-			                  JOB_MAX_BUDGET_MS, &o->budget_ms, err, errlen) != 0)
+			if (cli_parse_ulong("--budget-ms", optarg, JOB_MIN_BUDGET_MS,
+			                    JOB_MAX_BUDGET_MS, &o->budget_ms, err, errlen) != 0)
 				return -1;
 			break;
 		case OPT_MIN_ANSWERS:
-			if (s_parse_ulong("--min-answers", optarg, 1, LIMIT_AGENTS, &o->min_answers,
-			                  err, errlen) != 0)
+			if (cli_parse_ulong("--min-answers", optarg, 1, LIMIT_AGENTS,
+			                    &o->min_answers, err, errlen) != 0)
 				return -1;
 			break;
 		case OPT_JSON:
@@ -2940,8 +2940,8 @@ int cli_history_parse(int argc, char **argv, struct cli_history_opts *o, int64_t
 			o->since = optarg;
 			break;
 		case OPT_LIMIT:
-			if (s_parse_ulong("--limit", optarg, 1, HISTORY_MAX_QUERY_RUNS, &o->limit,
-			                  err, errlen) != 0)
+			if (cli_parse_ulong("--limit", optarg, 1, HISTORY_MAX_QUERY_RUNS, &o->limit,
+			                    err, errlen) != 0)
 				return -1;
 			break;
 		case 'h':

@@ -424,6 +424,12 @@ int cli_template_read(const char *path, char **text, size_t *len, char *err, siz
 char *cli_template_fill(const char *tmpl, size_t len, const char *const values[CLI_PH_COUNT],
                         unsigned *left, char *err, size_t errlen);
 
+/* An integer option's value: decimal digits only (no sign, no suffix), in
+ * lo..hi.  0 with it in *out, or -1 with "OPT \"S\": expected an integer in
+ * LO..HI" in err.  Every subcommand's numeric options go through this. */
+int cli_parse_ulong(const char *opt, const char *s, unsigned long lo, unsigned long hi,
+                    unsigned long *out, char *err, size_t errlen);
+
 /*
  * One request to the coordinator's API, as every subcommand makes it:
  * coordinator/token_file/cacert NULL for the defaults (CLI_DEFAULT_*, the

@@ -256,21 +256,16 @@ static void s_usage(FILE *f)
 	        CLI_DEFAULT_COORDINATOR, CLI_TOKEN_ENV, CLI_DEFAULT_TOKEN_FILE);
 }
 
-/* A decimal number lo..hi for option name.  0 or -1 with err. */
+/* A decimal number lo..hi for option name, by the rule every subcommand uses
+ * (cli_parse_ulong); doctor keeps its options as long.  0 or -1 with err. */
 static int s_number(const char *name, const char *arg, long lo, long hi, long *out, char *err,
                     size_t errlen)
 {
-	char *end;
-	long v;
+	unsigned long v;
 
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno != 0 || end == arg || *end != '\0' || v < lo || v > hi) {
-		snprintf(err, errlen, "%s: expected a number %ld..%ld, got \"%.32s\"", name, lo, hi,
-		         arg);
+	if (cli_parse_ulong(name, arg, (unsigned long)lo, (unsigned long)hi, &v, err, errlen) != 0)
 		return -1;
-	}
-	*out = v;
+	*out = (long)v;
 	return 0;
 }
 
