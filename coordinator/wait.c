@@ -24,6 +24,7 @@
 
 #include "../common/limits.h"
 #include "../common/log.h"
+#include "../common/text.h"
 #include "cli.h"
 #include "monitor.h"
 #include "wait.h"
@@ -138,8 +139,8 @@ int wait_parse(int argc, char **argv, struct wait_opts *o, char *err, size_t err
 
 /* ---- readiness ---- */
 
-/* monitor_run_state's certificate policy: it judges only tls-cert checks
- * with it, and wait_ready judges those by their verdict instead. */
+/* monitor_run_state's certificate policy, which it applies to tls-cert
+ * checks only: wait never asks for those (wait_parse refuses tls-cert). */
 static const struct monitoring_cfg s_cert_cfg = {
         .cert_warn_fraction = MONITOR_CERT_WARN_FRACTION,
         .cert_crit_fraction = MONITOR_CERT_CRIT_FRACTION,
@@ -156,6 +157,7 @@ static bool s_is(const json_t *o, const char *key, const char *want)
 enum wait_state wait_ready(const json_t *doc, enum monitor_policy policy)
 {
 	const json_t *checks = json_object_get(doc, "checks");
+	int64_t now = (int64_t)time(NULL);
 	bool refused = false, pending = false, failed;
 
 	if (!json_is_array(checks) ||
@@ -174,12 +176,8 @@ enum wait_state wait_ready(const json_t *doc, enum monitor_policy policy)
 		const json_t *c = json_array_get(checks, i);
 		enum monitor_state st;
 
-		if (s_is(c, "method", vt_method_name(VT_METHOD_TLSCERT)))
-			st = s_is(c, "verdict", "pass")   ? MONITOR_PASS
-			     : s_is(c, "verdict", "fail") ? MONITOR_FAIL
-			                                  : MONITOR_UNKNOWN;
-		else /* le_multi_perspective.accepted: true, false or null */
-			st = monitor_run_state(c, MONITOR_POLICY_LE, &s_cert_cfg, 0);
+		/* le_multi_perspective.accepted: true, false or null */
+		st = monitor_run_state(c, MONITOR_POLICY_LE, &s_cert_cfg, now);
 		refused |= st == MONITOR_FAIL;
 		pending |= st == MONITOR_UNKNOWN;
 	}
@@ -228,17 +226,13 @@ static const char *s_str(const json_t *o, const char *key)
 	return s != NULL ? s : "?";
 }
 
-/* Append "what" (escaped) to out, which holds *len bytes; cut silently. */
-static void s_cat(char *out, size_t outlen, size_t *len, const char *what)
+/* Append "what" (escaped) to out; cut silently. */
+static void s_cat(char *out, size_t outlen, const char *what)
 {
 	char esc[WAIT_LINE_LEN];
 
-	if (*len + 1 >= outlen)
-		return;
 	log_escape(esc, sizeof(esc), what, strlen(what));
-	*len += (size_t)snprintf(out + *len, outlen - *len, "%s", esc);
-	if (*len >= outlen)
-		*len = outlen - 1;
+	text_appendf(out, outlen, "%s", esc);
 }
 
 /* Why vantage v is not ready: "[DOMAIN METHOD: ]REASON" into out. */
@@ -270,7 +264,7 @@ void wait_tally(const json_t *doc, bool detail, struct wait_tally *t, char *out,
 {
 	struct s_vantage vs[LIMIT_AGENTS];
 	const json_t *checks = json_object_get(doc, "checks");
-	size_t nv = 0, named = 0, len = 0, nchecks = json_array_size(checks);
+	size_t nv = 0, named = 0, nchecks = json_array_size(checks);
 	uint64_t h = WAIT_FNV_BASIS;
 
 	memset(t, 0, sizeof(*t));
@@ -318,17 +312,17 @@ void wait_tally(const json_t *doc, bool detail, struct wait_tally *t, char *out,
 			continue;
 		}
 		if (named++ > 0)
-			s_cat(out, outlen, &len, "; ");
+			s_cat(out, outlen, "; ");
 		snprintf(who, sizeof(who), "%s (%s): ", vs[j].agent, vs[j].region);
-		s_cat(out, outlen, &len, who);
+		s_cat(out, outlen, who);
 		s_why(&vs[j], nchecks > 1, detail, why, sizeof(why));
-		s_cat(out, outlen, &len, why);
+		s_cat(out, outlen, why);
 	}
 	if (named > WAIT_MAX_NAMED && outlen > 0) {
 		char more[64];
 
 		snprintf(more, sizeof(more), "; and %zu more", nv - t->ready - WAIT_MAX_NAMED);
-		s_cat(out, outlen, &len, more);
+		s_cat(out, outlen, more);
 	}
 	t->ready_set = h ^ (uint64_t)t->ready;
 }

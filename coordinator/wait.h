@@ -57,8 +57,7 @@ enum wait_state {
  * Is doc (a POST /v1/checks answer, docs/json-schema.md) ready by policy?
  * MONITOR_POLICY_ALL: ready when the verdict is pass (every vantage answered
  * and passed, min_answers met).  MONITOR_POLICY_LE: ready when every check's
- * le_multi_perspective.accepted is true (monitor_run_state's rule; a
- * tls-cert check by its verdict).  Not ready: WAIT_FAILING when the verdict
+ * le_multi_perspective.accepted is true (monitor_run_state's rule).  Not ready: WAIT_FAILING when the verdict
  * is fail or (letsencrypt) a check's accepted is false, else WAIT_PENDING.
  * WAIT_MALFORMED without a verdict or checks array.
  */
