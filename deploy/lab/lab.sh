@@ -124,13 +124,27 @@ pid_is_ours() {
 	[[ -n $ns && $ns == "$VT_ID"-* ]]
 }
 
+# pid_exited PID: the process is gone, or every one of its threads has
+# exited.  The thread-group leader shows "Z" as soon as it exits, while
+# other threads (libzmq's I/O threads) may still be running and holding
+# the process's sockets; only when the last thread is done are its files
+# closed and its ports free.
+pid_exited() {
+	local st
+	[[ -d /proc/$1 ]] || return 0
+	for st in /proc/"$1"/task/*/status; do
+		[[ -e $st ]] || continue
+		grep -q '^State:.*[ZX]' "$st" 2>/dev/null || return 1
+	done
+	return 0
+}
+
 stop_pid() { # PID: TERM, wait up to 3 s, then KILL
 	local pid=$1 i
 	pid_is_ours "$pid" || return 0
 	kill -TERM "$pid" 2>/dev/null || return 0
 	for ((i = 0; i < 30; i++)); do
-		[[ -d /proc/$pid ]] || return 0
-		grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null && return 0
+		pid_exited "$pid" && return 0
 		sleep 0.1
 	done
 	kill -KILL "$pid" 2>/dev/null || true
@@ -538,7 +552,7 @@ start_coordinator() {
 		api_answers && break
 		# not pid_is_ours: right after the fork, `ip netns exec` may not
 		# have entered the namespace yet
-		if [[ ! -d /proc/$cpid ]] || grep -q '^State:.*Z' "/proc/$cpid/status" 2>/dev/null; then
+		if pid_exited "$cpid"; then
 			die "the coordinator exited; last log lines: $(tail -n 15 "$RUN/logs/coordinator.log")"
 		fi
 		sleep 0.2
@@ -557,12 +571,10 @@ restart_coordinator() {
 	n=$(agents_up_count)
 	kill -s "$sig" "$pid"
 	for ((i = 0; i < 50; i++)); do
-		[[ -d /proc/$pid ]] || break
-		grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null && break
+		pid_exited "$pid" && break
 		sleep 0.1
 	done
-	[[ -d /proc/$pid ]] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null &&
-		die "the coordinator (pid $pid) did not exit after SIG$sig"
+	pid_exited "$pid" || die "the coordinator (pid $pid) did not exit after SIG$sig"
 	log "coordinator (pid $pid) stopped with SIG$sig; starting it again"
 	start_coordinator
 	wait_agents "$n" "$VT_UP_TIMEOUT" || die "agents did not come back after the restart"
