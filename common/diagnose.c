@@ -36,16 +36,92 @@ const char *diag_verb(size_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
+/* The address e used (or, when it connected nowhere, tried last). */
+static const char *s_entry_address(const struct vt_entry *e)
+{
+	const struct vt_record *r;
+
+	if (e->result.n_records == 0 || e->result.records == NULL)
+		return "";
+	r = &e->result.records[e->result.n_records - 1];
+	if (r->address_used[0] != '\0')
+		return r->address_used;
+	if (r->n_addresses_tried > 0 && r->n_addresses_tried <= HTTP01_MAX_ADDRS_TRIED)
+		return r->addresses_tried[r->n_addresses_tried - 1];
+	return "";
+}
+
+static struct vt_finding *s_vfind(struct vt_check *c, enum vt_finding_id id, diag_pred_fn who,
+                                  const void *arg, const char *fmt, va_list ap)
+{
+	const struct vt_finding_def *def = finding_def(id);
+	struct vt_finding *f;
+
+	if (c->n_findings >= VERDICT_MAX_DIAGNOSIS || c->n_diagnosis >= VERDICT_MAX_DIAGNOSIS)
+		return NULL;
+	f = &c->findings[c->n_findings];
+	memset(f, 0, sizeof(*f));
+	f->id = id;
+	f->severity = def != NULL ? def->severity : VT_SEV_INFO;
+	vsnprintf(f->summary, sizeof(f->summary), fmt, ap);
+	for (size_t i = 0; who != NULL && i < c->n_entries; i++) {
+		const struct vt_entry *e = &c->entries[i];
+		if (!who(e, arg))
+			continue;
+		finding_add_vantage(f, e->vantage.agent);
+		finding_add_address(f, s_entry_address(e));
+		if (diag_failing(e))
+			finding_add_evidence(f, "%s", e->result.problem.detail);
+	}
+	memcpy(c->diagnosis[c->n_diagnosis], f->summary, VERDICT_DIAGNOSIS_LEN);
+	c->n_diagnosis++;
+	c->n_findings++;
+	return f;
+}
+
+struct vt_finding *diag_find(struct vt_check *c, enum vt_finding_id id, diag_pred_fn who,
+                             const void *arg, const char *fmt, ...)
+{
+	struct vt_finding *f;
+	va_list ap;
+
+	va_start(ap, fmt);
+	f = s_vfind(c, id, who, arg, fmt, ap);
+	va_end(ap);
+	return f;
+}
+
 void diag_add(struct vt_check *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (c->n_diagnosis >= VERDICT_MAX_DIAGNOSIS)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(c->diagnosis[c->n_diagnosis], VERDICT_DIAGNOSIS_LEN, fmt, ap);
+	s_vfind(c, VT_F_NONE, NULL, NULL, fmt, ap);
 	va_end(ap);
-	c->n_diagnosis++;
+}
+
+enum vt_finding_id diag_dns_id(const struct vt_check *c, const struct diag_key *k)
+{
+	if (diag_says_bogus(k))
+		return VT_F_DNSSEC_BOGUS;
+	if (strcasestr(k->summary, "SERVFAIL") != NULL)
+		return VT_F_DNS_SERVFAIL;
+	for (size_t i = 0; i < c->n_entries; i++)
+		for (size_t w = 0; w < c->entries[i].result.n_warnings && w < LIMIT_MAX_WARNINGS; w++)
+			if (strstr(c->entries[i].result.warnings[w], VT_WARN_RESERVED) != NULL)
+				return VT_F_RESERVED_ADDRESS;
+	if (strcasestr(k->summary, "NXDOMAIN") != NULL ||
+	    strcasestr(k->summary, "No valid IP addresses") != NULL ||
+	    strcasestr(k->summary, "no valid A") != NULL ||
+	    strcasestr(k->summary, "no valid AAAA") != NULL)
+		return VT_F_NO_ADDRESSES;
+	return VT_F_DNS_LOOKUP_FAILED;
+}
+
+bool diag_pred_failing(const struct vt_entry *e, const void *arg)
+{
+	(void)arg;
+	return verdict_entry_judged(e) && diag_failing(e);
 }
 
 bool diag_says_bogus(const struct diag_key *k)
@@ -484,6 +560,7 @@ void diag_diagnose(struct vt_check *c, unsigned min_answers, const struct diag_c
 	const char *verb = c->mode == VT_MODE_REACHABILITY ? "reachable" : "passes";
 
 	c->n_diagnosis = 0;
+	c->n_findings = 0;
 	used.n = 0;
 	ngroups = s_groups(c, keys, VERDICT_MAX_GROUPS);
 	if (c->method == VT_METHOD_DNS01 || c->method == VT_METHOD_CAA)

@@ -96,8 +96,8 @@ const char *diag_verb(size_t n, const char *one, const char *many);
 
 /* Sentences are built piece by piece with text_appendf (text.h). */
 
-/* Add one diagnosis sentence to c; silently dropped when c already holds
- * VERDICT_MAX_DIAGNOSIS. */
+/* TRANSITIONAL: diag_find() without an id or vantages.  Goes away once
+ * every sentence names its finding. */
 void diag_add(struct vt_check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Does failure k's summary report a DNSSEC bogus answer?  Such a failure is
@@ -157,6 +157,31 @@ size_t diag_list(const struct vt_check *c, diag_pred_fn pred, const void *arg, b
  */
 void diag_who(const struct vt_check *c, diag_pred_fn bad, const void *barg, diag_pred_fn good,
               const void *garg, struct diag_who *w);
+
+/* ---- findings (diagnose.c) ---- */
+
+/*
+ * Add finding id (finding.h) to c with a one-line summary, printf-style,
+ * which is also the diagnosis line.  It concerns the entries for which
+ * who(e, arg) holds (who NULL: none): their agents are its vantages, the
+ * address each used (else tried) its addresses, and the problem detail of
+ * each that failed (distinct, at most FINDING_MAX_EVIDENCE) its evidence.
+ * Severity: the catalogue's default.  Returns the finding, so the caller
+ * can add evidence (finding_add_evidence) or change its severity; NULL (and
+ * nothing added) when c already holds VERDICT_MAX_DIAGNOSIS.
+ */
+struct vt_finding *diag_find(struct vt_check *c, enum vt_finding_id id, diag_pred_fn who,
+                             const void *arg, const char *fmt, ...)
+        __attribute__((format(printf, 5, 6)));
+
+/* The finding for a failure group of DNS problems (k->cls DIAG_DNS), for
+ * any method: DNSSECBogus, DNSServfail, ReservedAddress (when a vantage
+ * warned VT_WARN_RESERVED), NoAddresses (NXDOMAIN, no valid A/AAAA
+ * records), else DNSLookupFailed. */
+enum vt_finding_id diag_dns_id(const struct vt_check *c, const struct diag_key *k);
+
+/* A diag_pred_fn that holds for every entry that failed. */
+bool diag_pred_failing(const struct vt_entry *e, const void *arg);
 
 /* ---- the method sentences, called by diagnose.c for failure group k ----
  *

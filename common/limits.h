@@ -57,6 +57,8 @@
 #define LIMIT_CERT_NAME_LEN   256 /* subject / issuer one-line text */
 #define LIMIT_MAX_NAMESERVERS 16  /* nameserver addresses swept per zone */
 #define LIMIT_TXT_LEN         512 /* one nameserver's answer, joined and cut */
+#define LIMIT_SERVER_LEN      128 /* the HTTP Server header kept from a response */
+#define LIMIT_BODY_EXCERPT    256 /* bytes of a response body kept (interceptors) */
 #define LIMIT_DIGEST_LEN      64  /* base64url SHA-256 is 43 characters */
 #define LIMIT_CAA_ISSUER_LEN  253 /* issuer domain name */
 #define CAA_DEFAULT_ISSUER    "letsencrypt.org"

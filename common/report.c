@@ -15,6 +15,7 @@
 #include "certcheck.h"
 #include "log.h"
 #include "report.h"
+#include "text.h"
 #include "verdict_ext.h"
 
 #define REPORT_SCHEMA_VERSION 1
@@ -311,6 +312,8 @@ static json_t *s_result(const struct vt_entry *e, enum vt_method m, int64_t now)
 	rc |= s_set(o, "duration_ms", answered ? json_integer(r->timings.total_ms) : json_null());
 	rc |= s_set(o, "http_status",
 	            r->http_status != 0 && answered ? json_integer(r->http_status) : json_null());
+	rc |= s_set(o, "server", answered ? s_str_or_null(r->server) : json_null());
+	rc |= s_set(o, "body_excerpt", answered ? s_str_or_null(r->body) : json_null());
 	if (r->outcome == VT_OUTCOME_FAIL) {
 		char summary[VERDICT_SUMMARY_LEN];
 		prob = json_object();
@@ -388,9 +391,61 @@ static json_t *s_mpic(const struct vt_check *c)
 	return o;
 }
 
+/* A string array from n fixed-size strings. */
+static json_t *s_strs(const char *first, size_t stride, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a != NULL && i < n; i++)
+		if (s_push(a, s_str(first + i * stride)) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* One finding, with its catalogue text (finding.h). */
+json_t *report_finding_json(const struct vt_finding *f)
+{
+	const struct vt_finding_def *def = finding_def(f->id);
+	const struct vt_finding_text *t = def != NULL ? def->text : NULL;
+	json_t *o = json_object(), *snip = json_object();
+	int rc = 0;
+
+	if (o == NULL || snip == NULL)
+		goto fail;
+	rc |= s_set(o, "id", json_string(finding_name(f->id)));
+	rc |= s_set(o, "severity", json_string(vt_severity_name(f->severity)));
+	rc |= s_set(o, "summary", s_str(f->summary));
+	rc |= s_set(o, "vantages", s_strs(f->vantages[0], sizeof(f->vantages[0]), f->n_vantages));
+	rc |= s_set(o, "addresses",
+	            s_strs(f->addresses[0], sizeof(f->addresses[0]), f->n_addresses));
+	rc |= s_set(o, "evidence", s_strs(f->evidence[0], sizeof(f->evidence[0]), f->n_evidence));
+	rc |= s_set(o, "title", t != NULL && t->title != NULL ? s_str(t->title) : json_null());
+	rc |= s_set(o, "cause", t != NULL && t->cause != NULL ? s_str(t->cause) : json_null());
+	rc |= s_set(o, "fix", t != NULL && t->fix != NULL ? s_str(t->fix) : json_null());
+	if (t != NULL && t->nginx != NULL)
+		rc |= s_set(snip, "nginx", s_str(t->nginx));
+	if (t != NULL && t->apache != NULL)
+		rc |= s_set(snip, "apache", s_str(t->apache));
+	if (t != NULL && t->caddy != NULL)
+		rc |= s_set(snip, "caddy", s_str(t->caddy));
+	if (t != NULL && t->cloudflare != NULL)
+		rc |= s_set(snip, "cloudflare", s_str(t->cloudflare));
+	rc |= s_set(o, "snippets", snip);
+	snip = NULL;
+	if (rc != 0)
+		goto fail;
+	return o;
+fail:
+	json_decref(snip);
+	json_decref(o);
+	return NULL;
+}
+
 static json_t *s_check(const struct vt_check *c, int64_t now)
 {
-	json_t *o = json_object(), *diag = json_array(), *res = json_array();
+	json_t *o = json_object(), *diag = json_array(), *res = json_array(), *fnd = NULL;
 	int rc = 0;
 
 	if (o == NULL || diag == NULL || res == NULL)
@@ -404,6 +459,11 @@ static json_t *s_check(const struct vt_check *c, int64_t now)
 		rc |= s_push(diag, s_str(c->diagnosis[i]));
 	rc |= s_set(o, "diagnosis", diag);
 	diag = NULL;
+	fnd = json_array();
+	for (size_t i = 0; fnd != NULL && i < c->n_findings && i < VERDICT_MAX_DIAGNOSIS; i++)
+		rc |= s_push(fnd, report_finding_json(&c->findings[i]));
+	rc |= s_set(o, "findings", fnd);
+	fnd = NULL;
 	rc |= s_set(o, "le_multi_perspective", s_mpic(c));
 	for (size_t i = 0; i < c->n_entries; i++)
 		rc |= s_push(res, s_result(&c->entries[i], c->method, now));
@@ -875,6 +935,117 @@ static void s_print_le(const json_t *le, FILE *out, bool color)
 	}
 }
 
+/* Print text after a label ("    fix: "), wrapped at REPORT_WRAP columns,
+ * continuation lines indented to the label's end.  Words longer than a
+ * line are not cut. */
+#define REPORT_WRAP 100
+static void s_print_wrapped(FILE *out, const char *label, size_t indent, const char *text)
+{
+	size_t col = indent + strlen(label), start = col;
+	const char *p = text;
+
+	fprintf(out, "%*s%s", (int)indent, "", label);
+	while (*p != '\0') {
+		size_t w = strcspn(p, " ");
+		if (col > start && col + 1 + w > REPORT_WRAP) {
+			fprintf(out, "\n%*s", (int)start, "");
+			col = start;
+		} else if (col > start) {
+			fputc(' ', out);
+			col++;
+		}
+		fwrite(p, 1, w, out);
+		col += w;
+		p += w;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', out);
+}
+
+/* A string array's members joined by ", ", escaped. */
+static void s_join(const json_t *arr, char *buf, size_t len)
+{
+	char esc[REPORT_ESC_LEN];
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		const char *v = json_string_value(json_array_get(arr, i));
+		s_esc(v != NULL ? v : "", esc, sizeof(esc));
+		text_appendf(buf, len, "%s%s", i > 0 ? ", " : "", esc);
+	}
+}
+
+/* A snippet: its name, then its lines indented. */
+static void s_print_snippet(FILE *out, const json_t *snips, const char *name)
+{
+	const char *v = json_string_value(json_object_get(snips, name));
+	const char *p = v;
+
+	if (v == NULL)
+		return;
+	fprintf(out, "      %s:\n", name);
+	while (*p != '\0') {
+		size_t n = strcspn(p, "\n");
+		fprintf(out, "        %.*s\n", (int)n, p);
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+}
+
+/* The findings of one check, fatal first, then error, warning, info: the
+ * summary line, then (except for info) vantages, addresses, evidence,
+ * cause, fix and configuration snippets. */
+static void s_print_findings(const json_t *findings, FILE *out, bool color)
+{
+	static const char *const order[] = {"fatal", "error", "warning", "info"};
+	char buf[REPORT_ESC_LEN], list[REPORT_ESC_LEN];
+
+	fputs("Findings:\n", out);
+	if (json_array_size(findings) == 0)
+		fputs("  (none)\n", out);
+	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++) {
+		for (size_t i = 0; i < json_array_size(findings) && i < VERDICT_MAX_DIAGNOSIS; i++) {
+			const json_t *f = json_array_get(findings, i);
+			const json_t *ev = json_object_get(f, "evidence");
+			const char *sev = s_get(f, "severity");
+			const char *col = "";
+			if (strcmp(sev, order[o]) != 0)
+				continue;
+			if (color)
+				col = strcmp(sev, "info") == 0      ? S_GREEN
+				      : strcmp(sev, "warning") == 0 ? S_YELLOW
+				                                    : S_RED;
+			s_esc(s_get(f, "summary"), buf, sizeof(buf));
+			fprintf(out, "  %s%-7s%s %s%s%s: %s\n", col, sev, color ? S_RESET : "",
+			        color ? S_BOLD : "", s_get(f, "id"), color ? S_RESET : "", buf);
+			if (strcmp(sev, "info") == 0)
+				continue;
+			s_join(json_object_get(f, "vantages"), list, sizeof(list));
+			if (list[0] != '\0')
+				fprintf(out, "      vantages: %s\n", list);
+			s_join(json_object_get(f, "addresses"), list, sizeof(list));
+			if (list[0] != '\0')
+				fprintf(out, "      addresses: %s\n", list);
+			for (size_t e = 0; e < json_array_size(ev) && e < FINDING_MAX_EVIDENCE; e++) {
+				const char *v = json_string_value(json_array_get(ev, e));
+				s_esc(v != NULL ? v : "", buf, sizeof(buf));
+				fprintf(out, "      evidence: %s\n", buf);
+			}
+			if (json_is_string(json_object_get(f, "cause")))
+				s_print_wrapped(out, "cause: ", 6, s_get(f, "cause"));
+			if (json_is_string(json_object_get(f, "fix")))
+				s_print_wrapped(out, "fix: ", 6, s_get(f, "fix"));
+			s_print_snippet(out, json_object_get(f, "snippets"), "nginx");
+			s_print_snippet(out, json_object_get(f, "snippets"), "apache");
+			s_print_snippet(out, json_object_get(f, "snippets"), "caddy");
+			s_print_snippet(out, json_object_get(f, "snippets"), "cloudflare");
+		}
+	}
+	fputs("  (details: vantage findings ID; docs/findings.md)\n", out);
+}
+
 void report_print(const json_t *doc, FILE *out, bool color)
 {
 	const json_t *checks = json_object_get(doc, "checks");
@@ -908,11 +1079,16 @@ void report_print(const json_t *doc, FILE *out, bool color)
 		fputs("Did not answer: ", out);
 		s_print_agents(results, "unavailable", out);
 		fputc('\n', out);
-		fputs("Diagnosis:\n", out);
-		for (size_t d = 0; d < json_array_size(diag) && d < VERDICT_MAX_DIAGNOSIS; d++) {
-			const char *line = json_string_value(json_array_get(diag, d));
-			s_esc(line != NULL ? line : "", buf, sizeof(buf));
-			fprintf(out, "  - %s\n", buf);
+		if (json_is_array(json_object_get(c, "findings"))) {
+			s_print_findings(json_object_get(c, "findings"), out, color);
+		} else { /* a document from before findings (history) */
+			fputs("Diagnosis:\n", out);
+			for (size_t d = 0; d < json_array_size(diag) && d < VERDICT_MAX_DIAGNOSIS;
+			     d++) {
+				const char *line = json_string_value(json_array_get(diag, d));
+				s_esc(line != NULL ? line : "", buf, sizeof(buf));
+				fprintf(out, "  - %s\n", buf);
+			}
 		}
 		/* tls-cert is no validation: Let's Encrypt's rule says nothing */
 		if (strcmp(s_get(c, "method"), "tls-cert") != 0)

@@ -19,6 +19,11 @@
  * ENOMEM. */
 json_t *report_json(const struct vt_check *checks, size_t n);
 
+/* One finding as JSON, with its catalogue text: {"id", "severity",
+ * "summary", "vantages", "addresses", "evidence", "title", "cause", "fix",
+ * "snippets": {"nginx", ...}}.  Caller owns it; NULL on ENOMEM. */
+json_t *report_finding_json(const struct vt_finding *f);
+
 /* The top-level verdict of a document as an exit code: 0 pass, 1 fail, 3
  * unknown; 2 if the document is malformed. */
 int report_exit_code(const json_t *doc);

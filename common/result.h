@@ -157,6 +157,12 @@ struct vt_result {
 	enum vt_outcome outcome;
 	struct vt_problem problem;
 	uint32_t http_status; /* last HTTP status seen, 0 if none */
+	/* HTTP-01: the last response's Server header ("" if none) and the
+	 * start of its body, bytes outside printable ASCII replaced by '.'
+	 * ("" if none); the findings recognise interceptors (Cloudflare, a
+	 * router's admin page, a firewall's block page) by them. */
+	char server[LIMIT_SERVER_LEN];
+	char body[LIMIT_BODY_EXCERPT + 1];
 	char warnings[LIMIT_MAX_WARNINGS][LIMIT_WARNING_LEN];
 	size_t n_warnings;
 	struct vt_timings timings;
@@ -167,6 +173,21 @@ struct vt_result {
 	struct vt_nameserver *nameservers; /* owned; DNS-01 sweep */
 	size_t n_nameservers;
 };
+
+/*
+ * Markers in agent warnings that the findings recognise (each warning text
+ * contains its marker verbatim; see the agent file named):
+ *   resolver.c: "A record 192.168.1.10 of x.example.com is in a reserved
+ *               address block (RFC 1918 private): Let's Encrypt ignores it"
+ *   dns01.c:    "TXT record at the doubled name
+ *               _acme-challenge.x.example.com.example.com: the DNS
+ *               provider's form took a fully qualified name as relative"
+ *   dns01.c:    "_acme-challenge.x.example.com holds 7 TXT records, 6 of
+ *               them stale TXT records (not the expected value)"
+ */
+#define VT_WARN_RESERVED     "is in a reserved address block"
+#define VT_WARN_DOUBLE_LABEL "TXT record at the doubled name"
+#define VT_WARN_STALE_TXT    "stale TXT records"
 
 /* Names used on the command line, in JSON and in logs.  Return a static
  * string ("unknown" for an out-of-range value). */

@@ -14,9 +14,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "finding.h"
 #include "result.h"
 
-#define VERDICT_MAX_DIAGNOSIS 8
+#define VERDICT_MAX_DIAGNOSIS 10 /* = findings per check */
 #define VERDICT_DIAGNOSIS_LEN 512
 
 enum vt_verdict {
@@ -65,6 +66,10 @@ struct vt_check {
 	struct vt_mpic mpic;
 	char diagnosis[VERDICT_MAX_DIAGNOSIS][VERDICT_DIAGNOSIS_LEN];
 	size_t n_diagnosis;
+	/* findings[i].summary is diagnosis[i]: every diagnosis line is the
+	 * one-line summary of a finding (finding.h) */
+	struct vt_finding findings[VERDICT_MAX_DIAGNOSIS];
+	size_t n_findings;
 };
 
 /*
