@@ -442,6 +442,48 @@ static void s_diag_group(struct vt_check *c, const struct diag_key *k, bool part
 	}
 }
 
+/* The finding for failure group k when no method sentence words it (the
+ * site fails everywhere, in several ways). */
+static enum vt_finding_id s_group_id(const struct vt_check *c, const struct diag_key *k)
+{
+	switch (k->cls) {
+	case DIAG_TIMEOUT_CONNECT:
+	case DIAG_REFUSED:
+	case DIAG_RESET:
+	case DIAG_UNREACH:
+		return VT_F_SITE_UNREACHABLE;
+	case DIAG_TIMEOUT_AFTER:
+		return VT_F_SERVER_STALLS;
+	case DIAG_HTTP_STATUS:
+		if (k->status == 404)
+			return VT_F_WEBROOT_MISMATCH;
+		if (k->status == 401 || k->status == 403 || k->status == 451)
+			return VT_F_ACCESS_DENIED;
+		return k->status >= 500 ? VT_F_SERVER_ERROR : VT_F_UNEXPECTED_STATUS;
+	case DIAG_MISMATCH:
+	case DIAG_BODY:
+		return c->method == VT_METHOD_DNS01 ? VT_F_TXT_MISMATCH : VT_F_CONTENT_MODIFIED;
+	case DIAG_REDIRECT:
+		return VT_F_BAD_REDIRECT;
+	case DIAG_DNS:
+		return diag_dns_id(c, k);
+	case DIAG_TLS:
+		return VT_F_TLS_HANDSHAKE_FAILED;
+	case DIAG_OTHER:
+		break;
+	}
+	switch (c->method) {
+	case VT_METHOD_CAA:
+		return VT_F_CAA_FORBIDS;
+	case VT_METHOD_DNS01:
+		return VT_F_TXT_MISSING;
+	case VT_METHOD_TLSALPN01:
+		return VT_F_WRONG_VALIDATION_CERT;
+	default:
+		return VT_F_UNEXPECTED_STATUS;
+	}
+}
+
 /* Distinct failure patterns, in order of first appearance. */
 static size_t s_groups(const struct vt_check *c, struct diag_key *keys, size_t max)
 {
@@ -476,37 +518,62 @@ static bool s_used_has(const struct diag_used *used, const char *text)
 	return false;
 }
 
-/* Broken IPv6 once, then every other warning once (those a sentence already
- * quoted excepted), in order of first appearance. */
+/* Does e hold a warning containing text (arg)? */
+static bool s_has_warning(const struct vt_entry *e, const void *arg)
+{
+	for (size_t w = 0; w < e->result.n_warnings && w < LIMIT_MAX_WARNINGS; w++)
+		if (strstr(e->result.warnings[w], arg) != NULL)
+			return true;
+	return false;
+}
+
+/* Did e, a vantage with IPv6 that answered, fall back from IPv6 to IPv4? */
+static bool s_v6_fell_back(const struct vt_entry *e, const void *arg)
+{
+	(void)arg;
+	if (!e->vantage.ipv6 || diag_unavailable(e))
+		return false; /* never judge IPv6 from a vantage without it */
+	for (size_t w = 0; w < e->result.n_warnings && w < LIMIT_MAX_WARNINGS; w++)
+		if (s_is_ipv6_fallback(e->result.warnings[w]))
+			return true;
+	return false;
+}
+
+/* Warnings a finding of its own explains (markers in result.h). */
+static bool s_is_marked(const char *w)
+{
+	return strstr(w, VT_WARN_RESERVED) != NULL || strstr(w, VT_WARN_DOUBLE_LABEL) != NULL ||
+	       strstr(w, VT_WARN_STALE_TXT) != NULL;
+}
+
+/* IPv6Broken once, then every other warning once as a ProbeWarning (those a
+ * sentence already quoted, or another finding explains, excepted), in order
+ * of first appearance. */
 static void s_diag_warnings(struct vt_check *c, const struct diag_used *used)
 {
 	size_t n6 = 0, lines = 0;
+	struct vt_finding *f;
 
-	for (size_t i = 0; i < c->n_entries; i++) {
-		const struct vt_entry *e = &c->entries[i];
-		if (!e->vantage.ipv6 || diag_unavailable(e))
-			continue; /* never judge IPv6 from a vantage without it */
-		for (size_t w = 0; w < e->result.n_warnings && w < LIMIT_MAX_WARNINGS; w++) {
-			if (s_is_ipv6_fallback(e->result.warnings[w])) {
-				n6++;
-				break;
-			}
+	for (size_t i = 0; i < c->n_entries; i++)
+		if (s_v6_fell_back(&c->entries[i], NULL))
+			n6++;
+	if (n6 > 0) {
+		f = diag_find(c, VT_F_IPV6_BROKEN, s_v6_fell_back, NULL,
+		              "IPv6 is broken: %zu %s could not connect over IPv6 and fell back to "
+		              "IPv4; Let's Encrypt tries IPv6 first and falls back %s",
+		              n6, diag_plural(n6, "vantage", "vantages"),
+		              c->method == VT_METHOD_TLSALPN01 || c->method == VT_METHOD_TLSCERT
+		                      ? "after any connection or handshake error"
+		                      : "only when the connection fails, never on a redirect");
+		for (size_t i = 0; f != NULL && i < c->n_entries; i++) {
+			const struct vt_entry *e = &c->entries[i];
+			if (!s_v6_fell_back(e, NULL))
+				continue;
+			for (size_t w = 0; w < e->result.n_warnings && w < LIMIT_MAX_WARNINGS; w++)
+				if (s_is_ipv6_fallback(e->result.warnings[w]))
+					finding_add_evidence(f, "%s", e->result.warnings[w]);
 		}
 	}
-	if (n6 > 0 && (c->method == VT_METHOD_TLSALPN01 || c->method == VT_METHOD_TLSCERT))
-		diag_add(
-		        c,
-		        "IPv6 is broken: %zu %s could not connect over IPv6 and fell back to IPv4. "
-		        "Let's Encrypt tries IPv6 first and falls back after any connection or "
-		        "handshake error: fix the AAAA record or the server's IPv6",
-		        n6, diag_plural(n6, "vantage", "vantages"));
-	else if (n6 > 0)
-		diag_add(
-		        c,
-		        "IPv6 is broken: %zu %s could not connect over IPv6 and fell back to IPv4. "
-		        "Let's Encrypt tries IPv6 first and falls back only when the connection "
-		        "fails, never on a redirect: fix the AAAA record or the server's IPv6",
-		        n6, diag_plural(n6, "vantage", "vantages"));
 
 	for (size_t i = 0; i < c->n_entries && lines < VERDICT_MAX_WARN_LINES; i++) {
 		const struct vt_entry *e = &c->entries[i];
@@ -516,29 +583,135 @@ static void s_diag_warnings(struct vt_check *c, const struct diag_used *used)
 			bool seen = false;
 			if (s_is_ipv6_fallback(text) ||
 			    (strcasestr(text, "IPv6") && !e->vantage.ipv6) ||
-			    s_used_has(used, text))
+			    s_used_has(used, text) || s_is_marked(text))
 				continue;
 			for (size_t j = 0; j <= i && !seen; j++) {
-				const struct vt_entry *f = &c->entries[j];
-				size_t lim = j == i ? w : f->result.n_warnings;
+				const struct vt_entry *g = &c->entries[j];
+				size_t lim = j == i ? w : g->result.n_warnings;
 				for (size_t v = 0; v < lim && v < LIMIT_MAX_WARNINGS; v++)
-					if (strcmp(f->result.warnings[v], text) == 0)
+					if (strcmp(g->result.warnings[v], text) == 0)
 						seen = true;
 			}
 			if (seen)
 				continue;
 			for (size_t j = i; j < c->n_entries; j++)
-				for (size_t v = 0;
-				     v < c->entries[j].result.n_warnings && v < LIMIT_MAX_WARNINGS;
-				     v++)
-					if (strcmp(c->entries[j].result.warnings[v], text) == 0) {
-						count++;
-						break;
-					}
-			diag_add(c, "warning from %zu %s: %s", count,
-			         diag_plural(count, "vantage", "vantages"), text);
+				if (s_has_warning(&c->entries[j], text))
+					count++;
+			f = diag_find(c, VT_F_PROBE_WARNING, s_has_warning, text,
+			              "warning from %zu %s: %s", count,
+			              diag_plural(count, "vantage", "vantages"), text);
+			if (f != NULL)
+				finding_add_evidence(f, "%s", text);
 			lines++;
 		}
+	}
+}
+
+/* ---- different addresses ---- */
+
+/* The addresses e resolved for the name (its first record), or NULL. */
+static const struct vt_record *s_first_record(const struct vt_entry *e)
+{
+	if (diag_unavailable(e) || e->result.n_records == 0 || e->result.records == NULL ||
+	    e->result.records[0].n_addresses_resolved == 0)
+		return NULL;
+	return &e->result.records[0];
+}
+
+static bool s_has_addr(const struct vt_record *r, const char *a)
+{
+	for (size_t i = 0; i < r->n_addresses_resolved && i < LIMIT_MAX_ADDRS * 2; i++)
+		if (strcmp(r->addresses_resolved[i], a) == 0)
+			return true;
+	return false;
+}
+
+/* Did a and b resolve the same set of addresses? */
+static bool s_same_addrs(const struct vt_record *a, const struct vt_record *b)
+{
+	for (size_t i = 0; i < a->n_addresses_resolved && i < LIMIT_MAX_ADDRS * 2; i++)
+		if (!s_has_addr(b, a->addresses_resolved[i]))
+			return false;
+	for (size_t i = 0; i < b->n_addresses_resolved && i < LIMIT_MAX_ADDRS * 2; i++)
+		if (!s_has_addr(a, b->addresses_resolved[i]))
+			return false;
+	return true;
+}
+
+/* Does e's address set differ from the record arg (the most common one)? */
+static bool s_addrs_differ(const struct vt_entry *e, const void *arg)
+{
+	const struct vt_record *r = s_first_record(e);
+
+	return r != NULL && !s_same_addrs(r, arg);
+}
+
+/* The opposite, among vantages that resolved anything. */
+static bool s_addrs_differ_not(const struct vt_entry *e, const void *arg)
+{
+	const struct vt_record *r = s_first_record(e);
+
+	return r != NULL && s_same_addrs(r, arg);
+}
+
+static void s_addrs_text(const struct vt_record *r, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < r->n_addresses_resolved && i < LIMIT_MAX_ADDRS * 2; i++)
+		text_appendf(buf, len, "%s%s", i > 0 ? " " : "", r->addresses_resolved[i]);
+}
+
+/*
+ * AddressesDiffer: the vantages did not all resolve the name to the same
+ * addresses (GeoDNS, a CDN, or a nameserver serving an old zone in some
+ * regions).  Let's Encrypt's perspectives would see the same split, and each
+ * must reach a server that serves the challenge.
+ */
+static void s_diag_addresses(struct vt_check *c)
+{
+	const struct vt_record *common = NULL;
+	size_t best = 0, ndiff = 0;
+	struct diag_who w;
+	struct vt_finding *f;
+	char a[LIMIT_ADDR_LEN * 4], b[LIMIT_ADDR_LEN * 4];
+
+	if (c->method != VT_METHOD_HTTP01 && c->method != VT_METHOD_TLSALPN01 &&
+	    c->method != VT_METHOD_TLSCERT)
+		return;
+	for (size_t i = 0; i < c->n_entries; i++) {
+		const struct vt_record *r = s_first_record(&c->entries[i]);
+		size_t n = 0;
+		if (r == NULL)
+			continue;
+		for (size_t j = 0; j < c->n_entries; j++) {
+			const struct vt_record *q = s_first_record(&c->entries[j]);
+			if (q != NULL && s_same_addrs(r, q))
+				n++;
+		}
+		if (n > best) {
+			best = n;
+			common = r;
+		}
+	}
+	if (common == NULL)
+		return;
+	for (size_t i = 0; i < c->n_entries; i++)
+		if (s_addrs_differ(&c->entries[i], common))
+			ndiff++;
+	if (ndiff == 0)
+		return;
+	diag_who(c, s_addrs_differ, common, s_addrs_differ_not, common, &w);
+	s_addrs_text(common, a, sizeof(a));
+	f = diag_find(c, VT_F_ADDRESSES_DIFFER, s_addrs_differ, common,
+	              "%s %s the name to different addresses than %s (%s): GeoDNS, a CDN or a "
+	              "nameserver serving an old zone",
+	              w.who, diag_verb(w.nwho, "resolves", "resolve"), w.others, a);
+	for (size_t i = 0; f != NULL && i < c->n_entries; i++) {
+		const struct vt_entry *e = &c->entries[i];
+		if (!s_addrs_differ(e, common))
+			continue;
+		s_addrs_text(s_first_record(e), b, sizeof(b));
+		finding_add_evidence(f, "%s resolved %s; most vantages %s", e->vantage.agent, b, a);
 	}
 }
 
@@ -557,6 +730,8 @@ void diag_diagnose(struct vt_check *c, unsigned min_answers, const struct diag_c
 	size_t ngroups, nl, nregions;
 	unsigned nrirs;
 	bool bogus = false;
+	const struct diag_selarg spass = {DIAG_SEL_PASS, NULL}, sunavail = {DIAG_SEL_UNAVAIL, NULL},
+	                         sunjudged = {DIAG_SEL_UNJUDGED, NULL};
 	const char *verb = c->mode == VT_MODE_REACHABILITY ? "reachable" : "passes";
 
 	c->n_diagnosis = 0;
@@ -570,53 +745,55 @@ void diag_diagnose(struct vt_check *c, unsigned min_answers, const struct diag_c
 	} else if (n->fail == 0 && n->pass > 0) {
 		nregions = s_list(c, DIAG_SEL_PASS, NULL, true, list, sizeof(list));
 		nrirs = s_count_rirs(c, DIAG_SEL_PASS);
-		diag_add(c, "%s from all %zu %s%s in %zu %s (%u %s)", verb, n->pass,
-		         diag_plural(n->pass, "vantage", "vantages"),
-		         n->unavail > 0 ? " that answered," : "", nregions,
-		         diag_plural(nregions, "region", "regions"), nrirs,
-		         diag_plural(nrirs, "RIR", "RIRs"));
+		diag_find(c, VT_F_ALL_PASS, diag_pred_sel, &spass, "%s from all %zu %s%s in %zu %s (%u %s)",
+		          verb, n->pass, diag_plural(n->pass, "vantage", "vantages"),
+		          n->unavail > 0 ? " that answered," : "", nregions,
+		          diag_plural(nregions, "region", "regions"), nrirs,
+		          diag_plural(nrirs, "RIR", "RIRs"));
 	} else if (n->fail > 0 && n->pass > 0) {
 		for (size_t g = 0; g < ngroups; g++)
 			s_diag_group(c, &keys[g], true, bogus, &used);
 	} else if (n->fail > 0 && ngroups == 1) {
 		s_diag_group(c, &keys[0], false, bogus, &used);
 	} else if (n->fail > 0) {
-		diag_add(c,
-		         "fails from every vantage that answered, in %zu different ways: the site "
-		         "is "
-		         "broken everywhere; fix the problems below",
-		         ngroups);
+		/* broken everywhere, in several ways: one line per way */
 		for (size_t g = 0; g < ngroups; g++) {
+			struct diag_selarg a = {DIAG_SEL_GROUP, &keys[g]};
 			s_list(c, DIAG_SEL_GROUP, &keys[g], true, list, sizeof(list));
-			diag_add(c, "fails from %s: %s", list, keys[g].summary);
+			diag_find(c, s_group_id(c, &keys[g]), diag_pred_sel, &a,
+			          "fails from %s: %s (one of %zu ways the site fails from every "
+			          "vantage)",
+			          list, keys[g].summary, ngroups);
 		}
 	} else {
-		diag_add(c, "no vantage answered, so nothing is known about the site");
+		diag_find(c, VT_F_VANTAGE_SILENT, diag_pred_sel, &sunavail,
+		          "no vantage answered, so nothing is known about the site");
 	}
 	if (c->method == VT_METHOD_TLSALPN01)
 		diag_certs(c);
 	else if (c->method == VT_METHOD_DNS01)
 		diag_nameservers(c);
+	s_diag_addresses(c);
 
 	nl = s_list(c, DIAG_SEL_UNJUDGED, NULL, false, list, sizeof(list));
 	if (nl > 0)
-		diag_add(c,
-		         "%s %s %s no IPv6 and the name has only IPv6 addresses: not used to judge "
-		         "the result",
-		         diag_plural(nl, "vantage", "vantages"), list,
-		         diag_plural(nl, "has", "have"));
+		diag_find(c, VT_F_VANTAGE_WITHOUT_IPV6, diag_pred_sel, &sunjudged,
+		          "%s %s %s no IPv6 and the name has only IPv6 addresses: not used to judge "
+		          "the result",
+		          diag_plural(nl, "vantage", "vantages"), list,
+		          diag_plural(nl, "has", "have"));
 	nl = s_list(c, DIAG_SEL_UNAVAIL, NULL, false, list, sizeof(list));
-	if (nl > 0)
-		diag_add(c,
-		         "%s %s did not answer: an agent or network problem on our side, not the "
-		         "site's; %s unknown",
-		         diag_plural(nl, "vantage", "vantages"), list,
-		         diag_plural(nl, "its result is", "their results are"));
+	if (nl > 0 && n->pass + n->fail > 0)
+		diag_find(c, VT_F_VANTAGE_SILENT, diag_pred_sel, &sunavail,
+		          "%s %s did not answer: an agent or network problem on our side, not the "
+		          "site's; %s unknown",
+		          diag_plural(nl, "vantage", "vantages"), list,
+		          diag_plural(nl, "its result is", "their results are"));
 	if (n->pass + n->fail < min_answers && n->pass + n->fail > 0)
-		diag_add(c,
-		         "only %zu %s answered, fewer than the minimum of %u: too few to judge, so "
-		         "the verdict is unknown",
-		         n->pass + n->fail, diag_plural(n->pass + n->fail, "vantage", "vantages"),
-		         min_answers);
+		diag_find(c, VT_F_TOO_FEW_ANSWERS, diag_pred_sel, &sunavail,
+		          "only %zu %s answered, fewer than the minimum of %u: too few to judge, so "
+		          "the verdict is unknown",
+		          n->pass + n->fail, diag_plural(n->pass + n->fail, "vantage", "vantages"),
+		          min_answers);
 	s_diag_warnings(c, &used);
 }
