@@ -37,7 +37,7 @@ COORD_OBJ  := $(call obj,$(COORD_SRC))
 UNIT_OBJ   := $(call obj,$(UNIT_SRC))
 
 .PHONY: FORCE all deps test unit integration demo lint format asan valgrind fuzz bench clean install uninstall help systemd-check
-.PHONY: deb deb-check package-check asan-integration tools
+.PHONY: deb deb-check package-check asan-integration tools docs docs-check
 
 all: bin/vantage bin/vantage-agent
 
@@ -113,6 +113,17 @@ $(BUILD)/fuzz-proto: tests/fuzz/fuzz_proto.c proto/proto.c common/result.c
 lint:
 	@tests/lint.sh
 
+# docs/findings.md is generated from the catalogue in common/finding*.c;
+# docs-check (part of `make test`) fails when the two drift apart.
+docs: bin/vantage
+	bin/vantage findings --markdown >docs/findings.md
+
+docs-check: bin/vantage
+	@bin/vantage findings --markdown | diff -u docs/findings.md - >/dev/null || \
+		{ bin/vantage findings --markdown | diff -u docs/findings.md - | head -40; \
+		  echo "docs-check: docs/findings.md is not what 'vantage findings --markdown' prints; run 'make docs'"; exit 1; }
+	@echo "docs-check: docs/findings.md matches the catalogue"
+
 # The systemd units (verify, exposure scores) over a scratch `make install`,
 # and the man pages rendered with warnings on (tests/systemd.sh).
 systemd-check: all
@@ -136,6 +147,7 @@ demo: deps all
 test: deps
 	$(MAKE) all
 	$(MAKE) lint
+	$(MAKE) docs-check
 	$(MAKE) systemd-check
 	$(MAKE) package-check
 	$(MAKE) unit

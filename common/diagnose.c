@@ -107,7 +107,8 @@ enum vt_finding_id diag_dns_id(const struct vt_check *c, const struct diag_key *
 	if (strcasestr(k->summary, "SERVFAIL") != NULL)
 		return VT_F_DNS_SERVFAIL;
 	for (size_t i = 0; i < c->n_entries; i++)
-		for (size_t w = 0; w < c->entries[i].result.n_warnings && w < LIMIT_MAX_WARNINGS; w++)
+		for (size_t w = 0; w < c->entries[i].result.n_warnings && w < LIMIT_MAX_WARNINGS;
+		     w++)
 			if (strstr(c->entries[i].result.warnings[w], VT_WARN_RESERVED) != NULL)
 				return VT_F_RESERVED_ADDRESS;
 	if (strcasestr(k->summary, "NXDOMAIN") != NULL ||
@@ -745,8 +746,9 @@ void diag_diagnose(struct vt_check *c, unsigned min_answers, const struct diag_c
 	} else if (n->fail == 0 && n->pass > 0) {
 		nregions = s_list(c, DIAG_SEL_PASS, NULL, true, list, sizeof(list));
 		nrirs = s_count_rirs(c, DIAG_SEL_PASS);
-		diag_find(c, VT_F_ALL_PASS, diag_pred_sel, &spass, "%s from all %zu %s%s in %zu %s (%u %s)",
-		          verb, n->pass, diag_plural(n->pass, "vantage", "vantages"),
+		diag_find(c, VT_F_ALL_PASS, diag_pred_sel, &spass,
+		          "%s from all %zu %s%s in %zu %s (%u %s)", verb, n->pass,
+		          diag_plural(n->pass, "vantage", "vantages"),
 		          n->unavail > 0 ? " that answered," : "", nregions,
 		          diag_plural(nregions, "region", "regions"), nrirs,
 		          diag_plural(nrirs, "RIR", "RIRs"));
@@ -777,11 +779,12 @@ void diag_diagnose(struct vt_check *c, unsigned min_answers, const struct diag_c
 
 	nl = s_list(c, DIAG_SEL_UNJUDGED, NULL, false, list, sizeof(list));
 	if (nl > 0)
-		diag_find(c, VT_F_VANTAGE_WITHOUT_IPV6, diag_pred_sel, &sunjudged,
-		          "%s %s %s no IPv6 and the name has only IPv6 addresses: not used to judge "
-		          "the result",
-		          diag_plural(nl, "vantage", "vantages"), list,
-		          diag_plural(nl, "has", "have"));
+		diag_find(
+		        c, VT_F_VANTAGE_WITHOUT_IPV6, diag_pred_sel, &sunjudged,
+		        "%s %s %s no IPv6 and the name has only IPv6 addresses: not used to judge "
+		        "the result",
+		        diag_plural(nl, "vantage", "vantages"), list,
+		        diag_plural(nl, "has", "have"));
 	nl = s_list(c, DIAG_SEL_UNAVAIL, NULL, false, list, sizeof(list));
 	if (nl > 0 && n->pass + n->fail > 0)
 		diag_find(c, VT_F_VANTAGE_SILENT, diag_pred_sel, &sunavail,
@@ -790,10 +793,11 @@ void diag_diagnose(struct vt_check *c, unsigned min_answers, const struct diag_c
 		          diag_plural(nl, "vantage", "vantages"), list,
 		          diag_plural(nl, "its result is", "their results are"));
 	if (n->pass + n->fail < min_answers && n->pass + n->fail > 0)
-		diag_find(c, VT_F_TOO_FEW_ANSWERS, diag_pred_sel, &sunavail,
-		          "only %zu %s answered, fewer than the minimum of %u: too few to judge, so "
-		          "the verdict is unknown",
-		          n->pass + n->fail, diag_plural(n->pass + n->fail, "vantage", "vantages"),
-		          min_answers);
+		diag_find(
+		        c, VT_F_TOO_FEW_ANSWERS, diag_pred_sel, &sunavail,
+		        "only %zu %s answered, fewer than the minimum of %u: too few to judge, so "
+		        "the verdict is unknown",
+		        n->pass + n->fail, diag_plural(n->pass + n->fail, "vantage", "vantages"),
+		        min_answers);
 	s_diag_warnings(c, &used);
 }

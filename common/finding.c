@@ -13,10 +13,9 @@
 static const struct {
 	const char *name;
 	enum vt_severity severity;
-} s_names[VT_F__COUNT] = {
-        [VT_F_NONE] = {"unknown", VT_SEV_INFO},
+} s_names[VT_F__COUNT] = {[VT_F_NONE] = {"unknown", VT_SEV_INFO},
 #define VT_F_ROW(e, n, sev) [VT_F_##e] = {n, VT_SEV_##sev},
-        VT_FINDINGS(VT_F_ROW)
+                          VT_FINDINGS(VT_F_ROW)
 #undef VT_F_ROW
 };
 
@@ -24,10 +23,8 @@ static const struct {
 	const struct vt_finding_text *texts;
 	const size_t *n;
 } s_areas[] = {
-        {finding_text_core, &finding_text_core_n},
-        {finding_text_http, &finding_text_http_n},
-        {finding_text_dns, &finding_text_dns_n},
-        {finding_text_tls, &finding_text_tls_n},
+        {finding_text_core, &finding_text_core_n},   {finding_text_http, &finding_text_http_n},
+        {finding_text_dns, &finding_text_dns_n},     {finding_text_tls, &finding_text_tls_n},
         {finding_text_names, &finding_text_names_n},
 };
 

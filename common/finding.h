@@ -39,67 +39,67 @@ enum vt_severity {
  * accounturi is info when the check passes, error when it is the reason it
  * fails).  Order: the catalogue's order in docs/findings.md.
  */
-#define VT_FINDINGS(X)                                          \
-	/* ---- across vantages (every method) ---- */          \
-	X(ALL_PASS, "AllPass", INFO)                            \
-	X(REGIONAL_BLOCK, "RegionalBlock", ERROR)               \
-	X(SITE_UNREACHABLE, "SiteUnreachable", ERROR)           \
-	X(SERVER_STALLS, "ServerStalls", ERROR)                 \
-	X(IPV6_BROKEN, "IPv6Broken", WARNING)                   \
-	X(REGIONAL_DIFFERENCE, "RegionalDifference", ERROR)     \
-	X(ADDRESSES_DIFFER, "AddressesDiffer", WARNING)         \
-	X(CERTIFICATES_DIFFER, "CertificatesDiffer", WARNING)   \
-	X(NAMESERVER_UNREACHABLE, "NameserverUnreachable", ERROR) \
-	X(NAMESERVERS_DISAGREE, "NameserversDisagree", WARNING) \
-	X(VANTAGE_SILENT, "VantageSilent", INFO)                \
-	X(VANTAGE_WITHOUT_IPV6, "VantageWithoutIPv6", INFO)     \
-	X(TOO_FEW_ANSWERS, "TooFewAnswers", WARNING)            \
-	X(PROBE_WARNING, "ProbeWarning", WARNING)               \
-	/* ---- HTTP-01 ---- */                                 \
-	X(WEBROOT_MISMATCH, "WebrootMismatch", ERROR)           \
-	X(ACCESS_DENIED, "AccessDenied", ERROR)                 \
-	X(SERVER_ERROR, "ServerError", ERROR)                   \
-	X(UNEXPECTED_STATUS, "UnexpectedStatus", ERROR)         \
-	X(CONTENT_MODIFIED, "ContentModified", ERROR)           \
-	X(HTTPS_REDIRECT_BROKEN, "HttpsRedirectBroken", ERROR)  \
-	X(MISSING_SLASH_REDIRECT, "MissingSlashRedirect", ERROR) \
-	X(BAD_REDIRECT, "BadRedirect", ERROR)                   \
-	X(HTTP_ON_HTTPS_PORT, "HttpOnHttpsPort", ERROR)         \
-	X(CLOUDFLARE_PROXY, "CloudflareProxy", WARNING)         \
-	X(NGINX_TEST_COOKIE, "NginxTestCookie", ERROR)          \
-	X(FIREWALL_BLOCK_PAGE, "FirewallBlockPage", ERROR)      \
-	X(PORT_FORWARDING, "PortForwarding", WARNING)           \
-	/* ---- DNS and names ---- */                           \
-	X(INVALID_NAME, "InvalidName", FATAL)                   \
-	X(PUBLIC_SUFFIX_NAME, "PublicSuffixName", FATAL)        \
-	X(WILDCARD_NEEDS_DNS01, "WildcardNeedsDNS01", FATAL)    \
-	X(NO_ADDRESSES, "NoAddresses", FATAL)                   \
-	X(RESERVED_ADDRESS, "ReservedAddress", FATAL)           \
-	X(NOT_THIS_HOST, "NotThisHost", WARNING)                \
-	X(DNS_SERVFAIL, "DNSServfail", ERROR)                   \
-	X(DNS_LOOKUP_FAILED, "DNSLookupFailed", ERROR)          \
-	X(DNSSEC_BOGUS, "DNSSECBogus", FATAL)                   \
-	X(TXT_MISSING, "TXTMissing", ERROR)                     \
-	X(TXT_MISMATCH, "TXTMismatch", ERROR)                   \
-	X(TXT_DOUBLE_LABEL, "TXTDoubleLabel", ERROR)            \
-	X(STALE_TXT_RECORDS, "StaleTXTRecords", WARNING)        \
-	/* ---- TLS-ALPN-01 ---- */                             \
-	X(PROXY_IN_FRONT, "ProxyInFront", FATAL)                \
-	X(NO_ACME_TLS1, "NoAcmeTls1", ERROR)                    \
-	X(TLS_TOO_OLD, "TLSTooOld", ERROR)                      \
-	X(WRONG_VALIDATION_CERT, "WrongValidationCert", ERROR)  \
-	X(TLS_HANDSHAKE_FAILED, "TLSHandshakeFailed", ERROR)    \
-	/* ---- CAA ---- */                                     \
-	X(CAA_FORBIDS, "CAAForbids", FATAL)                     \
-	X(CAA_METHOD_EXCLUDED, "CAAMethodExcluded", FATAL)      \
-	X(CAA_ACCOUNT_URI, "CAAAccountURI", INFO)               \
-	X(CAA_CRITICAL_UNKNOWN, "CAACriticalUnknown", FATAL)    \
-	X(CAA_INVALID, "CAAInvalid", WARNING)                   \
-	/* ---- the certificate on 443 (tls-cert, monitoring) ---- */ \
-	X(CERT_EXPIRED, "CertExpired", ERROR)                   \
-	X(CERT_EXPIRING, "CertExpiring", WARNING)               \
-	X(CERT_UNTRUSTED, "CertUntrusted", ERROR)               \
-	X(CERT_NAME_MISMATCH, "CertNameMismatch", ERROR)        \
+#define VT_FINDINGS(X)                                                                             \
+	/* ---- across vantages (every method) ---- */                                             \
+	X(ALL_PASS, "AllPass", INFO)                                                               \
+	X(REGIONAL_BLOCK, "RegionalBlock", ERROR)                                                  \
+	X(SITE_UNREACHABLE, "SiteUnreachable", ERROR)                                              \
+	X(SERVER_STALLS, "ServerStalls", ERROR)                                                    \
+	X(IPV6_BROKEN, "IPv6Broken", WARNING)                                                      \
+	X(REGIONAL_DIFFERENCE, "RegionalDifference", ERROR)                                        \
+	X(ADDRESSES_DIFFER, "AddressesDiffer", WARNING)                                            \
+	X(CERTIFICATES_DIFFER, "CertificatesDiffer", WARNING)                                      \
+	X(NAMESERVER_UNREACHABLE, "NameserverUnreachable", ERROR)                                  \
+	X(NAMESERVERS_DISAGREE, "NameserversDisagree", WARNING)                                    \
+	X(VANTAGE_SILENT, "VantageSilent", INFO)                                                   \
+	X(VANTAGE_WITHOUT_IPV6, "VantageWithoutIPv6", INFO)                                        \
+	X(TOO_FEW_ANSWERS, "TooFewAnswers", WARNING)                                               \
+	X(PROBE_WARNING, "ProbeWarning", WARNING)                                                  \
+	/* ---- HTTP-01 ---- */                                                                    \
+	X(WEBROOT_MISMATCH, "WebrootMismatch", ERROR)                                              \
+	X(ACCESS_DENIED, "AccessDenied", ERROR)                                                    \
+	X(SERVER_ERROR, "ServerError", ERROR)                                                      \
+	X(UNEXPECTED_STATUS, "UnexpectedStatus", ERROR)                                            \
+	X(CONTENT_MODIFIED, "ContentModified", ERROR)                                              \
+	X(HTTPS_REDIRECT_BROKEN, "HttpsRedirectBroken", ERROR)                                     \
+	X(MISSING_SLASH_REDIRECT, "MissingSlashRedirect", ERROR)                                   \
+	X(BAD_REDIRECT, "BadRedirect", ERROR)                                                      \
+	X(HTTP_ON_HTTPS_PORT, "HttpOnHttpsPort", ERROR)                                            \
+	X(CLOUDFLARE_PROXY, "CloudflareProxy", WARNING)                                            \
+	X(NGINX_TEST_COOKIE, "NginxTestCookie", ERROR)                                             \
+	X(FIREWALL_BLOCK_PAGE, "FirewallBlockPage", ERROR)                                         \
+	X(PORT_FORWARDING, "PortForwarding", WARNING)                                              \
+	/* ---- DNS and names ---- */                                                              \
+	X(INVALID_NAME, "InvalidName", FATAL)                                                      \
+	X(PUBLIC_SUFFIX_NAME, "PublicSuffixName", FATAL)                                           \
+	X(WILDCARD_NEEDS_DNS01, "WildcardNeedsDNS01", FATAL)                                       \
+	X(NO_ADDRESSES, "NoAddresses", FATAL)                                                      \
+	X(RESERVED_ADDRESS, "ReservedAddress", FATAL)                                              \
+	X(NOT_THIS_HOST, "NotThisHost", WARNING)                                                   \
+	X(DNS_SERVFAIL, "DNSServfail", ERROR)                                                      \
+	X(DNS_LOOKUP_FAILED, "DNSLookupFailed", ERROR)                                             \
+	X(DNSSEC_BOGUS, "DNSSECBogus", FATAL)                                                      \
+	X(TXT_MISSING, "TXTMissing", ERROR)                                                        \
+	X(TXT_MISMATCH, "TXTMismatch", ERROR)                                                      \
+	X(TXT_DOUBLE_LABEL, "TXTDoubleLabel", ERROR)                                               \
+	X(STALE_TXT_RECORDS, "StaleTXTRecords", WARNING)                                           \
+	/* ---- TLS-ALPN-01 ---- */                                                                \
+	X(PROXY_IN_FRONT, "ProxyInFront", FATAL)                                                   \
+	X(NO_ACME_TLS1, "NoAcmeTls1", ERROR)                                                       \
+	X(TLS_TOO_OLD, "TLSTooOld", ERROR)                                                         \
+	X(WRONG_VALIDATION_CERT, "WrongValidationCert", ERROR)                                     \
+	X(TLS_HANDSHAKE_FAILED, "TLSHandshakeFailed", ERROR)                                       \
+	/* ---- CAA ---- */                                                                        \
+	X(CAA_FORBIDS, "CAAForbids", FATAL)                                                        \
+	X(CAA_METHOD_EXCLUDED, "CAAMethodExcluded", FATAL)                                         \
+	X(CAA_ACCOUNT_URI, "CAAAccountURI", INFO)                                                  \
+	X(CAA_CRITICAL_UNKNOWN, "CAACriticalUnknown", FATAL)                                       \
+	X(CAA_INVALID, "CAAInvalid", WARNING)                                                      \
+	/* ---- the certificate on 443 (tls-cert, monitoring) ---- */                              \
+	X(CERT_EXPIRED, "CertExpired", ERROR)                                                      \
+	X(CERT_EXPIRING, "CertExpiring", WARNING)                                                  \
+	X(CERT_UNTRUSTED, "CertUntrusted", ERROR)                                                  \
+	X(CERT_NAME_MISMATCH, "CertNameMismatch", ERROR)                                           \
 	X(CERT_OK, "CertOK", INFO)
 
 enum vt_finding_id {
@@ -107,7 +107,7 @@ enum vt_finding_id {
 #define VT_F_ENUM(e, name, sev) VT_F_##e,
 	VT_FINDINGS(VT_F_ENUM)
 #undef VT_F_ENUM
-	VT_F__COUNT
+	        VT_F__COUNT
 };
 
 /* A finding's catalogue text (one per id, in finding_text_*.c). */

@@ -1006,7 +1006,8 @@ static void s_print_findings(const json_t *findings, FILE *out, bool color)
 	if (json_array_size(findings) == 0)
 		fputs("  (none)\n", out);
 	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++) {
-		for (size_t i = 0; i < json_array_size(findings) && i < VERDICT_MAX_DIAGNOSIS; i++) {
+		for (size_t i = 0; i < json_array_size(findings) && i < VERDICT_MAX_DIAGNOSIS;
+		     i++) {
 			const json_t *f = json_array_get(findings, i);
 			const json_t *ev = json_object_get(f, "evidence");
 			const char *sev = s_get(f, "severity");
@@ -1028,7 +1029,8 @@ static void s_print_findings(const json_t *findings, FILE *out, bool color)
 			s_join(json_object_get(f, "addresses"), list, sizeof(list));
 			if (list[0] != '\0')
 				fprintf(out, "      addresses: %s\n", list);
-			for (size_t e = 0; e < json_array_size(ev) && e < FINDING_MAX_EVIDENCE; e++) {
+			for (size_t e = 0; e < json_array_size(ev) && e < FINDING_MAX_EVIDENCE;
+			     e++) {
 				const char *v = json_string_value(json_array_get(ev, e));
 				s_esc(v != NULL ? v : "", buf, sizeof(buf));
 				fprintf(out, "      evidence: %s\n", buf);

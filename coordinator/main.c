@@ -14,6 +14,8 @@
  *                                    every vantage (coordinator/wait.c)
  *   vantage doctor [...]             can this machine reach the ACME CA?
  *                                    (coordinator/doctor.c)
+ *   vantage findings [ID] [...]      the catalogue of findings, or one
+ *                                    explained (coordinator/findings_cmd.c)
  *   vantage keygen NAME [...]        write a CURVE key pair (coordinator/keygen.c)
  *
  * Each subcommand receives argv starting at its own name and answers --help.
@@ -25,6 +27,7 @@
 #include "../common/limits.h"
 #include "cli.h"
 #include "doctor.h"
+#include "findings_cmd.h"
 #include "keygen.h"
 #include "serve.h"
 #include "wait.h"
@@ -46,6 +49,7 @@ static const struct s_cmd s_cmds[] = {
         {"monitors", cli_monitors_main, "list the monitors; add or remove NAME"},
         {"wait", cli_wait_main, "wait until every vantage sees an ACME challenge"},
         {"doctor", doctor_main, "check that this machine can reach the ACME CA"},
+        {"findings", findings_main, "list the findings, or explain one (ID)"},
         {"keygen", keygen_main, "write a CURVE key pair NAME.key / NAME.pub"},
 };
 

@@ -330,7 +330,9 @@ Test(report, print_table)
 		cr_assert(strstr(out, agent) != NULL, "no row for a%d:\n%s", i, out);
 	}
 	cr_assert(strstr(out, "Failing vantages: a3 (eu-west)\n") != NULL, "%s", out);
-	cr_assert(strstr(out, "Findings:\n") != NULL && strstr(out, ": fails only from eu-west") != NULL, "%s", out);
+	cr_assert(strstr(out, "Findings:\n") != NULL &&
+	                  strstr(out, ": fails only from eu-west") != NULL,
+	          "%s", out);
 	cr_assert(strstr(out, "Let's Encrypt: would accept") != NULL, "%s", out);
 	/* The whole LE detail, hint included, is printed. */
 	cr_assert(strstr(out, "(likely firewall problem)") != NULL, "%s", out);
