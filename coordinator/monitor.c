@@ -763,6 +763,30 @@ static void s_keep_latest(struct monitors *m, struct s_target *t, const json_t *
 	t->cert = worst;
 }
 
+/* The check's findings, as an alert carries them: id, severity, summary,
+ * vantages and fix (the rest is in the history and docs/findings.md). */
+static json_t *s_findings_brief(const json_t *check)
+{
+	const json_t *fs = json_object_get(check, "findings");
+	json_t *out = json_array();
+
+	for (size_t i = 0; out != NULL && i < json_array_size(fs); i++) {
+		const json_t *f = json_array_get(fs, i);
+		json_t *o = json_object();
+		if (o == NULL || json_array_append_new(out, o) != 0)
+			break;
+		json_object_set_new(o, "id", s_or_null(json_object_get(f, "id")));
+		json_object_set_new(o, "severity", s_or_null(json_object_get(f, "severity")));
+		json_object_set_new(o, "summary", s_or_null(json_object_get(f, "summary")));
+		json_object_set_new(o, "vantages",
+		                    json_is_array(json_object_get(f, "vantages"))
+		                            ? json_deep_copy(json_object_get(f, "vantages"))
+		                            : json_array());
+		json_object_set_new(o, "fix", s_or_null(json_object_get(f, "fix")));
+	}
+	return out;
+}
+
 /* The alert payload for target t of mon after check (alert.h), kind 1
  * failure, 2 recovery.  NULL on ENOMEM. */
 static json_t *s_payload(struct monitors *m, const struct s_mon *mon, const struct s_target *t,
@@ -809,6 +833,7 @@ static json_t *s_payload(struct monitors *m, const struct s_mon *mon, const stru
 		bad |= json_object_set(p, "failing", failing);
 		bad |= json_object_set_new(
 		        p, "diagnosis", json_is_array(diag) ? json_deep_copy(diag) : json_array());
+		bad |= json_object_set_new(p, "findings", s_findings_brief(check));
 		bad |= json_object_set_new(
 		        p, "le_multi_perspective",
 		        s_or_null(json_object_get(check, "le_multi_perspective")));

@@ -347,6 +347,9 @@ static json_t *s_check(const char *method, const char *accepted, const char *r1,
 	snprintf(text, sizeof(text),
 	         "{\"domain\": \"www.example.com\", \"method\": \"%s\", \"mode\": \"reachability\","
 	         " \"verdict\": \"unknown\", \"diagnosis\": [\"first\", \"second\"],"
+	         " \"findings\": [{\"id\": \"RegionalBlock\", \"severity\": \"error\","
+	         " \"summary\": \"first\", \"vantages\": [\"a2\"], \"evidence\": [],"
+	         " \"fix\": \"allow it\"}],"
 	         " \"le_multi_perspective\": {\"accepted\": %s, \"reason\": \"r\"},"
 	         " \"results\": [%s%s%s%s%s]}",
 	         method, accepted, r1 ? r1 : "", r2 ? "," : "", r2 ? r2 : "", r3 ? "," : "",
@@ -732,6 +735,16 @@ Test(monitor, alert_payload_reaches_the_command, TDIR)
 	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(p, "failing"), 0)), "a2");
 	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(p, "diagnosis"), 0)),
 	                 "first");
+	{
+		const json_t *f0 = json_array_get(json_object_get(p, "findings"), 0);
+		cr_assert_str_eq(json_string_value(json_object_get(f0, "id")), "RegionalBlock");
+		cr_assert_str_eq(json_string_value(json_object_get(f0, "severity")), "error");
+		cr_assert_str_eq(json_string_value(json_object_get(f0, "fix")), "allow it");
+		cr_assert_str_eq(
+		        json_string_value(json_array_get(json_object_get(f0, "vantages"), 0)),
+		        "a2");
+		cr_assert_null(json_object_get(f0, "evidence"), "the brief form");
+	}
 	cr_assert(json_is_object(json_object_get(p, "le_multi_perspective")));
 	json_decref(p);
 
