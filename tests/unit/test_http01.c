@@ -38,6 +38,13 @@ struct t_server {
 	unsigned served;
 };
 
+/* What nginx answers plain HTTP sent to its TLS port, and the reverse. */
+#define T_PLAIN_TO_TLS "<html>The plain HTTP request was sent to HTTPS port</html>"
+#define T_TLS_TO_PLAIN "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+#define T_TLS_RECORD   0x16 /* a TLS handshake record's first byte */
+
+static uint16_t s_port; /* the running server's port, for absolute redirects */
+
 /* The canned response for a request path. */
 static void t_respond(int c, const char *path)
 {
@@ -87,6 +94,41 @@ static void t_respond(int c, const char *path)
 		             "HTTP/1.1 404 Not Found\r\nContent-Length: 200\r\nConnection: "
 		             "close\r\n\r\n%s",
 		             page);
+	} else if (strcmp(tok, "srv") == 0 || strcmp(tok, "srv404") == 0) {
+		/* a Server header and a body with bytes outside printable ASCII */
+		n = snprintf(
+		        buf, sizeof(buf),
+		        "HTTP/1.1 %s\r\nServer: \tnginx/1.24.0 (Ubuntu)\r\nserver: second\r\n"
+		        "Content-Length: 15\r\nConnection: close\r\n\r\nwrong\tbody\r\n\xc3\xa9!",
+		        tok[3] == '4' ? "404 Not Found" : "200 OK");
+	} else if (strcmp(tok, "srvlong") == 0) {
+		char page[301];
+		memset(page, 'x', 300);
+		memcpy(page, "<html>\n", 7);
+		page[300] = '\0';
+		n = snprintf(
+		        buf, sizeof(buf),
+		        "HTTP/1.1 403 Forbidden\r\nServer: cloudflare\r\nContent-Length: 300\r\n"
+		        "Connection: close\r\n\r\n%s",
+		        page);
+	} else if (strcmp(tok, "plain443") == 0) {
+		n = snprintf(buf, sizeof(buf),
+		             "HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Length: %zu\r\n"
+		             "Connection: close\r\n\r\n%s",
+		             strlen(T_PLAIN_TO_TLS), T_PLAIN_TO_TLS);
+	} else if (strcmp(tok, "tohttps") == 0) {
+		/* to https:// on the stub's own port, which speaks plain HTTP */
+		n = snprintf(buf, sizeof(buf),
+		             "HTTP/1.1 301 Moved\r\nServer: redirector\r\nLocation: "
+		             "https://127.0.0.1:%u/.well-known/acme-challenge/ok\r\n"
+		             "Content-Length: 5\r\nConnection: close\r\n\r\nmoved",
+		             (unsigned)s_port);
+	} else if (strcmp(tok, "towk") == 0) {
+		/* Apache's "Redirect / https://example.com": no '/' after the host */
+		n = snprintf(buf, sizeof(buf),
+		             "HTTP/1.1 301 Moved\r\nLocation: "
+		             "https://example.com.well-known/acme-challenge/ok\r\n"
+		             "Content-Length: 0\r\nConnection: close\r\n\r\n");
 	} else if (strcmp(tok, "s500") == 0) {
 		n = snprintf(buf, sizeof(buf),
 		             "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
@@ -116,6 +158,13 @@ static void t_serve_one(int c, void *arg)
 			break;
 		len += (size_t)r;
 		req[len] = '\0';
+		if ((unsigned char)req[0] == T_TLS_RECORD) {
+			/* a ClientHello: answer in plain HTTP, as a plain server does */
+			(void)!write(c, T_TLS_TO_PLAIN, strlen(T_TLS_TO_PLAIN));
+			s->served++;
+			close(c);
+			return;
+		}
 		if (strstr(req, "\r\n\r\n") != NULL)
 			break;
 	}
@@ -131,6 +180,7 @@ static void t_server_start(struct t_server *s)
 	memset(s, 0, sizeof(*s));
 	tcpstub_start(&s->tcp, t_serve_one, s);
 	s->port = s->tcp.port;
+	s_port = s->port;
 	http01_set_port_for_tests(s->port);
 }
 
@@ -265,6 +315,149 @@ Test(http01, wrong_body)
 	cr_expect_str_eq(r.problem.detail,
 	                 "The key authorization file from the server did not match this challenge. "
 	                 "Expected \"wrong.thumbprint\" (got \"wrong.other\")");
+	vt_result_clear(&r);
+}
+
+/* The last response's Server header and body start travel with every
+ * outcome where a response arrived: pass, a status, a body mismatch. */
+Test(http01, server_and_body_excerpt_kept)
+{
+	struct t_server s;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job jsrv = t_job("127.0.0.1", "srv", "srv.thumbprint");
+	struct vt_job j404 = t_job("127.0.0.1", "srv404", "srv404.thumbprint");
+	struct vt_job jok = t_job("127.0.0.1", "ok", T_KA_OK);
+	struct vt_job jreach = t_job("127.0.0.1", "srv404", NULL);
+	struct vt_result rsrv, r404, rok, rreach;
+
+	t_server_start(&s);
+	probestub_run(&cfg, &jsrv, &rsrv);
+	probestub_run(&cfg, &j404, &r404);
+	probestub_run(&cfg, &jok, &rok);
+	probestub_run(&cfg, &jreach, &rreach);
+	t_server_stop(&s);
+	/* a 200 whose body does not match keeps its excerpt */
+	cr_expect_eq(rsrv.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(rsrv.http_status, 200);
+	cr_expect(strstr(rsrv.problem.detail, "did not match") != NULL, "%s", rsrv.problem.detail);
+	cr_expect_str_eq(rsrv.server, "nginx/1.24.0 (Ubuntu)");
+	cr_expect_str_eq(rsrv.body, "wrong.body....!");
+	cr_expect_eq(r404.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(r404.http_status, 404);
+	cr_expect_str_eq(r404.server, "nginx/1.24.0 (Ubuntu)");
+	cr_expect_str_eq(r404.body, "wrong.body....!");
+	cr_expect_eq(rok.outcome, VT_OUTCOME_PASS);
+	cr_expect_str_eq(rok.server, "");
+	cr_expect_str_eq(rok.body, T_KA_OK);
+	cr_expect_eq(rreach.outcome, VT_OUTCOME_REACHABLE);
+	cr_expect_str_eq(rreach.server, "nginx/1.24.0 (Ubuntu)");
+	vt_result_clear(&rsrv);
+	vt_result_clear(&r404);
+	vt_result_clear(&rok);
+	vt_result_clear(&rreach);
+}
+
+/* The excerpt is what was read (HTTP01_MAX_BODY), never more; no response,
+ * no excerpt. */
+Test(http01, body_excerpt_bounded_and_absent_without_response)
+{
+	struct t_server s;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job jlong = t_job("127.0.0.1", "srvlong", "srvlong.x");
+	struct vt_job jref = t_job("127.0.0.1", "ok", T_KA_OK);
+	struct vt_result rlong, rref;
+	char want[HTTP01_MAX_BODY + 1];
+
+	t_server_start(&s);
+	probestub_run(&cfg, &jlong, &rlong);
+	t_server_stop(&s);
+	http01_set_port_for_tests(tcpstub_closed_port());
+	probestub_run(&cfg, &jref, &rref);
+	http01_set_port_for_tests(0);
+	memset(want, 'x', HTTP01_MAX_BODY);
+	memcpy(want, "<html>.", 7);
+	want[HTTP01_MAX_BODY] = '\0';
+	cr_expect_eq(rlong.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(rlong.http_status, 403);
+	cr_expect_str_eq(rlong.server, "cloudflare");
+	cr_expect_str_eq(rlong.body, want);
+	cr_expect_eq(rref.outcome, VT_OUTCOME_FAIL);
+	cr_expect_str_eq(rref.server, "");
+	cr_expect_str_eq(rref.body, "");
+	vt_result_clear(&rlong);
+	vt_result_clear(&rref);
+}
+
+/* http://host:443/ to a TLS port: nginx's 400 page names the mistake, and
+ * the body excerpt carries it. */
+Test(http01, plain_http_to_tls_port_body_kept)
+{
+	struct t_server s;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("127.0.0.1", "plain443", "plain443.x");
+	struct vt_result r;
+	char want[512];
+
+	t_server_start(&s);
+	probestub_run(&cfg, &job, &r);
+	t_server_stop(&s);
+	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(r.http_status, 400);
+	snprintf(want, sizeof(want), "127.0.0.1: Invalid response from %s: 400", t_url("plain443"));
+	cr_expect_str_eq(r.problem.detail, want);
+	cr_expect_str_eq(r.server, "nginx");
+	cr_expect_str_eq(r.body, T_PLAIN_TO_TLS);
+	vt_result_clear(&r);
+}
+
+/* A redirect to https:// where the server speaks plain HTTP: OpenSSL's
+ * "wrong version number" is Boulder's "Server only speaks HTTP, not TLS";
+ * the excerpt stays the redirect's, the last response that arrived. */
+Test(http01, https_redirect_to_plain_http)
+{
+	struct t_server s;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("127.0.0.1", "tohttps", T_KA_OK);
+	struct vt_result r;
+	char want[512];
+
+	t_server_start(&s);
+	probestub_run(&cfg, &job, &r);
+	t_server_stop(&s);
+	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(r.problem.type, VT_PROB_MALFORMED, "%d %s", r.problem.type, r.problem.detail);
+	snprintf(want, sizeof(want),
+	         "127.0.0.1: Fetching https://127.0.0.1:%u/.well-known/acme-challenge/ok: "
+	         "Server only speaks HTTP, not TLS",
+	         (unsigned)s.port);
+	cr_expect_str_eq(r.problem.detail, want);
+	cr_expect_eq(r.n_records, 2);
+	cr_expect_eq(r.http_status, 301);
+	cr_expect_str_eq(r.server, "redirector");
+	cr_expect_str_eq(r.body, "moved");
+	vt_result_clear(&r);
+}
+
+/* Apache's "Redirect / https://example.com" (no '/' after the host) sends
+ * https://example.com.well-known/...: Boulder's exact refusal. */
+Test(http01, missing_slash_redirect_refused)
+{
+	struct t_server s;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("127.0.0.1", "towk", T_KA_OK);
+	struct vt_result r;
+
+	t_server_start(&s);
+	probestub_run(&cfg, &job, &r);
+	t_server_stop(&s);
+	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(r.problem.type, VT_PROB_CONNECTION);
+	cr_expect_str_eq(r.problem.detail,
+	                 "127.0.0.1: Fetching https://example.com.well-known/acme-challenge/ok: "
+	                 "Invalid host in redirect target \"example.com.well-known\". Check "
+	                 "webserver config for missing '/' in redirect target.");
+	cr_expect(strstr(r.problem.detail, "Invalid host in redirect target") != NULL);
+	cr_expect_eq(r.n_records, 1);
 	vt_result_clear(&r);
 }
 
