@@ -497,6 +497,7 @@ static void s_hop_resolved(const struct resolver_addrs *a, void *arg)
 	if (h->phase != S_RESOLVE_HOP)
 		return;
 	memcpy(prev_ip, h->ip, LIMIT_ADDR_LEN);
+	resolver_warn_reserved(a, probe_result(h->p));
 	snprintf(h->url, sizeof(h->url), "%s", h->next.url);
 	snprintf(h->host, sizeof(h->host), "%s", h->next.host);
 	h->port = h->next.port;
@@ -668,6 +669,7 @@ static void s_resolved0(const struct resolver_addrs *a, void *arg)
 	if (h->phase != S_RESOLVE0)
 		return;
 	r->timings.resolve_ms = a->elapsed_ms;
+	resolver_warn_reserved(a, r); /* also when nothing usable is left */
 	if (a->prob != VT_PROB_NONE) {
 		s_fail(h, a->prob, "%s", a->err);
 		return;

@@ -25,6 +25,7 @@
 #include "tcpstub.h"
 #include "../../agent/probe.h"
 #include "../../agent/probe_int.h"
+#include "../../agent/resolver.h"
 
 #define T_KA_OK      "ok.thumbprint"
 #define T_REQ_MAX    4096
@@ -669,6 +670,20 @@ static void t_dns_answer(const char *qname, ldns_rr_type t, ldns_pkt *resp)
 		rr = "www.example.com. 60 IN A 127.0.0.1";
 	if (strcmp(qname, "priv.example.com.") == 0 && t == LDNS_RR_TYPE_A)
 		rr = "priv.example.com. 60 IN A 10.0.0.1";
+	if (strcmp(qname, "mixed.example.com.") == 0 && t == LDNS_RR_TYPE_A) {
+		/* a public address between two private ones (three A records) */
+		static const char *const rrs[] = {"mixed.example.com. 60 IN A 192.168.1.10",
+		                                  "mixed.example.com. 60 IN A 127.0.0.1",
+		                                  "mixed.example.com. 60 IN A 10.1.1.1"};
+		for (size_t i = 0; i < sizeof(rrs) / sizeof(rrs[0]); i++) {
+			ldns_rr *x = NULL;
+			if (ldns_rr_new_frm_str(&x, rrs[i], 0, NULL, NULL) == LDNS_STATUS_OK)
+				ldns_pkt_push_rr(resp, LDNS_SECTION_ANSWER, x);
+		}
+		return;
+	}
+	if (strcmp(qname, "mixed.example.com.") == 0 && t == LDNS_RR_TYPE_AAAA)
+		rr = "mixed.example.com. 60 IN AAAA fd00::1";
 	if (strcmp(qname, "dual.example.com.") == 0 && t == LDNS_RR_TYPE_A)
 		rr = "dual.example.com. 60 IN A 127.0.0.1";
 	if (strcmp(qname, "dual.example.com.") == 0 && t == LDNS_RR_TYPE_AAAA)
@@ -717,7 +732,59 @@ Test(http01, dns_name_resolved_and_fetched)
 	cr_expect_str_eq(r.records[0].hostname, "www.example.com");
 	cr_expect_eq(r.records[0].n_addresses_resolved, 1);
 	cr_expect_str_eq(r.records[0].address_used, "127.0.0.1");
+	cr_expect_eq(r.n_warnings, 0, "%s", r.warnings[0]);
 	vt_result_clear(&r);
+}
+
+/* Reserved addresses are dropped as Let's Encrypt drops them, and each is
+ * named in a warning (at most RESOLVER_MAX_SKIPPED), also when none usable
+ * is left. */
+Test(http01, reserved_addresses_warned)
+{
+	struct t_server s;
+	struct dnsstub d;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("mixed.example.com", "ok", T_KA_OK);
+	struct vt_job jpriv = t_job("priv.example.com", "ok", T_KA_OK);
+	struct vt_result r, rpriv;
+	size_t n = 0;
+	bool a192 = false, aaaa = false, a10 = false;
+
+	t_server_start(&s);
+	dnsstub_start(&d, t_dns_reply);
+	t_use_dns(&cfg, &d);
+	probestub_run(&cfg, &job, &r);
+	probestub_run(&cfg, &jpriv, &rpriv);
+	dnsstub_stop(&d);
+	t_server_stop(&s);
+	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
+	cr_assert_eq(r.n_records, 1);
+	cr_expect_eq(r.records[0].n_addresses_resolved, 1);
+	cr_expect_str_eq(r.records[0].address_used, "127.0.0.1");
+	for (size_t i = 0; i < r.n_warnings; i++) {
+		if (strstr(r.warnings[i], VT_WARN_RESERVED) == NULL)
+			continue;
+		n++;
+		a192 = a192 || strcmp(r.warnings[i],
+		                      "A record 192.168.1.10 of mixed.example.com is in a reserved "
+		                      "address block ([RFC1918]: Private-Use): Let's Encrypt "
+		                      "ignores it") == 0;
+		a10 = a10 || strstr(r.warnings[i], "A record 10.1.1.1 of") != NULL;
+		aaaa = aaaa || strcmp(r.warnings[i],
+		                      "AAAA record fd00::1 of mixed.example.com is in a reserved "
+		                      "address block ([RFC4193][RFC8190]: Unique-Local): Let's "
+		                      "Encrypt ignores it") == 0;
+	}
+	cr_expect_eq(n, RESOLVER_MAX_SKIPPED, "bounded: %zu reserved-address warnings", n);
+	cr_expect(a192 || aaaa, "%s", r.warnings[0]);
+	cr_expect(!(a192 && a10 && aaaa));
+	cr_expect_eq(rpriv.outcome, VT_OUTCOME_FAIL);
+	cr_assert_eq(rpriv.n_warnings, 1);
+	cr_expect_str_eq(rpriv.warnings[0],
+	                 "A record 10.0.0.1 of priv.example.com is in a reserved address block "
+	                 "([RFC1918]: Private-Use): Let's Encrypt ignores it");
+	vt_result_clear(&r);
+	vt_result_clear(&rpriv);
 }
 
 Test(http01, dns_errors_both_families)
