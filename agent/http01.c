@@ -8,7 +8,10 @@
  * rules, each hop resolving its own host and dialling its own first address.
  * A connect-stage failure on an IPv6 address re-runs the walk from the
  * original URL on the identifier's first IPv4 address, once.  Every URL
- * fetched adds one validation record; failures carry LE's exact texts.
+ * fetched adds one validation record; failures carry LE's exact texts.  The
+ * last response that arrived leaves its Server header and the start of its
+ * (already capped) body in the result, for the findings; reserved addresses
+ * the resolver dropped become warnings (resolver_warn_reserved).
  */
 #include <errno.h>
 #include <stdarg.h>
