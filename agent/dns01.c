@@ -12,14 +12,23 @@
  * nameserver of the zone holding the name (the CNAME chain's end) directly.
  *
  * VALIDATE mode: the outcome is LE's; the sweep adds nameservers and
- * warnings only.  REACHABILITY mode (nothing to compare): `reachable` when
+ * warnings only.  When the value is missing or wrong, the names a DNS
+ * provider's form makes of a fully qualified name taken as relative
+ * (_acme-challenge.NAME.NAME, _acme-challenge.NAME.ZONE) are looked up too,
+ * after the sweep, through the same resolver, and TXT records there are a
+ * warning (VT_WARN_DOUBLE_LABEL) unless a random name below NAME answers the
+ * same (a wildcard TXT).  Four or more TXT records at _acme-challenge.NAME,
+ * three or more of them not the expected value, are a warning too
+ * (VT_WARN_STALE_TXT), whatever the outcome.  REACHABILITY mode (nothing to compare): `reachable` when
  * the recursive lookup worked (NOERROR or NXDOMAIN, not bogus) and every
  * nameserver answered NOERROR or NXDOMAIN, else `fail` saying which did not.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <ldns/ldns.h>
 
@@ -29,8 +38,26 @@
 #include "resolver.h"
 
 #define S_CNAME_MAX 16 /* CNAME links followed to find the swept name */
+/* Stale records: at least this many TXT records, this many of them not the
+ * expected value, make a warning (left over by a hook that never cleans up;
+ * some DNS providers stop adding records, and every answer grows). */
+#define S_STALE_MIN_RECORDS 4
+#define S_STALE_MIN_STALE   3
+/* The doubled names and the random name that detects a wildcard TXT. */
+enum { S_DBL_SELF, S_DBL_ZONE, S_DBL_RANDOM, S_DBL_N };
 
-enum s_phase { S_IDLE, S_TXT, S_SWEEP, S_DONE };
+enum s_phase { S_IDLE, S_TXT, S_SWEEP, S_DOUBLE, S_DONE };
+
+struct s_dns01;
+
+/* One lookup of the doubled-name check. */
+struct s_dbl {
+	struct s_dns01 *d;
+	char name[LIMIT_DOMAIN_LEN + 1]; /* "" when not asked */
+	int qid;                         /* > 0 while running */
+	size_t n;                        /* TXT records found */
+	char answer[LIMIT_TXT_LEN];      /* their values, sorted and quoted */
+};
 
 struct s_dns01 {
 	struct probe *p;
@@ -38,6 +65,7 @@ struct s_dns01 {
 	struct nssweep *sweep;
 	enum s_phase phase;
 	int txt_qid;
+	char base[LIMIT_DOMAIN_LEN + 1];  /* the domain, a wildcard's "*." stripped */
 	char qname[LIMIT_DOMAIN_LEN + 1]; /* _acme-challenge.<base> */
 	char swept[LIMIT_DOMAIN_LEN + 1]; /* where the CNAME chain ends */
 	char expected[LIMIT_DIGEST_LEN + 1];
@@ -48,6 +76,10 @@ struct s_dns01 {
 	char le_detail[LIMIT_DETAIL_LEN];
 	bool lookup_failed; /* a lookup error, NXDOMAIN excepted */
 	bool rec_match;
+	/* the doubled-name check, after the sweep (value missing or wrong) */
+	bool want_double;
+	struct s_dbl dbl[S_DBL_N];
+	size_t dbl_pending;
 };
 
 static void s_le_fail(struct s_dns01 *d, enum vt_problem_type t, const char *fmt, ...)
@@ -184,14 +216,146 @@ static void s_conclude(struct s_dns01 *d)
 	probe_finish(d->p);
 }
 
+/* The doubled-name lookups are over: warn, then settle as usual. */
+static void s_double_done(struct s_dns01 *d)
+{
+	struct vt_result *r = probe_result(d->p);
+	const struct s_dbl *rnd = &d->dbl[S_DBL_RANDOM];
+
+	for (size_t i = 0; i < S_DBL_RANDOM; i++) {
+		const struct s_dbl *b = &d->dbl[i];
+		if (b->name[0] == '\0' || b->n == 0)
+			continue;
+		/* a random name answering the same: a wildcard TXT, not a mistake */
+		if (rnd->n > 0 && strcmp(rnd->answer, b->answer) == 0)
+			continue;
+		vt_result_add_warning(r,
+		                      "%s %s: the DNS provider's form took a fully qualified name "
+		                      "as relative",
+		                      VT_WARN_DOUBLE_LABEL, b->name);
+	}
+	s_take_sweep(d);
+	s_conclude(d);
+}
+
+static void s_dbl_cb(const struct resolver_answer *a, void *arg)
+{
+	struct s_dbl *b = arg;
+	struct s_dns01 *d = b->d;
+	struct nssweep_txt *t;
+
+	b->qid = 0;
+	if (d->phase != S_DOUBLE)
+		return;
+	t = malloc(sizeof(*t));
+	if (t != NULL) {
+		/* NOERROR only: an error or NXDOMAIN means nothing is there */
+		nssweep_txt_from_pkt(a->rcode == LDNS_RCODE_NOERROR ? a->pkt : NULL, t);
+		b->n = t->n;
+		nssweep_format_txt(t, b->answer, sizeof(b->answer));
+		free(t);
+	}
+	if (d->dbl_pending > 0)
+		d->dbl_pending--;
+	if (d->dbl_pending == 0)
+		s_double_done(d);
+}
+
+/* The zone the form appended: the apex the sweep found when it holds the
+ * name, else the name without its first label (nothing for a TLD). */
+static void s_parent_zone(const struct s_dns01 *d, char *out, size_t outlen)
+{
+	const char *zone = d->sweep != NULL ? nssweep_zone(d->sweep) : "";
+	size_t bl = strlen(d->base), zl = strlen(zone);
+	const char *dot = strchr(d->base, '.');
+
+	out[0] = '\0';
+	if (zl > 0 && (strcmp(zone, d->base) == 0 || (bl > zl && d->base[bl - zl - 1] == '.' &&
+	                                              strcmp(d->base + bl - zl, zone) == 0))) {
+		snprintf(out, outlen, "%s", zone);
+		return;
+	}
+	if (dot != NULL && strchr(dot + 1, '.') != NULL)
+		snprintf(out, outlen, "%s", dot + 1);
+}
+
+/* Start the doubled-name lookups; false when none could start. */
+static bool s_double_start(struct s_dns01 *d)
+{
+	char parent[LIMIT_DOMAIN_LEN + 1], err[LIMIT_WARNING_LEN];
+	uint32_t nonce = 0;
+	int len;
+
+	s_parent_zone(d, parent, sizeof(parent));
+	if (getrandom(&nonce, sizeof(nonce), GRND_NONBLOCK) != (ssize_t)sizeof(nonce))
+		nonce = (uint32_t)(uintptr_t)d; /* any label nobody publishes will do */
+	for (size_t i = 0; i < S_DBL_N; i++) {
+		struct s_dbl *b = &d->dbl[i];
+		memset(b, 0, sizeof(*b));
+		b->d = d;
+		if (i == S_DBL_SELF)
+			len = snprintf(b->name, sizeof(b->name), "%s.%s", d->qname, d->base);
+		else if (i == S_DBL_ZONE && parent[0] != '\0')
+			len = snprintf(b->name, sizeof(b->name), "%s.%s", d->qname, parent);
+		else if (i == S_DBL_RANDOM)
+			len = snprintf(b->name, sizeof(b->name), "%s.rand-%08x.%s", DNS01_LABEL,
+			               (unsigned)nonce, d->base);
+		else
+			len = 0;
+		if (len <= 0 || (size_t)len >= sizeof(b->name) ||
+		    (i == S_DBL_ZONE && strcmp(b->name, d->dbl[S_DBL_SELF].name) == 0))
+			b->name[0] = '\0'; /* too long for DNS, or asked already */
+	}
+	d->phase = S_DOUBLE;
+	d->dbl_pending = 0;
+	for (size_t i = 0; i < S_DBL_N; i++) {
+		struct s_dbl *b = &d->dbl[i];
+		if (b->name[0] == '\0')
+			continue;
+		b->qid = resolver_query(d->res, b->name, LDNS_RR_TYPE_TXT, s_dbl_cb, b, err,
+		                        sizeof(err));
+		if (b->qid < 0) {
+			b->qid = 0;
+			b->name[0] = '\0';
+			continue;
+		}
+		d->dbl_pending++;
+	}
+	if (d->dbl_pending > 0 && d->dbl[S_DBL_RANDOM].name[0] != '\0')
+		return true;
+	for (size_t i = 0; i < S_DBL_N; i++)
+		if (d->dbl[i].qid > 0)
+			resolver_query_cancel(d->res, d->dbl[i].qid);
+	return false; /* no wildcard test, no warning */
+}
+
 static void s_sweep_done(struct nssweep *s, void *arg)
 {
 	struct s_dns01 *d = arg;
 
 	if (d->phase != S_SWEEP)
 		return;
+	if (d->want_double && s_double_start(d))
+		return;
 	s_take_sweep(d);
 	s_conclude(d);
+}
+
+/* Many TXT records, most of them not the expected value: a warning. */
+static void s_stale(struct s_dns01 *d, const struct nssweep_txt *t)
+{
+	size_t kept = t->n < NSSWEEP_MAX_TXT ? t->n : NSSWEEP_MAX_TXT, good = 0;
+
+	if (!d->have_expected || t->n < S_STALE_MIN_RECORDS)
+		return;
+	for (size_t i = 0; i < kept; i++)
+		if (!t->cut[i] && strcmp(t->v[i], d->expected) == 0)
+			good++;
+	if (t->n - good < S_STALE_MIN_STALE)
+		return;
+	vt_result_add_warning(probe_result(d->p),
+	                      "%s holds %zu TXT records, %zu of them %s (not the expected value)",
+	                      d->qname, t->n, t->n - good, VT_WARN_STALE_TXT);
 }
 
 static void s_txt_cb(const struct resolver_answer *a, void *arg)
@@ -234,6 +398,9 @@ static void s_txt_cb(const struct resolver_answer *a, void *arg)
 	} else {
 		s_incorrect(d, t);
 	}
+	s_stale(d, t);
+	/* missing (NXDOMAIN, no TXT) or wrong: was it created at a doubled name? */
+	d->want_double = d->have_expected && !d->rec_match && !d->lookup_failed;
 	s_chain_end(d, a->rcode == LDNS_RCODE_NOERROR ? a->pkt : NULL);
 	d->sweep = nssweep_new(probe_base(d->p), d->res, &cfg->public_prefixes, cfg->ipv6);
 	if (d->sweep == NULL ||
@@ -289,6 +456,7 @@ static int s_start(struct probe *p, char *err, size_t errlen)
 	/* the length was checked above; the precision only tells the compiler */
 	snprintf(d->qname, sizeof(d->qname), "%s.%.*s", DNS01_LABEL,
 	         (int)(sizeof(d->qname) - sizeof(DNS01_LABEL) - 1), base);
+	snprintf(d->base, sizeof(d->base), "%s", base);
 	snprintf(d->swept, sizeof(d->swept), "%s", d->qname);
 	rec = vt_result_add_record(probe_result(p));
 	if (rec == NULL) {
@@ -324,6 +492,11 @@ static void s_cancel(struct probe *p, bool budget_expired)
 		resolver_query_cancel(d->res, d->txt_qid);
 	d->txt_qid = 0;
 	nssweep_cancel(d->sweep);
+	for (size_t i = 0; i < S_DBL_N; i++) {
+		if (d->dbl[i].qid > 0)
+			resolver_query_cancel(d->res, d->dbl[i].qid);
+		d->dbl[i].qid = 0;
+	}
 	if (budget_expired && r->outcome == 0) {
 		if (d->phase == S_TXT) {
 			vt_result_fail(r, VT_PROB_DNS,
@@ -347,6 +520,10 @@ static void s_cancel(struct probe *p, bool budget_expired)
 				        "not all answer within the job's budget",
 				        d->swept);
 			}
+		} else if (d->phase == S_DOUBLE) {
+			/* the sweep ended; only the doubled names were left */
+			s_take_sweep(d);
+			vt_result_fail(r, d->le_type, "%s", d->le_detail);
 		}
 	}
 	d->phase = S_DONE;

@@ -8,7 +8,10 @@
  * rules, each hop resolving its own host and dialling its own first address.
  * A connect-stage failure on an IPv6 address re-runs the walk from the
  * original URL on the identifier's first IPv4 address, once.  Every URL
- * fetched adds one validation record; failures carry LE's exact texts.
+ * fetched adds one validation record; failures carry LE's exact texts.  The
+ * last response that arrived leaves its Server header and the start of its
+ * (already capped) body in the result, for the findings; reserved addresses
+ * the resolver dropped become warnings (resolver_warn_reserved).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -69,6 +72,7 @@ struct s_http01 {
 	bool body_over;
 	char location[LIMIT_URL_LEN + 1];
 	bool have_location;
+	char server[LIMIT_SERVER_LEN]; /* this response's Server header, printable */
 	/* the redirect being resolved */
 	struct redirect_target next;
 	unsigned n_redirects;
@@ -233,6 +237,27 @@ static void s_release_easy(struct s_http01 *h)
 	h->connect_to = NULL;
 }
 
+/* The first len bytes of s (cut to fit out), every byte outside printable
+ * ASCII (0x20..0x7e) replaced by '.'; out is always terminated. */
+static void s_printable(char *out, size_t outlen, const unsigned char *s, size_t len)
+{
+	size_t n = len < outlen - 1 ? len : outlen - 1;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = s[i] >= 0x20 && s[i] <= 0x7e ? (char)s[i] : '.';
+	out[n] = '\0';
+}
+
+/* A response arrived: it is now the last one, so the result shows its
+ * Server header and the start of its body (what was read, no more). */
+static void s_keep_response(struct s_http01 *h)
+{
+	struct vt_result *r = probe_result(h->p);
+
+	snprintf(r->server, sizeof(r->server), "%s", h->server);
+	s_printable(r->body, sizeof(r->body), h->body, h->body_len);
+}
+
 static size_t s_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 {
 	struct s_http01 *h = arg;
@@ -258,6 +283,20 @@ static size_t s_header_cb(char *ptr, size_t size, size_t nitems, void *arg)
 	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
 		h->have_location = false; /* a new response (after 1xx) */
 		h->location[0] = '\0';
+		h->server[0] = '\0';
+		return n;
+	}
+	if (n > 7 && strncasecmp(ptr, "Server:", 7) == 0 && h->server[0] == '\0') {
+		v = ptr + 7;
+		vlen = n - 7;
+		while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+			v++;
+			vlen--;
+		}
+		while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' ||
+		                    v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+			vlen--;
+		s_printable(h->server, sizeof(h->server), (const unsigned char *)v, vlen);
 		return n;
 	}
 	if (n > 9 && strncasecmp(ptr, "Location:", 9) == 0 && !h->have_location) {
@@ -315,6 +354,7 @@ static void s_fetch(struct s_http01 *h, const struct resolver_addrs *a)
 	h->body_over = false;
 	h->have_location = false;
 	h->location[0] = '\0';
+	h->server[0] = '\0';
 	h->errbuf[0] = '\0';
 	if (s_add_record(h, a) != 0) {
 		s_fail(h, VT_PROB_SERVER_INTERNAL, "too many validation records");
@@ -460,6 +500,7 @@ static void s_hop_resolved(const struct resolver_addrs *a, void *arg)
 	if (h->phase != S_RESOLVE_HOP)
 		return;
 	memcpy(prev_ip, h->ip, LIMIT_ADDR_LEN);
+	resolver_warn_reserved(a, probe_result(h->p));
 	snprintf(h->url, sizeof(h->url), "%s", h->next.url);
 	snprintf(h->host, sizeof(h->host), "%s", h->next.host);
 	h->port = h->next.port;
@@ -583,6 +624,8 @@ static void s_fetch_done(CURL *easy, CURLcode rc, void *arg)
 		r->timings.connect_ms = (uint32_t)(connect_us / S_US_PER_MS);
 	if (rc == CURLE_WRITE_ERROR && h->body_over)
 		rc = CURLE_OK; /* we stopped reading at HTTP01_MAX_BODY */
+	if (status > 0)
+		s_keep_response(h); /* even when the body was cut off by an error */
 	if (rc != CURLE_OK) {
 		enum vt_problem_type t = s_classify(h, rc, &text, &dial);
 		if (dial && h->first_v6 && !h->fallback_done && h->a0.n_v4 > 0) {
@@ -629,6 +672,7 @@ static void s_resolved0(const struct resolver_addrs *a, void *arg)
 	if (h->phase != S_RESOLVE0)
 		return;
 	r->timings.resolve_ms = a->elapsed_ms;
+	resolver_warn_reserved(a, r); /* also when nothing usable is left */
 	if (a->prob != VT_PROB_NONE) {
 		s_fail(h, a->prob, "%s", a->err);
 		return;

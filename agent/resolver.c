@@ -152,6 +152,7 @@ static void s_take_answer(struct resolver *r, int rrtype, const void *packet, in
 	ldns_pkt *pkt = NULL;
 	ldns_rr_list *ans;
 	char text[LIMIT_ADDR_LEN];
+	const char *why = NULL;
 	int af = rrtype == LDNS_RR_TYPE_A ? AF_INET : AF_INET6;
 	size_t want = rrtype == LDNS_RR_TYPE_A ? 4 : 16;
 	size_t found = 0;
@@ -178,8 +179,16 @@ static void s_take_answer(struct resolver *r, int rrtype, const void *packet, in
 			continue;
 		if (inet_ntop(af, ldns_rdf_data(rdf), text, sizeof(text)) == NULL)
 			continue;
-		if (addr_is_reserved(text, &r->pub, NULL))
+		if (addr_is_reserved(text, &r->pub, &why)) {
+			/* Boulder drops it without a word; vantage remembers it */
+			if (r->out.n_skipped < RESOLVER_MAX_SKIPPED) {
+				struct resolver_skipped *sk = &r->out.skipped[r->out.n_skipped++];
+				snprintf(sk->addr, sizeof(sk->addr), "%s", text);
+				sk->v6 = rrtype == LDNS_RR_TYPE_AAAA;
+				sk->why = why;
+			}
 			continue;
+		}
 		if (rrtype == LDNS_RR_TYPE_A && r->out.n_v4 < LIMIT_MAX_ADDRS)
 			snprintf(r->out.v4[r->out.n_v4++], LIMIT_ADDR_LEN, "%s", text);
 		else if (rrtype == LDNS_RR_TYPE_AAAA && r->out.n_v6 < LIMIT_MAX_ADDRS)
@@ -432,6 +441,7 @@ int resolver_lookup(struct resolver *r, const char *host, resolver_done_fn done,
 	memset(&r->fam_a, 0, sizeof(r->fam_a));
 	memset(&r->fam_aaaa, 0, sizeof(r->fam_aaaa));
 	snprintf(r->host, sizeof(r->host), "%s", host);
+	snprintf(r->out.host, sizeof(r->out.host), "%s", host);
 	r->done = done;
 	r->arg = arg;
 	r->active = 1;
@@ -456,6 +466,32 @@ out:
 	if (rc != 0)
 		resolver_cancel(r);
 	return rc;
+}
+
+void resolver_warn_reserved(const struct resolver_addrs *a, struct vt_result *r)
+{
+	char w[LIMIT_WARNING_LEN];
+	size_t have = 0;
+	bool dup;
+
+	for (size_t i = 0; i < r->n_warnings; i++)
+		if (strstr(r->warnings[i], VT_WARN_RESERVED) != NULL)
+			have++;
+	for (size_t k = 0; k < a->n_skipped && k < RESOLVER_MAX_SKIPPED; k++) {
+		const struct resolver_skipped *sk = &a->skipped[k];
+		if (have >= RESOLVER_MAX_SKIPPED)
+			break;
+		snprintf(w, sizeof(w), "%s record %s of %s %s (%s): Let's Encrypt ignores it",
+		         sk->v6 ? "AAAA" : "A", sk->addr, a->host, VT_WARN_RESERVED,
+		         sk->why != NULL ? sk->why : "reserved");
+		dup = false;
+		for (size_t i = 0; i < r->n_warnings && !dup; i++)
+			dup = strcmp(r->warnings[i], w) == 0;
+		if (dup)
+			continue;
+		vt_result_add_warning(r, "%s", w);
+		have++;
+	}
 }
 
 /* ---- generic queries ---- */

@@ -30,15 +30,31 @@
 #define RESOLVER_PORTS_AVOID  "0-65535"
 #define RESOLVER_PORTS_PERMIT "32768-49151"
 
+/* Reserved addresses remembered per lookup (and warned about per result). */
+#define RESOLVER_MAX_SKIPPED 2
+
 struct event_base;
 struct resolver;
 
+/* An answer's address that Boulder drops because it is reserved. */
+struct resolver_skipped {
+	char addr[LIMIT_ADDR_LEN];
+	bool v6;         /* from the AAAA answer */
+	const char *why; /* addr.c's registry text (static), NULL if none */
+};
+
 /* The usable addresses of one host, in answer order. */
 struct resolver_addrs {
+	char host[LIMIT_DOMAIN_LEN + 1]; /* the name looked up */
 	char v6[LIMIT_MAX_ADDRS][LIMIT_ADDR_LEN];
 	size_t n_v6;
 	char v4[LIMIT_MAX_ADDRS][LIMIT_ADDR_LEN];
 	size_t n_v4;
+	/* The first RESOLVER_MAX_SKIPPED reserved addresses the answers held
+	 * (in the order the answers came), left out of v6/v4 as Let's Encrypt
+	 * leaves them out: silently. */
+	struct resolver_skipped skipped[RESOLVER_MAX_SKIPPED];
+	size_t n_skipped;
 	/* Both families failed: prob is VT_PROB_DNS (or VT_PROB_MALFORMED for a
 	 * reserved IP literal) and err holds LE's detail.  Else VT_PROB_NONE. */
 	enum vt_problem_type prob;
@@ -66,6 +82,16 @@ int resolver_lookup(struct resolver *r, const char *host, resolver_done_fn done,
 
 /* Cancel the running lookup, if any; its callback does not fire. */
 void resolver_cancel(struct resolver *r);
+
+/*
+ * Add to r one warning per address a->skipped holds (VT_WARN_RESERVED):
+ * "A record 192.168.1.10 of x.example.com is in a reserved address block
+ * ([RFC1918]: Private-Use): Let's Encrypt ignores it" ("AAAA record" for
+ * IPv6, "reserved" when the registry has no text).  A warning r already
+ * holds is not repeated, and r never gets more than RESOLVER_MAX_SKIPPED
+ * of them, however many lookups (redirect hops) add theirs.
+ */
+void resolver_warn_reserved(const struct resolver_addrs *a, struct vt_result *r);
 
 /* ---- generic queries (DNS-01 TXT, CAA, NS sweep) ---- */
 

@@ -577,6 +577,8 @@ static void s_resolved(const struct resolver_addrs *a, void *arg)
 	if (d->phase != S_RESOLVE)
 		return;
 	r->timings.resolve_ms = a->elapsed_ms;
+	if (d->ops->challenge)
+		resolver_warn_reserved(a, r);
 	if (a->prob != VT_PROB_NONE) {
 		tlsdial_fail(d, a->prob, "%s", a->err);
 		return;

@@ -51,6 +51,8 @@ _Static_assert(VT_CERT_MAX_CHAIN <= PROTO_MAX_ARRAY, "chain issuers over PROTO_M
 _Static_assert(LIMIT_CERT_NAME_LEN <= PROTO_MAX_STR, "certificate name longer than PROTO_MAX_STR");
 _Static_assert(LIMIT_MAX_NAMESERVERS <= PROTO_MAX_ARRAY, "nameservers over PROTO_MAX_ARRAY");
 _Static_assert(LIMIT_TXT_LEN <= PROTO_MAX_STR, "TXT answer longer than PROTO_MAX_STR");
+_Static_assert(LIMIT_SERVER_LEN <= PROTO_MAX_STR, "Server header longer than PROTO_MAX_STR");
+_Static_assert(LIMIT_BODY_EXCERPT < PROTO_MAX_STR, "body excerpt longer than PROTO_MAX_STR");
 _Static_assert(PROTO_MAX_DEPTH >= 4, "RESULT nests four levels deep");
 /* The largest RESULT the encoder can build (26 records, 16 nameservers, 16
  * SANs, every string at its limit) fits one frame, with room to spare. */
@@ -251,6 +253,9 @@ static const struct s_field s_result_fields[] = {
         FO_STR("dns", "dnssec", struct vt_result, dnssec),
         F_OBJS_("ns", "nameservers", struct vt_result, nameservers, n_nameservers,
                 LIMIT_MAX_NAMESERVERS, s_nameserver_fields, s_add_nameserver, true),
+        /* findings (issue 7): HTTP-01's last response */
+        FO_STR("srv", "server header", struct vt_result, server),
+        FO_STR("bx", "body excerpt", struct vt_result, body),
 };
 
 static const struct s_field s_bye_fields[] = {

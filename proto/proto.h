@@ -68,7 +68,8 @@ struct proto_bye {
  * = zero) and always encoded: JOB's digest, caa_issuer, caa_account_uri and
  * caa_methods (validation-method bits only); RESULT's cert (a map of every
  * vt_cert field, at most LIMIT_MAX_SANS SANs), dnssec and nameservers (at
- * most LIMIT_MAX_NAMESERVERS maps of every vt_nameserver field). */
+ * most LIMIT_MAX_NAMESERVERS maps of every vt_nameserver field), server
+ * ("srv", the HTTP Server header) and body ("bx", the body excerpt). */
 struct proto_msg {
 	enum proto_type type;
 	union {

@@ -24,7 +24,7 @@
  * Worst-case encoded sizes, to prove at compile time that the largest RESULT
  * the encoder can produce fits PROTO_MAX_MSG_BYTES.  Every string is counted
  * with its full field size and a 5-byte header (msgpack's largest), every key
- * as 8 bytes (fixstr header + at most 7 characters; RESULT's 14 keys and
+ * as 8 bytes (fixstr header + at most 7 characters; RESULT's 16 keys and
  * its problem's and timings' 5 are counted as 24), every number and boolean
  * as 9 bytes and every map or array header as 5 bytes: all over-estimates.
  */
@@ -59,6 +59,7 @@
 	 LIMIT_MAX_WARNINGS * PROTO_WC_STR(LIMIT_WARNING_LEN) + PROTO_WC_HDR + 3u * PROTO_WC_NUM + \
 	 PROTO_WC_HDR + LIMIT_MAX_RECORDS * PROTO_WC_RECORD + PROTO_WC_CERT +                      \
 	 PROTO_WC_MEMBER(struct vt_result, dnssec) + PROTO_WC_HDR +                                \
-	 LIMIT_MAX_NAMESERVERS * PROTO_WC_NAMESERVER)
+	 LIMIT_MAX_NAMESERVERS * PROTO_WC_NAMESERVER + PROTO_WC_MEMBER(struct vt_result, server) + \
+	 PROTO_WC_MEMBER(struct vt_result, body))
 
 #endif

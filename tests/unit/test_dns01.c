@@ -91,6 +91,18 @@ static void td_zone_init(void)
 	td_add("_acme-challenge.wrong.example.com. 60 IN TXT \"%sx2\"", a100);
 	td_add("_acme-challenge.wrong.example.com. 60 IN TXT \"%sx3\"", a100);
 	td_add("_acme-challenge.prop.example.com. 60 IN TXT \"%s\"", dig);
+	/* doubled names: a form that took the full name as relative */
+	td_add("_acme-challenge.dbl.example.com.dbl.example.com. 60 IN TXT \"%s\"", dig);
+	td_add("_acme-challenge.dbz.example.com.example.com. 60 IN TXT \"%s\"", dig);
+	td_add("_acme-challenge.dbz.example.com. 60 IN TXT \"%s\"", "old-value");
+	/* a wildcard TXT answers every name below wild.example.com */
+	td_add("*.wild.example.com. 60 IN TXT \"%s\"", "wildcard-value");
+	/* stale records beside the expected value, and without it */
+	td_add("_acme-challenge.stale.example.com. 60 IN TXT \"%s\"", dig);
+	for (int i = 1; i <= 4; i++) {
+		td_add("_acme-challenge.stale.example.com. 60 IN TXT \"old-%d\"", i);
+		td_add("_acme-challenge.stale4.example.com. 60 IN TXT \"old-%d\"", i);
+	}
 	td_add("down.example.net. 60 IN SOA ns1.example.com. host.example.com. 1 3600 600 86400 "
 	       "60%s",
 	       "");
@@ -120,6 +132,43 @@ static ldns_rr_list *td_rrs(const struct td_server *s)
 	}
 	ldns_rdf_deep_free(lacks);
 	return l;
+}
+
+/* A wildcard's RRs of type qt pushed to a with name as their owner, when
+ * "*.<an ancestor of name>" exists (nearest first); how many were pushed,
+ * and *exists whether such a wildcard owner exists at all. */
+static size_t td_wildcard(const ldns_rr_list *zone, const ldns_rdf *name, ldns_rr_type qt,
+                          ldns_pkt *a, bool *exists)
+{
+	ldns_rdf *anc = ldns_dname_left_chop(name);
+	size_t found = 0;
+
+	while (anc != NULL && ldns_dname_label_count(anc) > 0 && !*exists) {
+		char *text = ldns_rdf2str(anc), wtext[300];
+		ldns_rdf *wc = NULL, *up;
+		snprintf(wtext, sizeof(wtext), "*.%s", text != NULL ? text : ".");
+		free(text);
+		cr_assert_eq(ldns_str2rdf_dname(&wc, wtext), LDNS_STATUS_OK, "%s", wtext);
+		for (size_t i = 0; i < ldns_rr_list_rr_count(zone); i++) {
+			const ldns_rr *rr = ldns_rr_list_rr(zone, i);
+			if (ldns_dname_compare(ldns_rr_owner(rr), wc) != 0)
+				continue;
+			*exists = true;
+			if (ldns_rr_get_type(rr) != qt)
+				continue;
+			ldns_rr *x = ldns_rr_clone(rr);
+			ldns_rdf_deep_free(ldns_rr_owner(x));
+			ldns_rr_set_owner(x, ldns_rdf_clone(name));
+			ldns_pkt_push_rr(a, LDNS_SECTION_ANSWER, x);
+			found++;
+		}
+		ldns_rdf_deep_free(wc);
+		up = ldns_dname_left_chop(anc);
+		ldns_rdf_deep_free(anc);
+		anc = up;
+	}
+	ldns_rdf_deep_free(anc);
+	return found;
 }
 
 /* The answer to one query, as an authoritative server (RD: chase CNAMEs). */
@@ -162,6 +211,8 @@ static ldns_pkt *td_answer(const struct td_server *s, const ldns_pkt *q)
 				cname = rr;
 			}
 		}
+		if (!exists)
+			found = td_wildcard(zone, name, qt, a, &exists);
 		if (found > 0 || cname == NULL)
 			break;
 		ldns_pkt_push_rr(a, LDNS_SECTION_ANSWER, ldns_rr_clone(cname));
@@ -515,4 +566,108 @@ Test(dns01, validate_needs_expected_value)
 	probe_env_destroy(&env);
 	event_base_free(base);
 	td_lab_stop(&lab);
+}
+
+/* ---- the findings' warnings (issue 7) ---- */
+
+static size_t td_count_warnings(const struct vt_result *r, const char *needle)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_warnings; i++)
+		if (strstr(r->warnings[i], needle) != NULL)
+			n++;
+	return n;
+}
+
+/* The record was created at _acme-challenge.NAME.NAME: NAME has none. */
+Test(dns01, doubled_name_found_when_missing, .timeout = 20)
+{
+	struct vt_result r;
+
+	td_run("dbl.example.com", TD_KA, NULL, "127.0.0.1", &r);
+	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(r.problem.type, VT_PROB_DNS);
+	cr_expect_str_eq(r.problem.detail,
+	                 "DNS problem: NXDOMAIN looking up TXT for _acme-challenge.dbl.example.com "
+	                 "- check that a DNS record exists for this domain");
+	cr_expect_eq(r.n_nameservers, 2, "the sweep's results are kept");
+	cr_assert_eq(td_count_warnings(&r, VT_WARN_DOUBLE_LABEL), 1);
+	cr_expect_str_eq(r.warnings[0],
+	                 "TXT record at the doubled name "
+	                 "_acme-challenge.dbl.example.com.dbl.example.com: the DNS provider's form "
+	                 "took a fully qualified name as relative");
+	vt_result_clear(&r);
+}
+
+/* ... or at _acme-challenge.NAME.ZONE, while NAME holds a wrong value. */
+Test(dns01, doubled_name_with_zone_when_wrong, .timeout = 20)
+{
+	struct vt_result r;
+
+	td_run("dbz.example.com", TD_KA, NULL, "127.0.0.1", &r);
+	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(r.problem.type, VT_PROB_UNAUTHORIZED);
+	cr_expect_str_eq(r.problem.detail, "Incorrect TXT record \"old-value\" found at "
+	                                   "_acme-challenge.dbz.example.com");
+	cr_assert_eq(td_count_warnings(&r, VT_WARN_DOUBLE_LABEL), 1);
+	cr_expect_str_eq(
+	        r.warnings[0],
+	        "TXT record at the doubled name _acme-challenge.dbz.example.com.example.com: "
+	        "the DNS provider's form took a fully qualified name as relative");
+	vt_result_clear(&r);
+}
+
+/* A wildcard TXT answers the doubled name as it answers any: no warning.
+ * Nor for a plain miss, a pass, or a reachability check. */
+Test(dns01, doubled_name_quiet_for_wildcards_and_healthy, .timeout = 30)
+{
+	struct vt_result r;
+
+	td_run("wild.example.com", TD_KA, NULL, "127.0.0.1", &r);
+	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
+	cr_expect_str_eq(r.problem.detail, "Incorrect TXT record \"wildcard-value\" found at "
+	                                   "_acme-challenge.wild.example.com");
+	cr_expect_eq(td_count_warnings(&r, VT_WARN_DOUBLE_LABEL), 0, "%s", r.warnings[0]);
+	vt_result_clear(&r);
+	td_run("nx.example.com", TD_KA, NULL, "127.0.0.1", &r);
+	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(td_count_warnings(&r, VT_WARN_DOUBLE_LABEL), 0, "%s", r.warnings[0]);
+	vt_result_clear(&r);
+	td_run("ok.example.com", TD_KA, NULL, "127.0.0.1", &r);
+	cr_expect_eq(r.outcome, VT_OUTCOME_PASS);
+	cr_expect_eq(r.n_warnings, 0, "%s", r.warnings[0]);
+	vt_result_clear(&r);
+	td_run("dbl.example.com", NULL, NULL, "127.0.0.1", &r);
+	cr_expect_eq(r.outcome, VT_OUTCOME_REACHABLE, "%s", r.problem.detail);
+	cr_expect_eq(td_count_warnings(&r, VT_WARN_DOUBLE_LABEL), 0, "%s", r.warnings[0]);
+	vt_result_clear(&r);
+}
+
+/* Old records left by a hook that never cleans up: warned even when the
+ * check passes; three wrong records alone are not enough. */
+Test(dns01, stale_txt_records, .timeout = 30)
+{
+	struct vt_result r;
+
+	td_run("stale.example.com", TD_KA, NULL, "127.0.0.1", &r);
+	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
+	cr_assert_eq(td_count_warnings(&r, VT_WARN_STALE_TXT), 1);
+	cr_expect_str_eq(r.warnings[0], "_acme-challenge.stale.example.com holds 5 TXT records, 4 "
+	                                "of them stale TXT records (not the expected value)");
+	vt_result_clear(&r);
+	td_run("stale4.example.com", TD_KA, NULL, "127.0.0.1", &r);
+	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
+	cr_expect(td_has_warning(&r, "_acme-challenge.stale4.example.com holds 4 TXT records, 4 of "
+	                             "them stale TXT records (not the expected value)"),
+	          "%s", r.warnings[0]);
+	cr_expect_eq(td_count_warnings(&r, VT_WARN_DOUBLE_LABEL), 0);
+	vt_result_clear(&r);
+	td_run("wrong.example.com", TD_KA, NULL, "127.0.0.1", &r);
+	cr_expect_eq(td_count_warnings(&r, VT_WARN_STALE_TXT), 0, "%s", r.warnings[0]);
+	vt_result_clear(&r);
+	/* reachability: no expected value, nothing is "stale" */
+	td_run("stale.example.com", NULL, NULL, "127.0.0.1", &r);
+	cr_expect_eq(td_count_warnings(&r, VT_WARN_STALE_TXT), 0, "%s", r.warnings[0]);
+	vt_result_clear(&r);
 }

@@ -25,6 +25,7 @@
 #include "tcpstub.h"
 #include "../../agent/probe.h"
 #include "../../agent/probe_int.h"
+#include "../../agent/resolver.h"
 
 #define T_KA_OK      "ok.thumbprint"
 #define T_REQ_MAX    4096
@@ -37,6 +38,13 @@ struct t_server {
 	uint16_t port;
 	unsigned served;
 };
+
+/* What nginx answers plain HTTP sent to its TLS port, and the reverse. */
+#define T_PLAIN_TO_TLS "<html>The plain HTTP request was sent to HTTPS port</html>"
+#define T_TLS_TO_PLAIN "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+#define T_TLS_RECORD   0x16 /* a TLS handshake record's first byte */
+
+static uint16_t s_port; /* the running server's port, for absolute redirects */
 
 /* The canned response for a request path. */
 static void t_respond(int c, const char *path)
@@ -87,6 +95,41 @@ static void t_respond(int c, const char *path)
 		             "HTTP/1.1 404 Not Found\r\nContent-Length: 200\r\nConnection: "
 		             "close\r\n\r\n%s",
 		             page);
+	} else if (strcmp(tok, "srv") == 0 || strcmp(tok, "srv404") == 0) {
+		/* a Server header and a body with bytes outside printable ASCII */
+		n = snprintf(
+		        buf, sizeof(buf),
+		        "HTTP/1.1 %s\r\nServer: \tnginx/1.24.0 (Ubuntu)\r\nserver: second\r\n"
+		        "Content-Length: 15\r\nConnection: close\r\n\r\nwrong\tbody\r\n\xc3\xa9!",
+		        tok[3] == '4' ? "404 Not Found" : "200 OK");
+	} else if (strcmp(tok, "srvlong") == 0) {
+		char page[301];
+		memset(page, 'x', 300);
+		memcpy(page, "<html>\n", 7);
+		page[300] = '\0';
+		n = snprintf(
+		        buf, sizeof(buf),
+		        "HTTP/1.1 403 Forbidden\r\nServer: cloudflare\r\nContent-Length: 300\r\n"
+		        "Connection: close\r\n\r\n%s",
+		        page);
+	} else if (strcmp(tok, "plain443") == 0) {
+		n = snprintf(buf, sizeof(buf),
+		             "HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Length: %zu\r\n"
+		             "Connection: close\r\n\r\n%s",
+		             strlen(T_PLAIN_TO_TLS), T_PLAIN_TO_TLS);
+	} else if (strcmp(tok, "tohttps") == 0) {
+		/* to https:// on the stub's own port, which speaks plain HTTP */
+		n = snprintf(buf, sizeof(buf),
+		             "HTTP/1.1 301 Moved\r\nServer: redirector\r\nLocation: "
+		             "https://127.0.0.1:%u/.well-known/acme-challenge/ok\r\n"
+		             "Content-Length: 5\r\nConnection: close\r\n\r\nmoved",
+		             (unsigned)s_port);
+	} else if (strcmp(tok, "towk") == 0) {
+		/* Apache's "Redirect / https://example.com": no '/' after the host */
+		n = snprintf(buf, sizeof(buf),
+		             "HTTP/1.1 301 Moved\r\nLocation: "
+		             "https://example.com.well-known/acme-challenge/ok\r\n"
+		             "Content-Length: 0\r\nConnection: close\r\n\r\n");
 	} else if (strcmp(tok, "s500") == 0) {
 		n = snprintf(buf, sizeof(buf),
 		             "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
@@ -116,6 +159,13 @@ static void t_serve_one(int c, void *arg)
 			break;
 		len += (size_t)r;
 		req[len] = '\0';
+		if ((unsigned char)req[0] == T_TLS_RECORD) {
+			/* a ClientHello: answer in plain HTTP, as a plain server does */
+			(void)!write(c, T_TLS_TO_PLAIN, strlen(T_TLS_TO_PLAIN));
+			s->served++;
+			close(c);
+			return;
+		}
 		if (strstr(req, "\r\n\r\n") != NULL)
 			break;
 	}
@@ -131,6 +181,7 @@ static void t_server_start(struct t_server *s)
 	memset(s, 0, sizeof(*s));
 	tcpstub_start(&s->tcp, t_serve_one, s);
 	s->port = s->tcp.port;
+	s_port = s->port;
 	http01_set_port_for_tests(s->port);
 }
 
@@ -265,6 +316,149 @@ Test(http01, wrong_body)
 	cr_expect_str_eq(r.problem.detail,
 	                 "The key authorization file from the server did not match this challenge. "
 	                 "Expected \"wrong.thumbprint\" (got \"wrong.other\")");
+	vt_result_clear(&r);
+}
+
+/* The last response's Server header and body start travel with every
+ * outcome where a response arrived: pass, a status, a body mismatch. */
+Test(http01, server_and_body_excerpt_kept)
+{
+	struct t_server s;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job jsrv = t_job("127.0.0.1", "srv", "srv.thumbprint");
+	struct vt_job j404 = t_job("127.0.0.1", "srv404", "srv404.thumbprint");
+	struct vt_job jok = t_job("127.0.0.1", "ok", T_KA_OK);
+	struct vt_job jreach = t_job("127.0.0.1", "srv404", NULL);
+	struct vt_result rsrv, r404, rok, rreach;
+
+	t_server_start(&s);
+	probestub_run(&cfg, &jsrv, &rsrv);
+	probestub_run(&cfg, &j404, &r404);
+	probestub_run(&cfg, &jok, &rok);
+	probestub_run(&cfg, &jreach, &rreach);
+	t_server_stop(&s);
+	/* a 200 whose body does not match keeps its excerpt */
+	cr_expect_eq(rsrv.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(rsrv.http_status, 200);
+	cr_expect(strstr(rsrv.problem.detail, "did not match") != NULL, "%s", rsrv.problem.detail);
+	cr_expect_str_eq(rsrv.server, "nginx/1.24.0 (Ubuntu)");
+	cr_expect_str_eq(rsrv.body, "wrong.body....!");
+	cr_expect_eq(r404.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(r404.http_status, 404);
+	cr_expect_str_eq(r404.server, "nginx/1.24.0 (Ubuntu)");
+	cr_expect_str_eq(r404.body, "wrong.body....!");
+	cr_expect_eq(rok.outcome, VT_OUTCOME_PASS);
+	cr_expect_str_eq(rok.server, "");
+	cr_expect_str_eq(rok.body, T_KA_OK);
+	cr_expect_eq(rreach.outcome, VT_OUTCOME_REACHABLE);
+	cr_expect_str_eq(rreach.server, "nginx/1.24.0 (Ubuntu)");
+	vt_result_clear(&rsrv);
+	vt_result_clear(&r404);
+	vt_result_clear(&rok);
+	vt_result_clear(&rreach);
+}
+
+/* The excerpt is what was read (HTTP01_MAX_BODY), never more; no response,
+ * no excerpt. */
+Test(http01, body_excerpt_bounded_and_absent_without_response)
+{
+	struct t_server s;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job jlong = t_job("127.0.0.1", "srvlong", "srvlong.x");
+	struct vt_job jref = t_job("127.0.0.1", "ok", T_KA_OK);
+	struct vt_result rlong, rref;
+	char want[HTTP01_MAX_BODY + 1];
+
+	t_server_start(&s);
+	probestub_run(&cfg, &jlong, &rlong);
+	t_server_stop(&s);
+	http01_set_port_for_tests(tcpstub_closed_port());
+	probestub_run(&cfg, &jref, &rref);
+	http01_set_port_for_tests(0);
+	memset(want, 'x', HTTP01_MAX_BODY);
+	memcpy(want, "<html>.", 7);
+	want[HTTP01_MAX_BODY] = '\0';
+	cr_expect_eq(rlong.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(rlong.http_status, 403);
+	cr_expect_str_eq(rlong.server, "cloudflare");
+	cr_expect_str_eq(rlong.body, want);
+	cr_expect_eq(rref.outcome, VT_OUTCOME_FAIL);
+	cr_expect_str_eq(rref.server, "");
+	cr_expect_str_eq(rref.body, "");
+	vt_result_clear(&rlong);
+	vt_result_clear(&rref);
+}
+
+/* http://host:443/ to a TLS port: nginx's 400 page names the mistake, and
+ * the body excerpt carries it. */
+Test(http01, plain_http_to_tls_port_body_kept)
+{
+	struct t_server s;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("127.0.0.1", "plain443", "plain443.x");
+	struct vt_result r;
+	char want[512];
+
+	t_server_start(&s);
+	probestub_run(&cfg, &job, &r);
+	t_server_stop(&s);
+	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(r.http_status, 400);
+	snprintf(want, sizeof(want), "127.0.0.1: Invalid response from %s: 400", t_url("plain443"));
+	cr_expect_str_eq(r.problem.detail, want);
+	cr_expect_str_eq(r.server, "nginx");
+	cr_expect_str_eq(r.body, T_PLAIN_TO_TLS);
+	vt_result_clear(&r);
+}
+
+/* A redirect to https:// where the server speaks plain HTTP: OpenSSL's
+ * "wrong version number" is Boulder's "Server only speaks HTTP, not TLS";
+ * the excerpt stays the redirect's, the last response that arrived. */
+Test(http01, https_redirect_to_plain_http)
+{
+	struct t_server s;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("127.0.0.1", "tohttps", T_KA_OK);
+	struct vt_result r;
+	char want[512];
+
+	t_server_start(&s);
+	probestub_run(&cfg, &job, &r);
+	t_server_stop(&s);
+	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(r.problem.type, VT_PROB_MALFORMED, "%d %s", r.problem.type, r.problem.detail);
+	snprintf(want, sizeof(want),
+	         "127.0.0.1: Fetching https://127.0.0.1:%u/.well-known/acme-challenge/ok: "
+	         "Server only speaks HTTP, not TLS",
+	         (unsigned)s.port);
+	cr_expect_str_eq(r.problem.detail, want);
+	cr_expect_eq(r.n_records, 2);
+	cr_expect_eq(r.http_status, 301);
+	cr_expect_str_eq(r.server, "redirector");
+	cr_expect_str_eq(r.body, "moved");
+	vt_result_clear(&r);
+}
+
+/* Apache's "Redirect / https://example.com" (no '/' after the host) sends
+ * https://example.com.well-known/...: Boulder's exact refusal. */
+Test(http01, missing_slash_redirect_refused)
+{
+	struct t_server s;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("127.0.0.1", "towk", T_KA_OK);
+	struct vt_result r;
+
+	t_server_start(&s);
+	probestub_run(&cfg, &job, &r);
+	t_server_stop(&s);
+	cr_expect_eq(r.outcome, VT_OUTCOME_FAIL);
+	cr_expect_eq(r.problem.type, VT_PROB_CONNECTION);
+	cr_expect_str_eq(r.problem.detail,
+	                 "127.0.0.1: Fetching https://example.com.well-known/acme-challenge/ok: "
+	                 "Invalid host in redirect target \"example.com.well-known\". Check "
+	                 "webserver config for missing '/' in redirect target.");
+	cr_expect(strstr(r.problem.detail, "Invalid host in redirect target") != NULL);
+	cr_expect_eq(r.n_records, 1);
 	vt_result_clear(&r);
 }
 
@@ -476,6 +670,20 @@ static void t_dns_answer(const char *qname, ldns_rr_type t, ldns_pkt *resp)
 		rr = "www.example.com. 60 IN A 127.0.0.1";
 	if (strcmp(qname, "priv.example.com.") == 0 && t == LDNS_RR_TYPE_A)
 		rr = "priv.example.com. 60 IN A 10.0.0.1";
+	if (strcmp(qname, "mixed.example.com.") == 0 && t == LDNS_RR_TYPE_A) {
+		/* a public address between two private ones (three A records) */
+		static const char *const rrs[] = {"mixed.example.com. 60 IN A 192.168.1.10",
+		                                  "mixed.example.com. 60 IN A 127.0.0.1",
+		                                  "mixed.example.com. 60 IN A 10.1.1.1"};
+		for (size_t i = 0; i < sizeof(rrs) / sizeof(rrs[0]); i++) {
+			ldns_rr *x = NULL;
+			if (ldns_rr_new_frm_str(&x, rrs[i], 0, NULL, NULL) == LDNS_STATUS_OK)
+				ldns_pkt_push_rr(resp, LDNS_SECTION_ANSWER, x);
+		}
+		return;
+	}
+	if (strcmp(qname, "mixed.example.com.") == 0 && t == LDNS_RR_TYPE_AAAA)
+		rr = "mixed.example.com. 60 IN AAAA fd00::1";
 	if (strcmp(qname, "dual.example.com.") == 0 && t == LDNS_RR_TYPE_A)
 		rr = "dual.example.com. 60 IN A 127.0.0.1";
 	if (strcmp(qname, "dual.example.com.") == 0 && t == LDNS_RR_TYPE_AAAA)
@@ -524,7 +732,59 @@ Test(http01, dns_name_resolved_and_fetched)
 	cr_expect_str_eq(r.records[0].hostname, "www.example.com");
 	cr_expect_eq(r.records[0].n_addresses_resolved, 1);
 	cr_expect_str_eq(r.records[0].address_used, "127.0.0.1");
+	cr_expect_eq(r.n_warnings, 0, "%s", r.warnings[0]);
 	vt_result_clear(&r);
+}
+
+/* Reserved addresses are dropped as Let's Encrypt drops them, and each is
+ * named in a warning (at most RESOLVER_MAX_SKIPPED), also when none usable
+ * is left. */
+Test(http01, reserved_addresses_warned)
+{
+	struct t_server s;
+	struct dnsstub d;
+	struct probe_cfg cfg = t_cfg();
+	struct vt_job job = t_job("mixed.example.com", "ok", T_KA_OK);
+	struct vt_job jpriv = t_job("priv.example.com", "ok", T_KA_OK);
+	struct vt_result r, rpriv;
+	size_t n = 0;
+	bool a192 = false, aaaa = false, a10 = false;
+
+	t_server_start(&s);
+	dnsstub_start(&d, t_dns_reply);
+	t_use_dns(&cfg, &d);
+	probestub_run(&cfg, &job, &r);
+	probestub_run(&cfg, &jpriv, &rpriv);
+	dnsstub_stop(&d);
+	t_server_stop(&s);
+	cr_expect_eq(r.outcome, VT_OUTCOME_PASS, "%s", r.problem.detail);
+	cr_assert_eq(r.n_records, 1);
+	cr_expect_eq(r.records[0].n_addresses_resolved, 1);
+	cr_expect_str_eq(r.records[0].address_used, "127.0.0.1");
+	for (size_t i = 0; i < r.n_warnings; i++) {
+		if (strstr(r.warnings[i], VT_WARN_RESERVED) == NULL)
+			continue;
+		n++;
+		a192 = a192 || strcmp(r.warnings[i],
+		                      "A record 192.168.1.10 of mixed.example.com is in a reserved "
+		                      "address block ([RFC1918]: Private-Use): Let's Encrypt "
+		                      "ignores it") == 0;
+		a10 = a10 || strstr(r.warnings[i], "A record 10.1.1.1 of") != NULL;
+		aaaa = aaaa || strcmp(r.warnings[i],
+		                      "AAAA record fd00::1 of mixed.example.com is in a reserved "
+		                      "address block ([RFC4193][RFC8190]: Unique-Local): Let's "
+		                      "Encrypt ignores it") == 0;
+	}
+	cr_expect_eq(n, RESOLVER_MAX_SKIPPED, "bounded: %zu reserved-address warnings", n);
+	cr_expect(a192 || aaaa, "%s", r.warnings[0]);
+	cr_expect(!(a192 && a10 && aaaa));
+	cr_expect_eq(rpriv.outcome, VT_OUTCOME_FAIL);
+	cr_assert_eq(rpriv.n_warnings, 1);
+	cr_expect_str_eq(rpriv.warnings[0],
+	                 "A record 10.0.0.1 of priv.example.com is in a reserved address block "
+	                 "([RFC1918]: Private-Use): Let's Encrypt ignores it");
+	vt_result_clear(&r);
+	vt_result_clear(&rpriv);
 }
 
 Test(http01, dns_errors_both_families)

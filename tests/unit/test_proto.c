@@ -1120,6 +1120,8 @@ Test(proto, roundtrip_result_everything_at_limits)
 	r->cert.chain_verified = r->cert.name_matches = true;
 	memset(r->cert.verify_error, 'e', sizeof(r->cert.verify_error) - 1);
 	memset(r->dnssec, 'b', sizeof(r->dnssec) - 1);
+	memset(r->server, 's', sizeof(r->server) - 1);
+	memset(r->body, 'b', sizeof(r->body) - 1);
 	for (int i = 0; i < LIMIT_MAX_NAMESERVERS; i++) {
 		struct vt_nameserver *ns = vt_result_add_nameserver(r);
 
@@ -1151,6 +1153,8 @@ Test(proto, roundtrip_result_everything_at_limits)
 	             LIMIT_CERT_NAME_LEN - 1);
 	cr_assert_eq(strlen(out.u.result.cert.verify_error),
 	             sizeof(out.u.result.cert.verify_error) - 1);
+	cr_assert_eq(strlen(out.u.result.server), LIMIT_SERVER_LEN - 1);
+	cr_assert_eq(strlen(out.u.result.body), LIMIT_BODY_EXCERPT);
 	proto_msg_clear(&out);
 	proto_msg_clear(&in);
 }
@@ -1458,5 +1462,104 @@ Test(proto, tlscert_cert_fields_checked)
 	cr_assert_eq(proto_encode(&in, &buf, &len, err, sizeof(err)), -1);
 	cr_assert(strstr(err, "field \"cert.ve\" (verify error): not NUL-terminated") != NULL, "%s",
 	          err);
+	proto_msg_clear(&in);
+}
+
+/* ---- HTTP-01's last response (issue 7): "srv" and "bx" ---- */
+
+Test(proto, roundtrip_result_server_and_body)
+{
+	struct proto_msg in, out;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	s_sample_result(&in);
+	snprintf(in.u.result.server, sizeof(in.u.result.server), "%s", "cloudflare");
+	snprintf(in.u.result.body, sizeof(in.u.result.body), "%s",
+	         "<html>.<head><title>403 Forbidden</title>");
+	s_roundtrip(&in, &out);
+	cr_assert_str_eq(out.u.result.server, "cloudflare");
+	cr_assert_str_eq(out.u.result.body, "<html>.<head><title>403 Forbidden</title>");
+	proto_msg_clear(&out);
+	/* at their limits */
+	memset(in.u.result.server, 's', sizeof(in.u.result.server) - 1);
+	memset(in.u.result.body, 'b', sizeof(in.u.result.body) - 1);
+	s_roundtrip(&in, &out);
+	cr_assert_eq(strlen(out.u.result.server), LIMIT_SERVER_LEN - 1);
+	cr_assert_eq(strlen(out.u.result.body), LIMIT_BODY_EXCERPT);
+	proto_msg_clear(&out);
+	/* not terminated inside the field: the encoder refuses, as the decoder would */
+	memset(in.u.result.body, 'b', sizeof(in.u.result.body));
+	cr_assert_eq(proto_encode(&in, &buf, &len, (char[ERRLEN]){0}, ERRLEN), -1);
+	cr_assert_null(buf);
+	proto_msg_clear(&in);
+}
+
+/* An agent that predates them leaves both keys out: they decode as "". */
+Test(proto, server_and_body_are_optional)
+{
+	struct proto_msg in, out;
+	uint8_t *buf = NULL, *mod, *mod2;
+	size_t len = 0, modlen = 0, mod2len = 0, at;
+	/* the two keys with empty values, last in the map (a map16 of 16 keys) */
+	static const uint8_t srv[] = {0xa3, 's', 'r', 'v', 0xa0};
+	static const uint8_t bx[] = {0xa2, 'b', 'x', 0xa0};
+	char err[ERRLEN];
+
+	s_sample_result(&in);
+	s_encode_ok(&in, &buf, &len);
+	cr_assert(buf[0] == 0xde && buf[1] == 0 && buf[2] == 16, "RESULT is a map16 of 16 keys");
+	at = s_find_bytes(buf, len, srv, sizeof(srv));
+	mod = s_splice(buf, len, at, sizeof(srv), "", 0, &modlen);
+	at = s_find_bytes(mod, modlen, bx, sizeof(bx));
+	mod2 = s_splice(mod, modlen, at, sizeof(bx), "", 0, &mod2len);
+	mod2[2] = 14;
+	memset(&out, 0xa5, sizeof(out));
+	cr_assert_eq(proto_decode(mod2, mod2len, &out, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(out.u.result.server, "");
+	cr_assert_str_eq(out.u.result.body, "");
+	cr_assert_eq(out.u.result.http_status, 404);
+	proto_msg_clear(&out);
+	free(mod2);
+	free(mod);
+	free(buf);
+	proto_msg_clear(&in);
+}
+
+/* A hostile peer's oversized values are refused like every other string. */
+Test(proto, oversized_server_and_body_refused)
+{
+	struct proto_msg in;
+	uint8_t *buf = NULL, *mod;
+	size_t len = 0, modlen = 0, at;
+	/* "srv" then str8 of 127 bytes; "bx" then str16 of 256 bytes */
+	static const uint8_t srv127[] = {0xa3, 's', 'r', 'v', 0xd9, 0x7f};
+	static const uint8_t srv128[] = {0xa3, 's', 'r', 'v', 0xd9, 0x80, 'y'};
+	static const uint8_t bx256[] = {0xa2, 'b', 'x', 0xda, 0x01, 0x00};
+	static const uint8_t bx257[] = {0xa2, 'b', 'x', 0xda, 0x01, 0x01, 'y'};
+	static const uint8_t srvnul[] = {0xa3, 's', 'r', 'v', 0xd9, 0x7f, 0x00};
+
+	_Static_assert(LIMIT_SERVER_LEN == 128, "the byte patterns below assume 128");
+	_Static_assert(LIMIT_BODY_EXCERPT == 256, "the byte patterns below assume 256");
+	s_sample_result(&in);
+	memset(in.u.result.server, 's', LIMIT_SERVER_LEN - 1);
+	memset(in.u.result.body, 'b', LIMIT_BODY_EXCERPT);
+	s_encode_ok(&in, &buf, &len);
+	at = s_find_bytes(buf, len, srv127, sizeof(srv127));
+	mod = s_splice(buf, len, at, sizeof(srv127), srv128, sizeof(srv128), &modlen);
+	s_refused(mod, modlen,
+	          "field \"srv\" (server header): string of 128 bytes does not fit (at most 127)");
+	free(mod);
+	at = s_find_bytes(buf, len, bx256, sizeof(bx256));
+	mod = s_splice(buf, len, at, sizeof(bx256), bx257, sizeof(bx257), &modlen);
+	s_refused(mod, modlen,
+	          "field \"bx\" (body excerpt): string of 257 bytes does not fit (at most 256)");
+	free(mod);
+	/* a NUL inside the value */
+	at = s_find_bytes(buf, len, srv127, sizeof(srv127));
+	mod = s_splice(buf, len, at, sizeof(srv127) + 1, srvnul, sizeof(srvnul), &modlen);
+	s_refused(mod, modlen, "field \"srv\" (server header): string contains a NUL byte");
+	free(mod);
+	free(buf);
 	proto_msg_clear(&in);
 }
