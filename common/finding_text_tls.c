@@ -23,8 +23,9 @@ const struct vt_finding_text finding_text_tls[] = {
                 .fix = "Use HTTP-01 or DNS-01 for this name: most CDNs pass "
                        "/.well-known/acme-challenge/ on port 80 through to the origin, and "
                        "DNS-01 does not touch the web server at all (it also covers wildcards). "
-                       "If you must use TLS-ALPN-01, take the proxy out of the path while the "
-                       "certificate is issued (on Cloudflare, switch the record to \"DNS only\", "
+                       "If you must use TLS-ALPN-01, pause the proxy (take it out of the path) "
+                       "while the certificate is issued (on Cloudflare, switch the record to \"DNS "
+                       "only\", "
                        "the grey cloud) and turn it back on afterwards -- at every renewal.",
                 .nginx = NULL,
                 .apache = NULL,
@@ -218,9 +219,9 @@ const struct vt_finding_text finding_text_tls[] = {
                           "SSLCertificateKeyFile /etc/letsencrypt/live/example.com/privkey.pem",
                 .caddy = NULL,
                 .cloudflare = NULL,
-                .example = "the certificate expired 3.0 days ago (2026-11-21T18:00:00Z): "
-                           "browsers refuse it; renew it now and reload the server (Let's "
-                           "Encrypt advises renewing when a third of the lifetime is left)",
+                .example = "the certificate expired 2026-11-21T12:00:00Z, 3.0 days ago: browsers "
+                           "refuse it; renew it now and reload the server (Let's Encrypt advises "
+                           "renewing when a third of the lifetime is left)",
                 .letsdebug = NULL,
         },
         {
@@ -242,10 +243,11 @@ const struct vt_finding_text finding_text_tls[] = {
                           "SSLCertificateKeyFile /etc/letsencrypt/live/example.com/privkey.pem",
                 .caddy = NULL,
                 .cloudflare = NULL,
-                .example = "the certificate expires in 25.0 days (28 % of its 90-day lifetime "
-                           "left): warning: past its renewal point; Let's Encrypt advises "
-                           "renewing when a third of the lifetime is left, so the ACME client "
-                           "should have renewed it by now: check its timer and logs",
+                .example = "the certificate expires 2026-12-19T12:00:00Z, in 25.0 days (28 % of "
+                           "its 90-day lifetime left): warning: past its renewal point; Let's "
+                           "Encrypt advises renewing when a third of the lifetime is left, so "
+                           "the ACME client should have renewed it by now: check its timer and "
+                           "logs",
                 .letsdebug = NULL,
         },
         {
@@ -334,9 +336,9 @@ const struct vt_finding_text finding_text_tls[] = {
                 .apache = NULL,
                 .caddy = NULL,
                 .cloudflare = NULL,
-                .example = "the certificate expires in 60.0 days (67 % of its 90-day lifetime "
-                           "left): ok; renewal is due from 2027-01-03T18:00:00Z, when a third of "
-                           "its lifetime is left",
+                .example = "the certificate expires 2027-01-23T12:00:00Z, in 60.0 days (67 % of "
+                           "its 90-day lifetime left): ok; renewal is due from "
+                           "2026-12-24T12:00:00Z, when a third of its lifetime is left",
                 .letsdebug = NULL,
         },
 };
