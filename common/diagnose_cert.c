@@ -1,9 +1,12 @@
 /*
  * diagnose_cert.c -- the tls-cert diagnosis (issue 5, monitoring): port 443
- * failing from everywhere or from some regions, how much of each received
- * certificate's lifetime is left with Let's Encrypt's renewal advice,
- * vantages that see different certificates (a CDN edge or a stale server),
- * chains that do not verify and certificates that do not name the domain.
+ * failing from everywhere or from some regions (SiteUnreachable,
+ * RegionalBlock, ServerStalls, TLSTooOld, TLSHandshakeFailed, the DNS
+ * findings), how much of each received certificate's lifetime is left with
+ * Let's Encrypt's renewal advice (CertOK, CertExpiring, CertExpired),
+ * vantages that see different certificates (CertificatesDiffer: a CDN edge
+ * or a stale server), chains that do not verify (CertUntrusted) and
+ * certificates that do not name the domain (CertNameMismatch).
  * Called by diag_diagnose() through diag_cert_diagnose(), and by
  * verdict_judge() through diag_cert_failing().  Everything is judged with
  * certcheck.c's default policy; a monitor judges again with its own.
@@ -127,44 +130,60 @@ static void s_fail_group(struct vt_check *c, const struct diag_key *k, bool part
 
 	if (k->cls == DIAG_TLS && s_is_tls_old(k->summary)) {
 		/* the summary says the version, and that TLS 1.2 is needed */
-		diag_add(c, "%s%s: enable TLS 1.2 and 1.3 on port 443",
-		         partial ? "to some vantages, " : "", k->summary);
+		diag_find(c, VT_F_TLS_TOO_OLD, diag_pred_sel, &bad,
+		          "%s%s: enable TLS 1.2 and 1.3 on port 443",
+		          partial ? "to some vantages, " : "", k->summary);
 		return;
 	}
 	if (k->cls == DIAG_TLS && strstr(k->summary, "only speaks HTTP") != NULL) {
-		diag_add(c,
-		         "port 443 answers plain HTTP, not TLS%s: HTTPS needs a TLS server there",
-		         partial ? ", to some vantages" : "");
+		diag_find(c, VT_F_TLS_HANDSHAKE_FAILED, diag_pred_sel, &bad,
+		          "port 443 answers plain HTTP, not TLS%s: HTTPS needs a TLS server there",
+		          partial ? ", to some vantages" : "");
 		return;
 	}
 	if (!partial) {
 		switch (k->cls) {
 		case DIAG_REFUSED:
-			diag_add(c,
-			         "HTTPS is down: port 443 refuses connections from every vantage "
-			         "that answered (%s): is the web server running and listening on "
-			         "port 443, on IPv4 and IPv6?",
-			         k->summary);
+			diag_find(c, VT_F_SITE_UNREACHABLE, diag_pred_sel, &bad,
+			          "HTTPS is down: port 443 refuses connections from every vantage "
+			          "that answered (%s): is the web server running and listening on "
+			          "port 443, on IPv4 and IPv6?",
+			          k->summary);
 			return;
 		case DIAG_TIMEOUT_CONNECT:
-			diag_add(c,
-			         "HTTPS is down: port 443 does not answer from any vantage (%s): a "
-			         "firewall drops it, or the A/AAAA records point to a host that is "
-			         "down",
-			         k->summary);
+			diag_find(
+			        c, VT_F_SITE_UNREACHABLE, diag_pred_sel, &bad,
+			        "HTTPS is down: port 443 does not answer from any vantage (%s): a "
+			        "firewall drops it, or the A/AAAA records point to a host that is "
+			        "down",
+			        k->summary);
+			return;
+		case DIAG_RESET:
+		case DIAG_UNREACH:
+			diag_find(c, VT_F_SITE_UNREACHABLE, diag_pred_sel, &bad,
+			          "HTTPS is down: no vantage can connect to port 443 (%s): a "
+			          "firewall rejects it, or the A/AAAA records point to the wrong "
+			          "host",
+			          k->summary);
+			return;
+		case DIAG_TIMEOUT_AFTER:
+			diag_find(c, VT_F_SERVER_STALLS, diag_pred_sel, &bad,
+			          "no vantage gets a certificate (%s): the server accepts "
+			          "connections on port 443 but does not finish the TLS handshake: "
+			          "it is overloaded, or a proxy in front of it stalls",
+			          k->summary);
 			return;
 		case DIAG_DNS:
-			diag_add(c,
-			         "the DNS lookup fails from every vantage (%s): fix the domain's "
-			         "A/AAAA records and nameservers",
-			         k->summary);
+			diag_find(c, diag_dns_id(c, k), diag_pred_sel, &bad,
+			          "the DNS lookup fails from every vantage (%s): fix the domain's "
+			          "A/AAAA records and nameservers",
+			          k->summary);
 			return;
 		default:
-			diag_add(c,
-			         "no vantage gets a certificate (%s): the TLS service on port 443 "
-			         "is "
-			         "broken",
-			         k->summary);
+			diag_find(c, VT_F_TLS_HANDSHAKE_FAILED, diag_pred_sel, &bad,
+			          "no vantage gets a certificate (%s): the TLS service on port 443 "
+			          "is broken",
+			          k->summary);
 			return;
 		}
 	}
@@ -174,23 +193,30 @@ static void s_fail_group(struct vt_check *c, const struct diag_key *k, bool part
 	case DIAG_REFUSED:
 	case DIAG_RESET:
 	case DIAG_UNREACH:
-		diag_add(c,
-		         "port 443 fails only from %s (%s) while %s %s a certificate: a firewall "
-		         "or geo-block stops %s; visitors there cannot reach the site",
-		         w.who, k->summary, w.others, diag_verb(w.nothers, "gets", "get"), w.that);
+		diag_find(c, VT_F_REGIONAL_BLOCK, diag_pred_sel, &bad,
+		          "port 443 fails only from %s (%s) while %s %s a certificate: a firewall "
+		          "or geo-block stops %s; visitors there cannot reach the site",
+		          w.who, k->summary, w.others, diag_verb(w.nothers, "gets", "get"), w.that);
 		return;
 	case DIAG_DNS:
-		diag_add(c,
-		         "the DNS lookup fails only from %s (%s) while %s %s a certificate: some "
-		         "of the domain's nameservers answer differently there",
-		         w.who, k->summary, w.others, diag_verb(w.nothers, "gets", "get"));
+		diag_find(c, diag_dns_id(c, k), diag_pred_sel, &bad,
+		          "the DNS lookup fails only from %s (%s) while %s %s a certificate: some "
+		          "of the domain's nameservers answer differently there",
+		          w.who, k->summary, w.others, diag_verb(w.nothers, "gets", "get"));
+		return;
+	case DIAG_TIMEOUT_AFTER:
+		diag_find(c, VT_F_SERVER_STALLS, diag_pred_sel, &bad,
+		          "port 443 fails only from %s (%s) while %s %s a certificate: the "
+		          "server, or a middlebox on the way from %s, stalls after the connection "
+		          "is made",
+		          w.who, k->summary, w.others, diag_verb(w.nothers, "gets", "get"), w.that);
 		return;
 	default:
-		diag_add(c,
-		         "port 443 fails only from %s (%s) while %s %s a certificate: %s %s a "
-		         "different server (GeoDNS, CDN, load balancer) or a middlebox",
-		         w.who, k->summary, w.others, diag_verb(w.nothers, "gets", "get"), w.that,
-		         diag_verb(w.nwho, "reaches", "reach"));
+		diag_find(c, VT_F_REGIONAL_DIFFERENCE, diag_pred_sel, &bad,
+		          "port 443 fails only from %s (%s) while %s %s a certificate: %s %s a "
+		          "different server (GeoDNS, CDN, load balancer) or a middlebox",
+		          w.who, k->summary, w.others, diag_verb(w.nothers, "gets", "get"), w.that,
+		          diag_verb(w.nwho, "reaches", "reach"));
 		return;
 	}
 }
@@ -215,37 +241,43 @@ static void s_expiry(struct vt_check *c, const struct s_certs *d, const struct v
 {
 	char subj[VERDICT_DIAGNOSIS_LEN], due[S_TIME_LEN];
 	const char *is = strncmp(msg, "expire", strlen("expire")) == 0 ? "" : "is ";
+	const char *sha = e->result.cert.sha256;
+	struct vt_finding *f;
 
 	s_subject(c, d, e, subj, sizeof(subj));
 	switch (l) {
 	case CERTCHECK_OK:
-		diag_add(c, "%s %s%s; renewal is due from %s, when a third of its lifetime is left",
-		         subj, is, msg, s_renewal_due(e, due, sizeof(due)));
+		diag_find(c, VT_F_CERT_OK, s_cert_is, sha,
+		          "%s %s%s; renewal is due from %s, when a third of its lifetime is left",
+		          subj, is, msg, s_renewal_due(e, due, sizeof(due)));
 		break;
 	case CERTCHECK_WARNING:
-		diag_add(c,
-		         "%s %s%s: past its renewal point; %s, so the ACME client should have "
-		         "renewed it by now: check its timer and logs",
-		         subj, is, msg, s_renew_advice);
+		diag_find(c, VT_F_CERT_EXPIRING, s_cert_is, sha,
+		          "%s %s%s: past its renewal point; %s, so the ACME client should have "
+		          "renewed it by now: check its timer and logs",
+		          subj, is, msg, s_renew_advice);
 		break;
 	case CERTCHECK_CRITICAL:
-		diag_add(c,
-		         "%s %s%s: renew it now; %s, so the ACME client's renewals are failing: "
-		         "check its timer and logs, and that the server reloads the new "
-		         "certificate",
-		         subj, is, msg, s_renew_advice);
+		/* critical fails the check: an error, not a warning */
+		f = diag_find(c, VT_F_CERT_EXPIRING, s_cert_is, sha,
+		              "%s %s%s: renew it now; %s, so the ACME client's renewals are "
+		              "failing: check its timer and logs, and that the server reloads the "
+		              "new certificate",
+		              subj, is, msg, s_renew_advice);
+		if (f != NULL)
+			f->severity = VT_SEV_ERROR;
 		break;
 	case CERTCHECK_EXPIRED:
 		if (strncmp(msg, "expired", strlen("expired")) == 0)
-			diag_add(c,
-			         "%s %s%s: browsers refuse it; renew it now and reload the server "
-			         "(%s)",
-			         subj, is, msg, s_renew_advice);
+			diag_find(c, VT_F_CERT_EXPIRED, s_cert_is, sha,
+			          "%s %s%s: browsers refuse it; renew it now and reload the server "
+			          "(%s)",
+			          subj, is, msg, s_renew_advice);
 		else
-			diag_add(c,
-			         "%s %s%s: browsers refuse it; serve a certificate that is valid "
-			         "now",
-			         subj, is, msg);
+			diag_find(c, VT_F_CERT_EXPIRED, s_cert_is, sha,
+			          "%s %s%s: browsers refuse it; serve a certificate that is valid "
+			          "now",
+			          subj, is, msg);
 		break;
 	case CERTCHECK_NONE:
 		break;
@@ -273,6 +305,30 @@ static void s_expiries(struct vt_check *c, const struct s_certs *d, int64_t now)
 
 /* ---- different certificates ---- */
 
+/* Entries with a certificate other than the one most of them got (the
+ * first on a tie): the vantages CertificatesDiffer names. */
+static bool s_cert_not(const struct vt_entry *e, const void *sha)
+{
+	return s_has_cert(e) && strcasecmp(e->result.cert.sha256, sha) != 0;
+}
+
+static const char *s_most_common(const struct vt_check *c, const struct s_certs *d)
+{
+	size_t best = 0, nbest = 0;
+
+	for (size_t g = 0; g < d->n; g++) {
+		size_t n = 0;
+		for (size_t i = 0; i < c->n_entries; i++)
+			if (s_cert_is(&c->entries[i], d->first[g]->result.cert.sha256))
+				n++;
+		if (n > nbest) {
+			best = g;
+			nbest = n;
+		}
+	}
+	return d->first[best]->result.cert.sha256;
+}
+
 static void s_different(struct vt_check *c, const struct s_certs *d)
 {
 	char line[VERDICT_DIAGNOSIS_LEN], who[VERDICT_DIAGNOSIS_LEN / 2];
@@ -291,7 +347,8 @@ static void s_different(struct vt_check *c, const struct s_certs *d)
 		text_appendf(line, sizeof(line), "%s%s %s sha256 %.*s...", g > 0 ? ", " : "", who,
 		             diag_verb(n, "gets", "get"), VERDICT_SHA_SHOWN, sha);
 	}
-	diag_add(c, "%s: a CDN edge or a stale server in some regions", line);
+	diag_find(c, VT_F_CERTIFICATES_DIFFER, s_cert_not, s_most_common(c, d),
+	          "%s: a CDN edge or a stale server in some regions", line);
 }
 
 /* ---- trust and name ---- */
@@ -370,6 +427,7 @@ static void s_trust(struct vt_check *c, int64_t now)
 	for (size_t i = 0; i < c->n_entries && n < S_MAX_TRUST_LINES; i++) {
 		const struct vt_entry *e = &c->entries[i];
 		const char *advice;
+		struct vt_finding *f;
 		struct diag_who w;
 		bool dup = false;
 		if (!s_has_cert(e) || e->result.cert.chain_verified)
@@ -387,16 +445,23 @@ static void s_trust(struct vt_check *c, int64_t now)
 		}
 		diag_who(c, s_chain_err_is, errs[n], s_chain_ok, NULL, &w);
 		if (w.nothers == 0)
-			diag_add(c,
-			         "the certificate chain does not verify (%s) from any vantage: %s",
-			         errs[n], advice);
+			f = diag_find(
+			        c, VT_F_CERT_UNTRUSTED, s_chain_err_is, errs[n],
+			        "the certificate chain does not verify (%s) from any vantage: "
+			        "%s",
+			        errs[n], advice);
 		else
-			diag_add(c,
-			         "the certificate chain does not verify (%s) from %s while %s %s "
-			         "it: "
-			         "%s",
-			         errs[n], w.who, w.others,
-			         diag_verb(w.nothers, "verifies", "verify"), advice);
+			f = diag_find(c, VT_F_CERT_UNTRUSTED, s_chain_err_is, errs[n],
+			              "the certificate chain does not verify (%s) from %s while %s "
+			              "%s it: %s",
+			              errs[n], w.who, w.others,
+			              diag_verb(w.nothers, "verifies", "verify"), advice);
+		if (f != NULL)
+			finding_add_evidence(f, "the server sends %u %s; the leaf's issuer: %s",
+			                     (unsigned)e->result.cert.chain_len,
+			                     diag_plural(e->result.cert.chain_len, "certificate",
+			                                 "certificates"),
+			                     e->result.cert.issuer);
 		n++;
 	}
 }
@@ -433,12 +498,12 @@ static void s_name(struct vt_check *c)
 	if (n > S_MAX_SANS_SHOWN)
 		text_appendf(names, sizeof(names), " and %zu more", n - S_MAX_SANS_SHOWN);
 	diag_who(c, s_name_bad, NULL, s_name_ok, NULL, &w);
-	diag_add(c,
-	         "the certificate does not name %s (it names %s)%s%s: browsers refuse it; add the "
-	         "name to the certificate, or make the server choose the right one for it (SNI: a "
-	         "default virtual host answers)",
-	         c->domain, n > 0 ? names : "no DNS name", w.nothers > 0 ? ", from " : "",
-	         w.nothers > 0 ? w.who : "");
+	diag_find(c, VT_F_CERT_NAME_MISMATCH, s_name_bad, NULL,
+	          "the certificate does not name %s (it names %s)%s%s: browsers refuse it; add "
+	          "the name to the certificate, or make the server choose the right one for it "
+	          "(SNI: a default virtual host answers)",
+	          c->domain, n > 0 ? names : "no DNS name", w.nothers > 0 ? ", from " : "",
+	          w.nothers > 0 ? w.who : "");
 }
 
 void diag_cert_diagnose(struct vt_check *c, const struct diag_key *keys, size_t ngroups,
@@ -458,6 +523,8 @@ void diag_cert_diagnose(struct vt_check *c, const struct diag_key *keys, size_t 
 	s_trust(c, now);
 	s_name(c);
 	if (diag_list(c, s_no_cert, NULL, false, who, sizeof(who)) > 0)
-		diag_add(c, "%s passed without reporting a certificate: an agent bug; upgrade it",
-		         who);
+		/* the vantage's fault, not the site's: like a silent one */
+		diag_find(c, VT_F_VANTAGE_SILENT, s_no_cert, NULL,
+		          "%s passed without reporting a certificate: an agent bug; upgrade it",
+		          who);
 }
