@@ -38,26 +38,14 @@ static enum s_kind s_kind_of(const struct diag_key *k)
 	return K_NONE;
 }
 
-/* Up to VERDICT_MAX_CAA_WHY distinct warnings of the vantages in group k:
- * the agent's words for why CAA forbids (another CA, validationmethods,
- * accounturi, a critical tag).  Returns how many. */
-static size_t s_caa_why(const struct vt_check *c, const struct diag_key *k, const char **why)
+/* Record text as quoted, so it is not repeated among the warnings. */
+static void s_used_add(struct diag_used *used, const char *text)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < c->n_entries && n < VERDICT_MAX_CAA_WHY; i++) {
-		const struct vt_result *r = &c->entries[i].result;
-		if (!diag_selected(&c->entries[i], DIAG_SEL_GROUP, k))
-			continue;
-		for (size_t w = 0; w < r->n_warnings && w < LIMIT_MAX_WARNINGS; w++) {
-			bool seen = false;
-			for (size_t j = 0; j < n && !seen; j++)
-				seen = strcmp(why[j], r->warnings[w]) == 0;
-			if (!seen && n < VERDICT_MAX_CAA_WHY)
-				why[n++] = r->warnings[w];
-		}
-	}
-	return n;
+	for (size_t i = 0; i < used->n; i++)
+		if (strcmp(used->text[i], text) == 0)
+			return;
+	if (used->n < sizeof(used->text) / sizeof(used->text[0]))
+		used->text[used->n++] = text;
 }
 
 /* Agent warnings that describe the records rather than say why the set
@@ -67,6 +55,52 @@ static bool s_is_context(const char *w)
 	return strncmp(w, "CAA set at ", strlen("CAA set at ")) == 0 ||
 	       strncmp(w, "ignored, above the relevant set", strlen("ignored, above")) == 0 ||
 	       strncmp(w, "no CAA record at ", strlen("no CAA record at ")) == 0;
+}
+
+/* Up to VERDICT_MAX_CAA_WHY distinct warnings of the vantages in group k
+ * that pass keep: the agent's words for why CAA forbids (another CA,
+ * validationmethods, accounturi, a critical tag) or what the set holds.
+ * Returns how many. */
+static size_t s_caa_warnings(const struct vt_check *c, const struct diag_key *k,
+                             bool (*keep)(const char *), const char **why)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_entries && n < VERDICT_MAX_CAA_WHY; i++) {
+		const struct vt_result *r = &c->entries[i].result;
+		if (!diag_selected(&c->entries[i], DIAG_SEL_GROUP, k))
+			continue;
+		for (size_t w = 0; w < r->n_warnings && w < LIMIT_MAX_WARNINGS; w++) {
+			bool seen = false;
+			if (!keep(r->warnings[w]))
+				continue;
+			for (size_t j = 0; j < n && !seen; j++)
+				seen = strcmp(why[j], r->warnings[w]) == 0;
+			if (!seen && n < VERDICT_MAX_CAA_WHY)
+				why[n++] = r->warnings[w];
+		}
+	}
+	return n;
+}
+
+static bool s_is_reason(const char *w)
+{
+	return !s_is_context(w);
+}
+
+static bool s_is_any(const char *w)
+{
+	(void)w;
+	return true;
+}
+
+/* The agents' reasons in group k, else (agents that give none) whatever
+ * they warned.  Returns how many. */
+static size_t s_caa_why(const struct vt_check *c, const struct diag_key *k, const char **why)
+{
+	size_t n = s_caa_warnings(c, k, s_is_reason, why);
+
+	return n > 0 ? n : s_caa_warnings(c, k, s_is_any, why);
 }
 
 /* The finding for one reason the agent gave (common/caa.c's words). */
@@ -165,8 +199,7 @@ static void s_caa_forbids(struct vt_check *c, const struct diag_key *k, bool par
 		    strncmp(text + strlen("CAA at ") + nlen, ": ", 2) == 0)
 			text += strlen("CAA at ") + nlen + 2;
 		text_appendf(because, sizeof(because), "%s%s", i > 0 ? "; " : "", text);
-		if (used->n < sizeof(used->text) / sizeof(used->text[0]))
-			used->text[used->n++] = why[i];
+		s_used_add(used, why[i]);
 	}
 	id = s_forbids_id(why, n);
 	if (!partial) {
@@ -189,6 +222,17 @@ static void s_caa_forbids(struct vt_check *c, const struct diag_key *k, bool par
 		return;
 	for (size_t i = 0; i < n; i++)
 		finding_add_evidence(f, "%s", why[i]);
+	/* the records behind the reasons: evidence, not repeated as warnings */
+	for (size_t i = 0; i < c->n_entries; i++) {
+		const struct vt_result *r = &c->entries[i].result;
+		if (!diag_selected(&c->entries[i], DIAG_SEL_GROUP, k))
+			continue;
+		for (size_t w = 0; w < r->n_warnings && w < LIMIT_MAX_WARNINGS; w++)
+			if (s_is_context(r->warnings[w])) {
+				finding_add_evidence(f, "%s", r->warnings[w]);
+				s_used_add(used, r->warnings[w]);
+			}
+	}
 	/* the reason the check fails: at least an error (accounturi is info
 	 * and a record that does not parse a warning when they are not);
 	 * fatal only when no vantage gets past it */
@@ -250,16 +294,6 @@ void diag_caa_group(struct vt_check *c, const struct diag_key *k, bool partial,
 }
 
 /* ---- the records themselves (whether the check passes or not) ---- */
-
-/* Record text as quoted, so it is not repeated among the warnings. */
-static void s_used_add(struct diag_used *used, const char *text)
-{
-	for (size_t i = 0; i < used->n; i++)
-		if (strcmp(used->text[i], text) == 0)
-			return;
-	if (used->n < sizeof(used->text) / sizeof(used->text[0]))
-		used->text[used->n++] = text;
-}
 
 /* One record of the agent's set summary: `0 issue "letsencrypt.org"`. */
 struct s_rec {
