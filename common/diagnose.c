@@ -776,6 +776,7 @@ void diag_diagnose(struct vt_check *c, unsigned min_answers, const struct diag_c
 	else if (c->method == VT_METHOD_DNS01)
 		diag_nameservers(c);
 	s_diag_addresses(c);
+	diag_records(c, &used);
 
 	nl = s_list(c, DIAG_SEL_UNJUDGED, NULL, false, list, sizeof(list));
 	if (nl > 0)

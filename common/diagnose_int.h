@@ -211,6 +211,13 @@ bool diag_dnssec_bogus(struct vt_check *c);
  * VERDICT_MAX_NS_LINES sentences. */
 void diag_nameservers(struct vt_check *c);
 
+/* Every method (diagnose_dns.c): what the agents warned about the records
+ * -- reserved addresses; for DNS-01 a TXT record at a doubled name and
+ * stale TXT records; for CAA (diag_caa_records) a pinned accounturi and
+ * records that do not parse.  Records in used the warnings it quotes. */
+void diag_records(struct vt_check *c, struct diag_used *used);
+void diag_caa_records(struct vt_check *c, struct diag_used *used);
+
 /* ---- tls-cert (diagnose_cert.c) ---- */
 
 /* Does e (a tls-cert entry) count as failing although its probe passed?
