@@ -178,23 +178,26 @@ static void s_sitewide(struct vt_check *c, const struct diag_key *k)
 	case DIAG_HTTP_STATUS:
 		id = s_status_id(k->status);
 		if (id == VT_F_WEBROOT_MISMATCH)
-			diag_find(c, id, who, arg,
-			          "the server answers 404 for the challenge file from everywhere: "
-			          "the "
-			          "file is not where the server serves /.well-known/acme-challenge/ "
-			          "from (webroot mismatch?)");
+			diag_find(
+			        c, id, who, arg,
+			        "the server answers 404 for the challenge file from everywhere: "
+			        "the "
+			        "file is not where the server serves /.well-known/acme-challenge/ "
+			        "from (webroot mismatch?)");
 		else if (id == VT_F_ACCESS_DENIED)
-			diag_find(c, id, who, arg,
-			          "the server answers %u for the challenge file from everywhere: an "
-			          "access rule (deny rule, .htaccess, authentication or a WAF) "
-			          "blocks "
-			          "/.well-known/acme-challenge/; allow it for everyone",
-			          k->status);
+			diag_find(
+			        c, id, who, arg,
+			        "the server answers %u for the challenge file from everywhere: an "
+			        "access rule (deny rule, .htaccess, authentication or a WAF) "
+			        "blocks "
+			        "/.well-known/acme-challenge/; allow it for everyone",
+			        k->status);
 		else if (id == VT_F_SERVER_ERROR)
-			diag_find(c, id, who, arg,
-			          "the server answers %u for the challenge file from everywhere: the "
-			          "server or a proxy in front of it fails; check its error log",
-			          k->status);
+			diag_find(
+			        c, id, who, arg,
+			        "the server answers %u for the challenge file from everywhere: the "
+			        "server or a proxy in front of it fails; check its error log",
+			        k->status);
 		else
 			diag_find(c, id, who, arg,
 			          "the server answers %u for the challenge file from everywhere; "
@@ -388,7 +391,7 @@ static bool s_cloudflare(const struct vt_entry *e, char *buf, size_t len)
 static bool s_testcookie(const struct vt_entry *e, char *buf, size_t len)
 {
 	static const char *const n[] = {"src=\"/aes.js\"", "src=\"/aes.min.js\"", "var a=toNumbers",
-	                                "slowAES", "testcookie", NULL};
+	                                "slowAES",         "testcookie",          NULL};
 
 	return s_body_has(e->result.body, n, buf, len);
 }
@@ -400,12 +403,10 @@ static bool s_testcookie(const struct vt_entry *e, char *buf, size_t len)
  * policy", Fortinet's name FortiGuard. */
 static bool s_block_page(const struct vt_entry *e, char *buf, size_t len)
 {
-	static const char *const n[] = {"acme-protocol",
-	                                "Application Blocked",
-	                                "Web Page Blocked",
-	                                "blocked in accordance with company policy",
-	                                "FortiGuard",
-	                                NULL};
+	static const char *const n[] = {
+	        "acme-protocol",    "Application Blocked",
+	        "Web Page Blocked", "blocked in accordance with company policy",
+	        "FortiGuard",       NULL};
 
 	return s_body_has(e->result.body, n, buf, len);
 }
@@ -416,8 +417,8 @@ static bool s_router(const struct vt_entry *e, char *buf, size_t len)
 {
 	static const char *const servers[] = {"micro_httpd", "cisco-IOS", "LANCOM",
 	                                      "Mini web server 1.0 ZTE corp 2005.", NULL};
-	static const char *const bodies[] = {"RouterOS", "FRITZ!Box", "routerlogin", "router login",
-	                                     "DD-WRT",   NULL};
+	static const char *const bodies[] = {"RouterOS",     "FRITZ!Box", "routerlogin",
+	                                     "router login", "DD-WRT",    NULL};
 
 	for (size_t i = 0; servers[i] != NULL; i++)
 		if (strcasecmp(e->result.server, servers[i]) == 0) {
@@ -494,8 +495,8 @@ void diag_http_interceptors(struct vt_check *c)
 			snprintf(where, sizeof(where), "every vantage");
 		else
 			diag_list(c, s_pred_icpt, ic, true, where, sizeof(where));
-		f = diag_find(c, ic->id, s_pred_icpt, ic, "%s from %s (%s)%s", ic->lead, where, first,
-		              ic->tail);
+		f = diag_find(c, ic->id, s_pred_icpt, ic, "%s from %s (%s)%s", ic->lead, where,
+		              first, ic->tail);
 		if (f == NULL)
 			return;
 		/* what each response showed first, then the problem details */
