@@ -298,10 +298,10 @@ static void s_partial(struct vt_check *c, const struct diag_key *k)
 			          k->status, who, others, that, diag_no_ips);
 		else
 			diag_find(c, VT_F_REGIONAL_DIFFERENCE, sel, arg,
-			          "the server answers %u to %s only while %s pass: %s reach a "
+			          "the server answers %u to %s only while %s pass: %s reach%s a "
 			          "different server or backend (GeoDNS, CDN, load balancer); every "
 			          "one must serve /.well-known/acme-challenge/",
-			          k->status, who, others, that);
+			          k->status, who, others, that, nwho == 1 ? "es" : "");
 		break;
 	case DIAG_MISMATCH:
 	case DIAG_BODY:
