@@ -283,8 +283,9 @@ static void s_partial(struct vt_check *c, const struct diag_key *k)
 		diag_find(c, VT_F_REGIONAL_BLOCK, sel, arg,
 		          "fails only from %s (%s) while %s pass: a firewall rejects connections "
 		          "from "
-		          "%s. %s allow port 80 from everywhere",
-		          who, k->summary, others, that, diag_no_ips);
+		          "%s. %s allow port %u from everywhere",
+		          who, k->summary, others, that, diag_no_ips,
+		          s_on_https(c, k) ? 443U : 80U); /* 443: after a redirect to https:// */
 		break;
 	case DIAG_HTTP_STATUS:
 		/* an access status for some regions only: a geo-IP rule or WAF */

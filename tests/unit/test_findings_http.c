@@ -373,6 +373,21 @@ Test(findings_http, https_redirect_to_closed_443)
 	vt_check_clear(&c);
 }
 
+Test(findings_http, partial_refusal_on_443_names_port_443)
+{
+	struct vt_check c;
+	const struct vt_finding *f;
+
+	s_only_a3(&c, VT_PROB_CONNECTION, IP "Fetching " URLS ": Connection refused");
+	f = s_expect(&c, VT_F_REGIONAL_BLOCK, VT_SEV_ERROR, 1, "from everywhere");
+	cr_assert_not_null(strstr(f->summary, "allow port 443 from everywhere"), "%s", f->summary);
+	vt_check_clear(&c);
+	s_only_a3(&c, VT_PROB_CONNECTION, IP "Fetching " URL ": Connection refused");
+	f = s_expect(&c, VT_F_REGIONAL_BLOCK, VT_SEV_ERROR, 1, "from everywhere");
+	cr_assert_not_null(strstr(f->summary, "allow port 80 from everywhere"), "%s", f->summary);
+	vt_check_clear(&c);
+}
+
 Test(findings_http, https_redirect_tls_failures)
 {
 	struct vt_check c;
