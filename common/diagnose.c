@@ -775,6 +775,8 @@ void diag_diagnose(struct vt_check *c, unsigned min_answers, const struct diag_c
 		diag_certs(c);
 	else if (c->method == VT_METHOD_DNS01)
 		diag_nameservers(c);
+	else if (c->method == VT_METHOD_HTTP01)
+		diag_http_interceptors(c);
 	s_diag_addresses(c);
 	diag_records(c, &used);
 

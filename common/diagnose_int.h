@@ -201,6 +201,13 @@ void diag_caa_group(struct vt_check *c, const struct diag_key *k, bool partial,
  * from the one most vantages got (a CDN edge or a stale server). */
 void diag_certs(struct vt_check *c);
 
+/* HTTP-01 (diagnose_http.c): one finding per interceptor some vantage's
+ * response shows by its Server header or body (Cloudflare, the nginx
+ * testcookie module, a firewall's block page, a router behind port
+ * forwarding, plain HTTP sent to an HTTPS port), unless a failure group's
+ * sentence already made that finding. */
+void diag_http_interceptors(struct vt_check *c);
+
 /* DNS-01 and CAA (diagnose_dns.c): one sentence when the validator calls
  * some answer bogus.  Returns whether it said so (then failures for which
  * diag_says_bogus() holds need no other sentence). */
