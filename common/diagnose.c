@@ -91,15 +91,6 @@ struct vt_finding *diag_find(struct vt_check *c, enum vt_finding_id id, diag_pre
 	return f;
 }
 
-void diag_add(struct vt_check *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	s_vfind(c, VT_F_NONE, NULL, NULL, fmt, ap);
-	va_end(ap);
-}
-
 enum vt_finding_id diag_dns_id(const struct vt_check *c, const struct diag_key *k)
 {
 	if (diag_says_bogus(k))
@@ -540,11 +531,32 @@ static bool s_v6_fell_back(const struct vt_entry *e, const void *arg)
 	return false;
 }
 
-/* Warnings a finding of its own explains (markers in result.h). */
-static bool s_is_marked(const char *w)
+/* Warnings a finding of its own explains: the markers in result.h, the
+ * authoritative sweep's (NameserverUnreachable, NameserversDisagree) and
+ * TLS-ALPN-01's missing acme-tls/1 (NoAcmeTls1, ProxyInFront). */
+static bool s_is_explained(const struct vt_check *c, const char *w)
 {
-	return strstr(w, VT_WARN_RESERVED) != NULL || strstr(w, VT_WARN_DOUBLE_LABEL) != NULL ||
-	       strstr(w, VT_WARN_STALE_TXT) != NULL;
+	if (strstr(w, VT_WARN_RESERVED) != NULL || strstr(w, VT_WARN_DOUBLE_LABEL) != NULL ||
+	    strstr(w, VT_WARN_STALE_TXT) != NULL)
+		return true;
+	if (c->method == VT_METHOD_DNS01)
+		return strncmp(w, "nameserver ", strlen("nameserver ")) == 0 ||
+		       strstr(w, " not propagated to ") != NULL ||
+		       strncmp(w, "nameservers disagree on TXT at ", 31) == 0;
+	if (c->method == VT_METHOD_TLSALPN01)
+		return strstr(w, "does not offer acme-tls/1") != NULL;
+	return false;
+}
+
+/* Warnings that only inform (CAA's account of the records it found): a
+ * ProbeWarning of severity info. */
+static bool s_is_informational(const char *w)
+{
+	return strncmp(w, "CAA set at ", strlen("CAA set at ")) == 0 ||
+	       strncmp(w, "no CAA record at ", strlen("no CAA record at ")) == 0 ||
+	       strstr(w, "has no issue record: any CA may issue") != NULL ||
+	       strncmp(w, "ignored, above the relevant set", 31) == 0 ||
+	       strstr(w, "CAA is not checked for IP address") != NULL;
 }
 
 /* IPv6Broken once, then every other warning once as a ProbeWarning (those a
@@ -584,7 +596,7 @@ static void s_diag_warnings(struct vt_check *c, const struct diag_used *used)
 			bool seen = false;
 			if (s_is_ipv6_fallback(text) ||
 			    (strcasestr(text, "IPv6") && !e->vantage.ipv6) ||
-			    s_used_has(used, text) || s_is_marked(text))
+			    s_used_has(used, text) || s_is_explained(c, text))
 				continue;
 			for (size_t j = 0; j <= i && !seen; j++) {
 				const struct vt_entry *g = &c->entries[j];
@@ -601,8 +613,11 @@ static void s_diag_warnings(struct vt_check *c, const struct diag_used *used)
 			f = diag_find(c, VT_F_PROBE_WARNING, s_has_warning, text,
 			              "warning from %zu %s: %s", count,
 			              diag_plural(count, "vantage", "vantages"), text);
-			if (f != NULL)
+			if (f != NULL) {
 				finding_add_evidence(f, "%s", text);
+				if (s_is_informational(text))
+					f->severity = VT_SEV_INFO;
+			}
 			lines++;
 		}
 	}

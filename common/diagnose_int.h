@@ -96,10 +96,6 @@ const char *diag_verb(size_t n, const char *one, const char *many);
 
 /* Sentences are built piece by piece with text_appendf (text.h). */
 
-/* TRANSITIONAL: diag_find() without an id or vantages.  Goes away once
- * every sentence names its finding. */
-void diag_add(struct vt_check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* Does failure k's summary report a DNSSEC bogus answer?  Such a failure is
  * explained by diag_dnssec_bogus()'s sentence (DNS-01, CAA). */
 bool diag_says_bogus(const struct diag_key *k);
