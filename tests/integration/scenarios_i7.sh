@@ -514,15 +514,17 @@ i7_agents_back() { "$LAB" wait-agents "$1" 30 >/dev/null 2>&1 || fail "only some
 # A killed agent is VantageSilent (info: a vantage's problem, never the
 # site's); with three of five gone and min answers 3, TooFewAnswers.
 i7_vantage_silent_and_too_few() {
-	local f a
+	local f a why=""
 	trap 'for a in euc1 usw2 apse1; do "$LAB" start-agent "$a" >/dev/null 2>&1; done; "$LAB" wait-agents 5 30 >/dev/null 2>&1 || true' EXIT
 	"$LAB" kill-agent euc1 KILL >/dev/null || fail "could not kill euc1"
 	f=$T/i7_silent.json
 	i7_check "$f" ok.example.com --no-caa
 	echo "euc1 killed: exit $(cat "$f.rc"): $(jq -c '[.checks[0].findings[]? | "\(.id) \(.severity) \(.vantages)"]' "$f" 2>/dev/null)"
+	jq -e '[.checks[0].results[] | select(.outcome == "unavailable") | .agent] == ["euc1"]' "$f" >/dev/null 2>&1 ||
+		fail "euc1 killed: not exactly euc1 unavailable: $(summary "$f")"
 	jq -e '[.checks[0].findings[]? | select(.id == "VantageSilent")] |
 		any(.[]; .severity == "info" and .vantages == ["euc1"] and ((.fix // "") | contains("agent")))' "$f" >/dev/null 2>&1 ||
-		fail "no VantageSilent info naming euc1: $(jq -c '.checks[0] | {diagnosis, findings}' "$f" | head -c 800)"
+		why+="no VantageSilent info naming euc1: $(jq -c '.checks[0] | {diagnosis, findings}' "$f" | head -c 600); "
 
 	"$LAB" kill-agent usw2 KILL >/dev/null || fail "could not kill usw2"
 	"$LAB" kill-agent apse1 KILL >/dev/null || fail "could not kill apse1"
@@ -532,12 +534,13 @@ i7_vantage_silent_and_too_few() {
 	[[ $(cat "$f.rc") == 3 ]] || fail "3 of 5 agents killed, min answers 3: exit $(cat "$f.rc"), expected 3 (unknown)"
 	jq -e '[.checks[0].findings[]? | select(.id == "TooFewAnswers")] |
 		any(.[]; .severity == "warning" and ((.fix // "") | contains("agents")))' "$f" >/dev/null 2>&1 ||
-		fail "no TooFewAnswers warning: $(jq -c '.checks[0] | {diagnosis, findings}' "$f" | head -c 800)"
+		why+="no TooFewAnswers warning: $(jq -c '.checks[0] | {diagnosis, findings}' "$f" | head -c 600); "
 	for a in euc1 usw2 apse1; do
 		"$LAB" start-agent "$a" >/dev/null 2>&1 || fail "could not restart $a"
 	done
 	i7_agents_back 5
 	trap - EXIT
+	[[ -z $why ]] || fail "$why"
 }
 
 # ------------------------------------------------------------------
