@@ -64,7 +64,7 @@ AGENTS=(use1 usw2 euw1 euc1 apse1)
 declare -A REGION=([use1]=us-east [usw2]=us-west [euw1]=eu-west [euc1]=eu-central [apse1]=ap-southeast [rogue]=rogue)
 declare -A HOST=([coord]=2 [use1]=11 [usw2]=12 [euw1]=13 [euc1]=14 [apse1]=15 [rogue]=19)
 TARGET_V4=(53 54 80 81 82 83 84 85 86 87 90 91 92 100 101 102 103 104
-	105 106 107 108 109 110 111 112 113 114 115 116 117 118 119 120 121 122 123 124 125 126 127 128)
+	105 106 107 108 109 110 111 112 113 114 115 116 117 118 119 120 121 122 123 124 125 126 127 128 129)
 TARGET_V6=(53 54 80 86 90 91 92)
 DNS_V4=10.77.0.53      # the lab root (knotd "root")
 RESOLVER_V4=10.77.0.54 # unbound, every namespace's resolv.conf
@@ -90,7 +90,8 @@ declare -A SITE_V4=([ok]=80 [geo]=81 [closed]=82 [badport]=83 [redir11]=84 [redi
 	[denied]=105 [err500]=106 [gone]=107 [cms]=108 [regional]=109 [https-broken]=110 [https-old]=111
 	[slash]=112 [httpon443]=113 [plain443]=114 [cf]=115 [testcookie]=116 [paloalto]=117 [router]=118
 	[stall]=119 [geodns-eu]=120 [alpn-cdn]=121 [cert-expired]=122 [cert-expiring]=123
-	[cert-selfsigned]=124 [cert-wrongname]=125 [certdiff]=126 [alpn-hsfail]=127 [ns-dead]=128)
+	[cert-selfsigned]=124 [cert-wrongname]=125 [certdiff]=126 [alpn-hsfail]=127 [ns-dead]=128
+	[cert-renew]=129)
 declare -A SITE_V6=([ok]=80 [v6broken]=86 [root]=53 [a.root-servers.lab]=53 [resolver]=54
 	[ns1]=90 [ns2]=91 [ns-sub]=92)
 
@@ -435,11 +436,14 @@ issue7_tls() {
 	# alpn-hsfail: a valid acme-tls/1 certificate behind a handshake no
 	# client completes (TLS 1.2 with a NULL cipher only)
 	alpn_cert alpn-hsfail "critical,DER:0420$ALPN_DIGEST"
-	# tls-cert: expired 70 days ago, 90 days with 5 left, self-signed, another name
+	# tls-cert: expired 70 days ago, 90 days with 5 left (close to expiry) and
+	# with 25 left (past its renewal point), self-signed, another name
 	lab_ca_cert "$d/cert-expired" cert-expired.example.com DNS:cert-expired.example.com 30 "" \
 		"$(date -u -d '-100 days' '+%Y-%m-%d %H:%M:%S')"
 	lab_ca_cert "$d/cert-expiring" cert-expiring.example.com DNS:cert-expiring.example.com 90 "" \
 		"$(date -u -d '-85 days' '+%Y-%m-%d %H:%M:%S')"
+	lab_ca_cert "$d/cert-renew" cert-renew.example.com DNS:cert-renew.example.com 90 "" \
+		"$(date -u -d '-65 days' '+%Y-%m-%d %H:%M:%S')"
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
 		-keyout "$d/cert-selfsigned.key" -out "$d/cert-selfsigned.crt" -subj "/CN=cert-selfsigned.example.com" \
 		-addext "subjectAltName=DNS:cert-selfsigned.example.com" >>"$RUN/logs/openssl.log" 2>&1 ||

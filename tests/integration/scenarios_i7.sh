@@ -67,7 +67,7 @@ geodns.example.com         http-01         none  -   -
 footer.example.com         http-01         all   404 Invalid response
 denied.example.com         http-01         all   403 Invalid response
 err500.example.com         http-01         all   500 Invalid response
-gone.example.com           http-01         all   410 Invalid response
+gone.example.com           http-01         all   410 Invalid response from http://gone\.example\.com/.*: 410$
 cms.example.com            http-01         all   200 Invalid response.*Welcome
 https-broken.example.com   http-01         all   301 https://https-broken\.example\.com/.*Connection refused
 https-old.example.com      http-01         all   301 https://https-old\.example\.com/.*protocol version
@@ -110,6 +110,7 @@ caa-invalid.example.com    caa             all   -   prevents issuance
 geo.example.com            tls-cert        none  -   -
 cert-expired.example.com   tls-cert        none  -   -
 cert-expiring.example.com  tls-cert        none  -   -
+cert-renew.example.com     tls-cert        none  -   -
 cert-selfsigned.example.com tls-cert       none  -   -
 cert-wrongname.example.com tls-cert        none  -   -
 certdiff.example.com       tls-cert        none  -   -
@@ -169,13 +170,14 @@ www.caa-parent.example.com caa            CAAForbids           fatal   all  lets
 caa-methods.example.com    caa            CAAMethodExcluded    fatal   all  validationmethods
 caa-crit.example.com       caa            CAACriticalUnknown   fatal   all  critical
 caa-account.example.com    caa            CAAAccountURI        error   all  staging
-caa-invalid.example.com    caa            CAAInvalid           warning all  issue
+caa-invalid.example.com    caa            CAAInvalid           error   all  issue
 caa-servfail.example.com   caa            DNSServfail          error   all  nameserver
 cert-expired.example.com   tls-cert       CertExpired          error   all  renew
-cert-expiring.example.com  tls-cert       CertExpiring         warning all  renew
+cert-expiring.example.com  tls-cert       CertExpiring         error   all  renew
+cert-renew.example.com     tls-cert       CertExpiring         warning all  renew
 cert-selfsigned.example.com tls-cert      CertUntrusted        error   all  chain
 cert-wrongname.example.com tls-cert       CertNameMismatch     error   all  names
-certdiff.example.com       tls-cert       CertificatesDiffer   warning all  same certificate
+certdiff.example.com       tls-cert       CertificatesDiffer   warning euw1 same certificate
 geo.example.com            tls-cert       CertOK               info    all  nothing
 closed.example.com         tls-cert       SiteUnreachable      error   all  firewall
 EOF
@@ -307,7 +309,7 @@ i7_lab_sites() {
 	line=$(jq -r '[.checks[] | "\(.domain)=\([.results[].cert.verify_error // "ok"] | unique | join("|"))"] | join(" ")' \
 		"$(i7_file tls-cert)")
 	for want in "geo.example.com=ok" "cert-expired.example.com=certificate has expired" \
-		"cert-expiring.example.com=ok" "cert-selfsigned.example.com=self-signed certificate" \
+		"cert-expiring.example.com=ok" "cert-renew.example.com=ok" "cert-selfsigned.example.com=self-signed certificate" \
 		"cert-wrongname.example.com=hostname mismatch" "certdiff.example.com=ok"; do
 		[[ " $line " == *" $want "* ]] || { echo "LAB MISMATCH tls-cert: want $want; got $line"; bad=$((bad + 1)); }
 	done
