@@ -12,7 +12,8 @@ iproute2 nftables nginx-light knot knot-dnsutils ldnsutils unbound openssl
 prometheus-blackbox-exporter curl jq valgrind procps psmisc systemd man-db
 debhelper dpkg-dev fakeroot debootstrap cloud-init shellcheck
 libsqlite3-dev prometheus chromium
-pebble certbot lego uacme dehydrated acme-tiny faketime"
+pebble certbot lego uacme dehydrated acme-tiny faketime
+libnginx-mod-http-headers-more-filter knot-module-geoip"
 
 missing=""
 for p in $PKGS; do

@@ -63,7 +63,8 @@ VT_PEBBLE=${VT_PEBBLE:-1}                # 1: run Pebble (the lab's ACME CA) in 
 AGENTS=(use1 usw2 euw1 euc1 apse1)
 declare -A REGION=([use1]=us-east [usw2]=us-west [euw1]=eu-west [euc1]=eu-central [apse1]=ap-southeast [rogue]=rogue)
 declare -A HOST=([coord]=2 [use1]=11 [usw2]=12 [euw1]=13 [euc1]=14 [apse1]=15 [rogue]=19)
-TARGET_V4=(53 54 80 81 82 83 84 85 86 87 90 91 92 100 101 102 103 104)
+TARGET_V4=(53 54 80 81 82 83 84 85 86 87 90 91 92 100 101 102 103 104
+	105 106 107 108 109 110 111 112 113 114 115 116 117 118 119 120 121 122 123 124 125 126 127 128 129)
 TARGET_V6=(53 54 80 86 90 91 92)
 DNS_V4=10.77.0.53      # the lab root (knotd "root")
 RESOLVER_V4=10.77.0.54 # unbound, every namespace's resolv.conf
@@ -77,11 +78,20 @@ PEBBLE_HOST=acme.example.com
 DNS_INSTANCES=(root ns1 ns2 sub)
 declare -A DNS_HOST=([root]=53 [ns1]=90 [ns2]=91 [sub]=92)
 # TLS-ALPN-01 responders (openssl s_server, one per site); alpn-none is nginx
-ALPN_SERVERS=(alpn-ok alpn-baddigest alpn-noncrit alpn-tls11)
+# (alpn-cdn offers no ALPN at all: a CDN's edge, see issue7_tls;
+# alpn-hsfail offers only a cipher no client does)
+ALPN_SERVERS=(alpn-ok alpn-baddigest alpn-noncrit alpn-tls11 alpn-cdn alpn-hsfail)
+# nginx modules and Knot modules the issue-7 sites need (deploy/deps.sh)
+NGINX_HEADERS_MORE=/usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so
 # lab sites and servers by name (last byte of 10.77.0.X / fd77::X), for geoblock-addr
 declare -A SITE_V4=([ok]=80 [geo]=81 [closed]=82 [badport]=83 [redir11]=84 [redir12]=85
 	[v6broken]=86 [footer]=87 [root]=53 [a.root-servers.lab]=53 [resolver]=54 [ns1]=90 [ns2]=91
-	[ns-sub]=92 [alpn-ok]=100 [alpn-baddigest]=101 [alpn-noncrit]=102 [alpn-none]=103 [alpn-tls11]=104)
+	[ns-sub]=92 [alpn-ok]=100 [alpn-baddigest]=101 [alpn-noncrit]=102 [alpn-none]=103 [alpn-tls11]=104
+	[denied]=105 [err500]=106 [gone]=107 [cms]=108 [regional]=109 [https-broken]=110 [https-old]=111
+	[slash]=112 [httpon443]=113 [plain443]=114 [cf]=115 [testcookie]=116 [paloalto]=117 [router]=118
+	[stall]=119 [geodns-eu]=120 [alpn-cdn]=121 [cert-expired]=122 [cert-expiring]=123
+	[cert-selfsigned]=124 [cert-wrongname]=125 [certdiff]=126 [alpn-hsfail]=127 [ns-dead]=128
+	[cert-renew]=129)
 declare -A SITE_V6=([ok]=80 [v6broken]=86 [root]=53 [a.root-servers.lab]=53 [resolver]=54
 	[ns1]=90 [ns2]=91 [ns-sub]=92)
 
@@ -263,19 +273,22 @@ fill_zone() {
 	rm -f "$out.tmp"
 }
 
-# zone_entry DOMAIN FILE SIGNING [POLICY]: one knot.conf zone entry
+# zone_entry DOMAIN FILE SIGNING [POLICY [MODULE]]: one knot.conf zone entry
 zone_entry() {
 	printf '  - domain: %s\n    file: "%s"\n    dnssec-signing: %s\n' "$1" "$2" "$3"
 	[[ -z ${4:-} ]] || printf '    dnssec-policy: %s\n' "$4"
+	[[ -z ${5:-} ]] || printf '    module: %s\n' "$5"
 }
 
-# knot_conf INSTANCE ZONE-ENTRIES: RUN/dns/INSTANCE/knot.conf from the template
+# knot_conf INSTANCE ZONE-ENTRIES [MODULE-SECTIONS]: RUN/dns/INSTANCE/knot.conf
+# from the template
 knot_conf() {
-	local inst=$1 zones=$2 dir=$RUN/dns/$1 h=${DNS_HOST[$1]}
+	local inst=$1 zones=$2 mods=${3:-} dir=$RUN/dns/$1 h=${DNS_HOST[$1]}
 	mkdir -p "$dir/db"
 	subst "$TEMPLATES/knot.conf.in" "$dir/knot.conf.tmp"
-	awk -v z="$zones" -v d="$dir" -v i="$inst" -v l="10.77.0.$h@53, fd77::$h@53" '
+	awk -v z="$zones" -v m="$mods" -v d="$dir" -v i="$inst" -v l="10.77.0.$h@53, fd77::$h@53" '
 		/^@ZONES@$/ { print z; next }
+		/^@MODULES@$/ { print m; next }
 		{ gsub(/@DIR@/, d); gsub(/@INSTANCE@/, i); gsub(/@LISTEN@/, l); print }' "$dir/knot.conf.tmp" >"$dir/knot.conf"
 	rm -f "$dir/knot.conf.tmp"
 }
@@ -324,8 +337,15 @@ write_dns() {
 	if [[ $VT_DNSSEC == on ]]; then
 		corrupt_rrsig "$RUN/dns/sub/bogus.example.com.zone" _acme-challenge.bogus.example.com. TXT
 	fi
+	# geodns.example.com: unsigned; Knot's geoip module answers its A by the
+	# resolver's source address (AddressesDiffer)
+	subst "$TEMPLATES/geodns.example.com.zone.in" "$RUN/dns/sub/geodns.example.com.zone"
+	subst "$TEMPLATES/geodns.conf.in" "$RUN/dns/sub/geodns.conf"
 	knot_conf sub "$(zone_entry acme-dns.example.com acme-dns.example.com.zone off
-		zone_entry bogus.example.com bogus.example.com.zone off)"
+		zone_entry bogus.example.com bogus.example.com.zone off
+		zone_entry geodns.example.com geodns.example.com.zone off "" mod-geoip/geodns)" \
+		"$(printf 'mod-geoip:\n  - id: geodns\n    config-file: "%s"\n    mode: subnet\n    ttl: 60\n' \
+			"$RUN/dns/sub/geodns.conf")"
 
 	# ns1, ns2: example.com, signed by Knot with one shared CSK
 	for i in ns1 ns2; do
@@ -378,19 +398,64 @@ alpn_cert() {
 		die "openssl req for $name failed: $(tail -n3 "$RUN/logs/openssl.log")"
 }
 
-# lab_ca_cert PREFIX CN SAN DAYS: an ordinary server certificate issued by
-# the lab CA (RUN/tls/lab-ca.*): PREFIX.key (0600) and PREFIX.crt, for CN
-# with subjectAltName SAN ("DNS:a.example.com[,IP:10.77.0.X]")
+# lab_ca_cert PREFIX CN SAN DAYS [CA-PREFIX [NOT-BEFORE]]: an ordinary
+# server certificate issued by the lab CA (RUN/tls/lab-ca.*, or CA-PREFIX.*):
+# PREFIX.key (0600) and PREFIX.crt, for CN with subjectAltName SAN
+# ("DNS:a.example.com[,IP:10.77.0.X]").  NOT-BEFORE ("YYYY-mm-dd HH:MM:SS",
+# in the past) signs it under faketime, so that it ran out long ago.
 lab_ca_cert() {
-	local p=$1 cn=$2 san=$3 days=$4 ca=$RUN/tls/lab-ca
+	local p=$1 cn=$2 san=$3 days=$4 ca=${5:-$RUN/tls/lab-ca} when=() serial
+	[[ -z ${6:-} ]] || when=(faketime "$6")
 	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		-keyout "$p.key" -out "$p.csr" -subj "/CN=$cn" \
 		>>"$RUN/logs/openssl.log" 2>&1 || die "openssl: CSR for $cn failed"
 	printf 'subjectAltName=%s\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n' "$san" >"$p.ext"
-	openssl x509 -req -in "$p.csr" -CA "$ca.crt" -CAkey "$ca.key" -CAcreateserial \
+	# a random serial: certificates of one CA told apart (CertificatesDiffer)
+	serial=0x$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+	"${when[@]}" openssl x509 -req -in "$p.csr" -CA "$ca.crt" -CAkey "$ca.key" -set_serial "$serial" \
 		-days "$days" -extfile "$p.ext" -out "$p.crt" >>"$RUN/logs/openssl.log" 2>&1 ||
 		die "openssl: certificate for $cn failed"
 	chmod 600 "$p.key"
+}
+
+# ca_cert PREFIX SUBJECT: a self-signed P-256 CA (PREFIX.crt, PREFIX.key)
+ca_cert() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+		-keyout "$1.key" -out "$1.crt" -subj "$2" \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+		>>"$RUN/logs/openssl.log" 2>&1 || die "openssl: CA $2 failed"
+}
+
+# issue7_tls: the certificates of the tls-cert and TLS-ALPN-01 sites of
+# issue 7 (docs/lab.md, "Sites for the findings")
+issue7_tls() {
+	local d=$RUN/tls n
+	# alpn-cdn: what a CDN's edge presents (issuer named like Cloudflare's)
+	ca_cert "$d/cdn-ca" "/C=US/O=Cloudflare, Inc./CN=Cloudflare Inc ECC CA-3"
+	lab_ca_cert "$d/alpn-cdn" alpn-cdn.example.com DNS:alpn-cdn.example.com 30 "$d/cdn-ca"
+	# alpn-hsfail: a valid acme-tls/1 certificate behind a handshake no
+	# client completes (TLS 1.2 with a NULL cipher only)
+	alpn_cert alpn-hsfail "critical,DER:0420$ALPN_DIGEST"
+	# tls-cert: expired 70 days ago, 90 days with 5 left (close to expiry) and
+	# with 25 left (past its renewal point), self-signed, another name
+	lab_ca_cert "$d/cert-expired" cert-expired.example.com DNS:cert-expired.example.com 30 "" \
+		"$(date -u -d '-100 days' '+%Y-%m-%d %H:%M:%S')"
+	lab_ca_cert "$d/cert-expiring" cert-expiring.example.com DNS:cert-expiring.example.com 90 "" \
+		"$(date -u -d '-85 days' '+%Y-%m-%d %H:%M:%S')"
+	lab_ca_cert "$d/cert-renew" cert-renew.example.com DNS:cert-renew.example.com 90 "" \
+		"$(date -u -d '-65 days' '+%Y-%m-%d %H:%M:%S')"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+		-keyout "$d/cert-selfsigned.key" -out "$d/cert-selfsigned.crt" -subj "/CN=cert-selfsigned.example.com" \
+		-addext "subjectAltName=DNS:cert-selfsigned.example.com" >>"$RUN/logs/openssl.log" 2>&1 ||
+		die "openssl: self-signed certificate failed"
+	lab_ca_cert "$d/cert-wrongname" other.example.com DNS:other.example.com 30
+	# certdiff: two valid certificates, one for eu-west (nginx geo picks it)
+	for n in a b; do
+		lab_ca_cert "$d/certdiff-$n" certdiff.example.com DNS:certdiff.example.com 60
+	done
+	# HTTPS behind the redirects: TLS 1.1 only; TLS on the port plain443 names
+	lab_ca_cert "$d/https-old" https-old.example.com DNS:https-old.example.com 30
+	lab_ca_cert "$d/plain443" plain443.example.com DNS:plain443.example.com 30
 }
 
 write_tls() {
@@ -412,7 +477,12 @@ write_tls() {
 	# geo.example.com also serves HTTPS (tls-cert monitoring) with a lab-CA
 	# certificate, like a real site's
 	lab_ca_cert "$d/geo" geo.example.com DNS:geo.example.com 90
+	issue7_tls
 	chmod 600 "$d"/*.key
+	# nginx's workers (www-data) load certdiff's pair per handshake
+	# (ssl_certificate with a variable), not the master at start
+	chgrp www-data "$d"/certdiff-?.key
+	chmod 640 "$d"/certdiff-?.key
 }
 
 listening() { # ADDR:PORT (TCP, in the target namespace)
@@ -423,10 +493,13 @@ start_alpn() {
 	local name h extra
 	for name in "${ALPN_SERVERS[@]}"; do
 		h=${SITE_V4[$name]}
-		extra=()
-		[[ $name == alpn-tls11 ]] && extra=(-tls1_1 -cipher 'DEFAULT@SECLEVEL=0')
+		extra=(-alpn acme-tls/1)
+		[[ $name == alpn-tls11 ]] && extra+=(-tls1_1 -cipher 'DEFAULT@SECLEVEL=0')
+		# a CDN edge: no ALPN callback, so acme-tls/1 is never selected
+		[[ $name == alpn-cdn ]] && extra=(-cert_chain "$RUN/tls/cdn-ca.crt")
+		[[ $name == alpn-hsfail ]] && extra+=(-tls1_2 -cipher 'ECDHE-ECDSA-NULL-SHA:@SECLEVEL=0')
 		start_daemon "s_server-$name" target openssl s_server -quiet -www -accept "10.77.0.$h:443" \
-			-cert "$RUN/tls/$name.crt" -key "$RUN/tls/$name.key" -alpn acme-tls/1 "${extra[@]}"
+			-cert "$RUN/tls/$name.crt" -key "$RUN/tls/$name.key" "${extra[@]}"
 	done
 	for name in "${ALPN_SERVERS[@]}"; do
 		wait_for 5 "openssl s_server for $name" listening "10.77.0.${SITE_V4[$name]}:443" ||
@@ -471,6 +544,10 @@ write_nft() {
 				ip6 daddr fd77::86 drop
 				ip daddr . ip saddr @pair_blocked drop
 				ip6 daddr . ip6 saddr @pair_blocked6 drop
+				# stall.example.com: nginx's upstream never answers
+				ip daddr 10.77.0.119 tcp dport 9 drop
+				# ns-dead (dns-timeout.example.com's nameserver): never answers
+				ip daddr 10.77.0.128 drop
 			}
 		}
 	EOF
@@ -523,8 +600,10 @@ agent_conf() { # NAME
 }
 
 # start_agent NAME: as VT_AGENT_USER (the agent refuses root), which gets its
-# secret key file; setpriv execs in place, so the PID file holds the agent's
-# own PID (kill-agent signals the agent, not a wrapper).
+# secret key file; setpriv and env exec in place, so the PID file holds the
+# agent's own PID (kill-agent signals the agent, not a wrapper).  Its trust
+# store (tls-cert) is the lab CA alone, as a real site's CA is in the
+# system's: SSL_CERT_FILE.
 start_agent() { # NAME
 	local name=$1 f=$RUN/pids/agent-$1.pid drop=() group
 	[[ -n ${HOST[$name]:-} && $name != coord ]] || die "unknown agent '$name'"
@@ -536,9 +615,11 @@ start_agent() { # NAME
 		group=$(id -gn "$VT_AGENT_USER") || die "no user '$VT_AGENT_USER' for the agents (VT_AGENT_USER)"
 		chown "$VT_AGENT_USER:$group" "$RUN/keys/$name.key"
 		drop=(setpriv --reuid="$VT_AGENT_USER" --regid="$group" --clear-groups --)
-		start_daemon "agent-$name" "$name" "${drop[@]}" "$VT_BIN/vantage-agent" --config "$RUN/agents/$name.conf"
+		start_daemon "agent-$name" "$name" "${drop[@]}" env SSL_CERT_FILE="$RUN/tls/lab-ca.crt" \
+			"$VT_BIN/vantage-agent" --config "$RUN/agents/$name.conf"
 	else
-		start_daemon "agent-$name" "$name" "$VT_BIN/vantage-agent" --config "$RUN/agents/$name.conf" --allow-root
+		start_daemon "agent-$name" "$name" env SSL_CERT_FILE="$RUN/tls/lab-ca.crt" \
+			"$VT_BIN/vantage-agent" --config "$RUN/agents/$name.conf" --allow-root
 	fi
 }
 
@@ -733,9 +814,12 @@ up_failed() {
 cmd_up() {
 	[[ $(id -u) -eq 0 ]] || die "must run as root (network namespaces)"
 	local t
-	for t in ip nft nginx knotd knotc keymgr kdig ldns-keygen ldns-signzone unbound openssl ss curl jq sysctl setpriv; do
+	for t in ip nft nginx knotd knotc keymgr kdig ldns-keygen ldns-signzone unbound openssl ss curl jq sysctl setpriv \
+		faketime; do
 		command -v "$t" >/dev/null || die "missing tool '$t' (run: make deps)"
 	done
+	[[ -f $NGINX_HEADERS_MORE ]] || die "missing $NGINX_HEADERS_MORE (run: make deps)"
+	compgen -G '/usr/lib/*/knot/modules-*/geoip.so' >/dev/null || die "missing Knot's geoip module (run: make deps)"
 	if [[ $VT_NO_VANTAGE != 1 ]]; then
 		[[ -x $VT_BIN/vantage ]] || die "$VT_BIN/vantage not built (run: make all)"
 		if [[ -n ${VT_START_AGENTS// /} && ! -x $VT_BIN/vantage-agent ]]; then

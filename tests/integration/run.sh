@@ -142,7 +142,10 @@ for v in $(compgen -A variable | grep -E '^I4_[A-Z0-9_]+_SCENARIOS$' | sort); do
 	I4_SCENARIOS+=("${arr[@]}")
 	unset -n arr
 done
-ALL_SCENARIOS+=("${I4_SCENARIOS[@]}" "${ISSUE6_SCENARIOS[@]}" "${ISSUE5_SCENARIOS[@]}")
+# issue 7 (findings): I7_SCENARIOS in scenarios_i7.sh
+# shellcheck source=SCRIPTDIR/scenarios_i7.sh
+source "$HERE/scenarios_i7.sh"
+ALL_SCENARIOS+=("${I4_SCENARIOS[@]}" "${I7_SCENARIOS[@]}" "${ISSUE6_SCENARIOS[@]}" "${ISSUE5_SCENARIOS[@]}")
 if (($# > 0)); then
 	SCENARIOS=("$@")
 else
