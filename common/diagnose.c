@@ -236,6 +236,13 @@ static void s_classify(const struct vt_entry *e, struct diag_key *k)
 	else if (strncmp(s, "HTTP ", strlen("HTTP ")) == 0 && s_all_digits(s + strlen("HTTP "))) {
 		k->cls = DIAG_HTTP_STATUS;
 		k->status = (unsigned)strtoul(s + strlen("HTTP "), NULL, 10);
+	} else if (strncmp(s, "Invalid response: ", strlen("Invalid response: ")) == 0 &&
+	           e->result.http_status != 0 && e->result.http_status != 200) {
+		/* Boulder quotes a body of 128 bytes or more instead of the
+		 * status (nginx's own 404 page is): the status still decides */
+		k->cls = DIAG_HTTP_STATUS;
+		k->status = e->result.http_status;
+		snprintf(k->summary, sizeof(k->summary), "HTTP %u", k->status);
 	} else if (strstr(s, "did not match") != NULL)
 		k->cls = DIAG_MISMATCH;
 	else if (strncmp(s, "Invalid response: ", strlen("Invalid response: ")) == 0)

@@ -472,3 +472,28 @@ Test(findings_cmd, markdown_has_every_finding, .init = s_redirect)
 	}
 	cr_assert(strstr(s_buf, "## letsdebug's problems vantage leaves out") != NULL);
 }
+
+/* Boulder quotes a body of 128 bytes or more in place of the status (nginx's
+ * own 404 page is that long): the status still decides the finding. */
+Test(findings_core, a_quoted_error_page_is_judged_by_its_status)
+{
+	struct vt_check c;
+
+	s_five_pass(&c);
+	for (size_t i = 0; i < c.n_entries; i++) {
+		struct vt_result *r = &c.entries[i].result;
+		r->outcome = VT_OUTCOME_FAIL;
+		r->problem.type = VT_PROB_UNAUTHORIZED;
+		r->http_status = 404;
+		snprintf(r->problem.detail, sizeof(r->problem.detail),
+		         "203.0.113.7: Invalid response from "
+		         "http://example.com/.well-known/acme-challenge/t: \"<html>\\r\\n<head><title>404 "
+		         "Not Found</title></head>\\r\\n<body>\\r\\n<center><h1>404 Not "
+		         "Found</h1></center>\\r\\n<hr><center>nginx</center>\"");
+	}
+	verdict_judge(&c, 3);
+	s_lines_are_findings(&c);
+	cr_assert_not_null(s_find(&c, VT_F_WEBROOT_MISMATCH), "%s", c.diagnosis[0]);
+	cr_assert_null(s_find(&c, VT_F_CONTENT_MODIFIED));
+	vt_check_clear(&c);
+}
