@@ -456,8 +456,7 @@ static int s_parse_check(const char *body, size_t len, struct check_request *req
 			goto out;
 		}
 		/* the names Let's Encrypt refuses, with the CLI's message */
-		if (names_check(json_string_value(d), 0, req->domains[i], NULL, err, errlen) !=
-		    0)
+		if (names_check(json_string_value(d), 0, req->domains[i], NULL, err, errlen) != 0)
 			goto out;
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(req->domains[j], req->domains[i]) == 0) {

@@ -1165,8 +1165,7 @@ int cli_check_parse_ext(int argc, char **argv, const struct cli_check_ext *ext,
 		snprintf(err, errlen, "--this-host does not go with %s; use `vantage check`", cmd);
 		return -1;
 	}
-	return cli_check_names(argc - optind, argv + optind, o->methods, o->n_methods, err,
-	                       errlen);
+	return cli_check_names(argc - optind, argv + optind, o->methods, o->n_methods, err, errlen);
 }
 
 int cli_check_names(int n_domains, char *const *domains, const enum vt_method *methods,
@@ -3382,6 +3381,9 @@ int cli_monitors_parse(int argc, char **argv, struct cli_monitors_opts *o, char 
 			snprintf(err, errlen, "monitors add: no method to check");
 			return -1;
 		}
+		if (cli_check_names((int)o->n_domains, (char *const *)o->domains, o->methods,
+		                    o->n_methods, err, errlen) != 0)
+			return -1;
 	}
 	return 0;
 }

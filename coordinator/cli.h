@@ -113,9 +113,10 @@ int cli_check_main(int argc, char **argv);
  * --digest, --txt, --webroot; --token (1..LIMIT_TOKEN_LEN base64url
  * characters, the API's rule) only with http-01 and none of those four;
  * --no-caa not with --method caa; the domain rules of cli_check_domains
- * and cli_check_names.  Returns 0, 1 for --help, or -1 with the reason in err.  Does not validate
- * the key authorization's syntax (cli_parse_key_authorization does).  Uses
- * getopt (not reentrant).
+ * and cli_check_names (for the methods asked).  Returns 0, 1 for --help,
+ * or -1 with the reason in err.  Does not validate the key authorization's
+ * syntax (cli_parse_key_authorization does).  Uses getopt (not
+ * reentrant).
  */
 int cli_check_parse(int argc, char **argv, struct cli_check_opts *o, char *err, size_t errlen);
 

@@ -126,9 +126,10 @@ static int s_label(const char *in, const char *l, size_t n, enum vt_finding_id *
 		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')
 			continue;
 		if (c == '*')
-			return s_refuse(VT_F_INVALID_NAME, in, id, err, errlen,
-			                "a wildcard is allowed only as the whole first label, as in "
-			                "\"*.example.com\"");
+			return s_refuse(
+			        VT_F_INVALID_NAME, in, id, err, errlen,
+			        "a wildcard is allowed only as the whole first label, as in "
+			        "\"*.example.com\"");
 		if (c > 0x20 && c < 0x7f)
 			return s_refuse(VT_F_INVALID_NAME, in, id, err, errlen,
 			                "invalid character '%c' in label \"%s\"; a name holds only "
@@ -250,8 +251,8 @@ int names_check(const char *in, unsigned methods, char out[LIMIT_DOMAIN_LEN + 1]
 		                "name no CA can validate); use a name under a registered domain",
 		                tld);
 
-	if (wildcard && (methods & (NAMES_METHOD(VT_METHOD_HTTP01) |
-	                            NAMES_METHOD(VT_METHOD_TLSALPN01))) != 0)
+	if (wildcard &&
+	    (methods & (NAMES_METHOD(VT_METHOD_HTTP01) | NAMES_METHOD(VT_METHOD_TLSALPN01))) != 0)
 		return s_refuse(VT_F_WILDCARD_NEEDS_DNS01, in, id, err, errlen,
 		                "Let's Encrypt validates a wildcard only by dns-01; use --method "
 		                "dns-01");
