@@ -197,20 +197,23 @@ int cli_check_domains(int n_domains, char *const *domains, bool have_ka, bool ha
 		return -1;
 	}
 	for (int i = 0; i < n_domains; i++) {
+		char norm[LIMIT_DOMAIN_LEN + 1];
 		size_t n = strlen(domains[i]);
-		if (n == 0 || n > LIMIT_DOMAIN_LEN) {
-			snprintf(err, errlen, "domain %d: length must be 1..%d", i + 1,
-			         LIMIT_DOMAIN_LEN);
-			return -1;
-		}
-		for (size_t k = 0; k < n; k++) {
+		bool bad = n == 0 || n > LIMIT_DOMAIN_LEN;
+		for (size_t k = 0; k < n && !bad; k++) {
 			unsigned char c = (unsigned char)domains[i][k];
-			if (c <= 0x20 || c >= 0x7f || c == '/' || c == '\\') {
-				snprintf(err, errlen, "domain %d: invalid character 0x%02x", i + 1,
-				         c);
-				return -1;
-			}
+			bad = c <= 0x20 || c >= 0x7f || c == '/' || c == '\\';
 		}
+		if (!bad)
+			continue;
+		/* names_check says why, naming the finding (and the punycode
+		 * form of a non-ASCII name) */
+		if (names_check(domains[i], 0, norm, NULL, err, errlen) == 0)
+			snprintf(err, errlen,
+			         "domain %d: length must be 1..%d, without spaces, "
+			         "control characters or '/'",
+			         i + 1, LIMIT_DOMAIN_LEN);
+		return -1;
 	}
 	return 0;
 }

@@ -309,6 +309,16 @@ Test(names_cli, check_refuses_with_exit_2)
 	          "%s", r.err);
 	cr_assert(strstr(r.err, "--method dns-01") != NULL, "%s", r.err);
 
+	/* a non-ASCII name: its punycode form is named */
+	s_run(&r, cli_check_main, "check",
+	      "b\xc3\xbc"
+	      "cher.de",
+	      NULL);
+	cr_assert_eq(r.rc, 2);
+	cr_assert(strstr(r.err, "vantage check: InvalidName: \"b\\xc3\\xbccher.de\": not ASCII; "
+	                        "give the name in its punycode form, \"xn--bcher-kva.de\"") != NULL,
+	          "%s", r.err);
+
 	/* the second name is refused too */
 	s_run(&r, cli_check_main, "check", "www.example.com", "nas.local", NULL);
 	cr_assert_eq(r.rc, 2);

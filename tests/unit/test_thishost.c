@@ -7,10 +7,17 @@
  * host, or for dns-01; the verdict and the exit code stay as they were.
  */
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../common/report.h"
+#include "../../coordinator/cli.h"
 #include "../../coordinator/thishost.h"
+#include "httpstub.h"
+#include "scratch.h"
 
 TestSuite(thishost);
 
@@ -21,7 +28,7 @@ static json_t *s_doc(const char *domain, const char *method, const char *const *
 	json_t *results = json_array(), *check, *doc;
 
 	for (size_t i = 0; i < n; i++) {
-		char agent[8];
+		char agent[24];
 		json_t *recs = json_array();
 		snprintf(agent, sizeof(agent), "a%zu", i + 1);
 		if (addrs[i] != NULL)
@@ -188,4 +195,107 @@ Test(thishost, this_machine_has_loopback)
 	thishost_add(&h, "0:0::1");
 	thishost_add(&h, "x");
 	cr_assert_eq(h.n, 1);
+}
+
+/* ---- `vantage check --this-host` against a stub coordinator ---- */
+
+#define T_TOKEN "names-test-token-0123456789abcdefghij"
+
+/* The report the stub answers: www.example.com, http-01, pass; a1
+ * resolved 203.0.113.9 (not this host), a2 127.0.0.1 (this host). */
+static const char s_report[] =
+        "{\"verdict\": \"pass\", \"checks\": [{\"domain\": \"www.example.com\", \"method\": "
+        "\"http-01\", \"mode\": \"reachability\", \"verdict\": \"pass\", \"diagnosis\": "
+        "[\"reachable from all 2 vantages\"], \"findings\": [], \"results\": [{\"agent\": "
+        "\"a1\", \"region\": \"eu-west\", \"outcome\": \"reachable\", \"records\": "
+        "[{\"hostname\": \"www.example.com\", \"port\": \"80\", \"addressesResolved\": "
+        "[\"203.0.113.9\"], \"addressUsed\": \"203.0.113.9\"}]}, {\"agent\": \"a2\", "
+        "\"region\": \"us-east\", \"outcome\": \"reachable\", \"records\": [{\"hostname\": "
+        "\"www.example.com\", \"port\": \"80\", \"addressesResolved\": [\"127.0.0.1\"], "
+        "\"addressUsed\": \"127.0.0.1\"}]}]}]}";
+
+static void s_answer(void *arg, const struct httpstub_req *q, struct httpstub_reply *out)
+{
+	out->status = strcmp(q->url, "/v1/checks") == 0 ? 200 : 404;
+	out->body = s_report;
+	out->content_type = "application/json";
+}
+
+/* Run `vantage check --json ARGS... www.example.com` against the stub;
+ * the exit status, and the JSON printed (caller decrefs). */
+static int s_check(json_t **doc, const char *extra)
+{
+	static struct httpstub http;
+	char dir[] = "/tmp/vt-thishost-XXXXXX", tok[96], outp[96], *out;
+	char *argv[] = {"check",           "--coordinator", NULL, "--token-file", tok, "--json",
+	                "www.example.com", (char *)extra,   NULL};
+	int argc = extra != NULL ? 8 : 7, so, fo, rc;
+	json_error_t je;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(tok, sizeof(tok), "%s/api.token", dir);
+	snprintf(outp, sizeof(outp), "%s/stdout", dir);
+	f = fopen(tok, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "%s\n", T_TOKEN);
+	fclose(f);
+	httpstub_init(&http, s_answer, NULL);
+	http.authorization = "Bearer " T_TOKEN;
+	httpstub_start(&http);
+	argv[2] = http.url;
+	fflush(stdout);
+	so = dup(STDOUT_FILENO);
+	fo = open(outp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cr_assert(so >= 0 && fo >= 0);
+	dup2(fo, STDOUT_FILENO);
+	close(fo);
+	rc = cli_check_main(argc, argv);
+	fflush(stdout);
+	dup2(so, STDOUT_FILENO);
+	close(so);
+	httpstub_fini(&http);
+	out = malloc(1 << 16);
+	cr_assert_not_null(out);
+	cr_assert(scratch_slurp(outp, out, 1 << 16));
+	*doc = json_loads(out, 0, &je);
+	cr_assert_not_null(*doc, "%s: %s", je.text, out);
+	free(out);
+	scratch_remove(dir);
+	return rc;
+}
+
+Test(thishost_cli, check_this_host_adds_the_finding)
+{
+	json_t *doc;
+	const json_t *c, *f;
+
+	cr_assert_eq(s_check(&doc, "--this-host"), 0, "the exit status changed");
+	c = json_array_get(json_object_get(doc, "checks"), 0);
+	cr_assert_eq(json_array_size(json_object_get(c, "findings")), 1);
+	f = json_array_get(json_object_get(c, "findings"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(f, "id")), "NotThisHost");
+	cr_assert_str_eq(json_string_value(json_object_get(f, "severity")), "warning");
+	cr_assert_eq(json_array_size(json_object_get(f, "vantages")), 1);
+	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(f, "vantages"), 0)),
+	                 "a1");
+	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(f, "addresses"), 0)),
+	                 "203.0.113.9");
+	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(c, "diagnosis"), 1)),
+	                 "www.example.com resolves to 203.0.113.9 from 1 vantage, which is not "
+	                 "this server's address");
+	cr_assert_str_eq(json_string_value(json_object_get(doc, "verdict")), "pass");
+	json_decref(doc);
+}
+
+Test(thishost_cli, check_without_this_host_adds_nothing)
+{
+	json_t *doc;
+	const json_t *c;
+
+	cr_assert_eq(s_check(&doc, NULL), 0);
+	c = json_array_get(json_object_get(doc, "checks"), 0);
+	cr_assert_eq(json_array_size(json_object_get(c, "findings")), 0);
+	cr_assert_eq(json_array_size(json_object_get(c, "diagnosis")), 1);
+	json_decref(doc);
 }
