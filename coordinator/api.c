@@ -413,8 +413,8 @@ static json_t *s_body_object(const char *body, size_t len, char *err, size_t err
 	return o;
 }
 
-/* The method rules of names_check (a wildcard only by dns-01, an IP
- * address not by it) for req's names and methods.  0 or -1. */
+/* names_check's rules for req's names and methods (the public-name rules,
+ * a wildcard only by dns-01, an IP address not by it).  0 or -1. */
 static int s_check_names(const struct check_request *req, char *err, size_t errlen)
 {
 	char norm[LIMIT_DOMAIN_LEN + 1];
@@ -422,6 +422,8 @@ static int s_check_names(const struct check_request *req, char *err, size_t errl
 
 	for (size_t k = 0; k < req->n_methods; k++)
 		mask |= NAMES_METHOD(req->methods[k]);
+	if (req->caa)
+		mask |= NAMES_METHOD(VT_METHOD_CAA);
 	for (size_t i = 0; i < req->n_domains; i++)
 		if (names_check(req->domains[i], mask, norm, NULL, err, errlen) != 0)
 			return -1;
@@ -456,7 +458,8 @@ static int s_parse_check(const char *body, size_t len, struct check_request *req
 			goto out;
 		}
 		/* the names Let's Encrypt refuses, with the CLI's message */
-		if (names_check(json_string_value(d), 0, req->domains[i], NULL, err, errlen) != 0)
+		if (names_check(json_string_value(d), NAMES_SYNTAX_ONLY, req->domains[i], NULL, err,
+		                errlen) != 0)
 			goto out;
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(req->domains[j], req->domains[i]) == 0) {

@@ -1168,14 +1168,15 @@ int cli_check_parse_ext(int argc, char **argv, const struct cli_check_ext *ext,
 		snprintf(err, errlen, "--this-host does not go with %s; use `vantage check`", cmd);
 		return -1;
 	}
-	return cli_check_names(argc - optind, argv + optind, o->methods, o->n_methods, err, errlen);
+	return cli_check_names(argc - optind, argv + optind, o->methods, o->n_methods,
+	                       s_wants_caa(o), err, errlen);
 }
 
 int cli_check_names(int n_domains, char *const *domains, const enum vt_method *methods,
-                    size_t n_methods, char *err, size_t errlen)
+                    size_t n_methods, bool caa, char *err, size_t errlen)
 {
 	char norm[LIMIT_DOMAIN_LEN + 1];
-	unsigned mask = 0;
+	unsigned mask = caa ? NAMES_METHOD(VT_METHOD_CAA) : 0;
 
 	for (size_t i = 0; i < n_methods; i++)
 		mask |= NAMES_METHOD(methods[i]);
@@ -3385,7 +3386,7 @@ int cli_monitors_parse(int argc, char **argv, struct cli_monitors_opts *o, char 
 			return -1;
 		}
 		if (cli_check_names((int)o->n_domains, (char *const *)o->domains, o->methods,
-		                    o->n_methods, err, errlen) != 0)
+		                    o->n_methods, o->caa, err, errlen) != 0)
 			return -1;
 	}
 	return 0;

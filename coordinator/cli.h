@@ -492,11 +492,12 @@ int cli_parse_key_authorization(const char *ka, char *token, size_t toklen, char
 int cli_check_domains(int n_domains, char *const *domains, bool have_ka, bool have_webroot,
                       char *err, size_t errlen);
 
-/* The names Let's Encrypt would refuse for these methods (names_check):
- * 0, or -1 with the first refusal in err, "InvalidName: \"NAME\": why"
- * (or PublicSuffixName, WildcardNeedsDNS01), a usage error. */
+/* The names Let's Encrypt would refuse for these methods, and caa when
+ * the check asks for CAA (names_check): 0, or -1 with the first refusal in
+ * err, "InvalidName: \"NAME\": why" (or PublicSuffixName,
+ * WildcardNeedsDNS01), a usage error. */
 int cli_check_names(int n_domains, char *const *domains, const enum vt_method *methods,
-                    size_t n_methods, char *err, size_t errlen);
+                    size_t n_methods, bool caa, char *err, size_t errlen);
 
 /* Fill out (size >= n + 1) with n random base64url characters.  0 or -1. */
 int cli_random_b64url(char *out, size_t n, char *err, size_t errlen);

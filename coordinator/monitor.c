@@ -201,6 +201,8 @@ int monitor_spec_validate(struct monitor_spec *m, char *err, size_t errlen)
 		unsigned mask = 0;
 		for (size_t k = 0; k < m->n_methods; k++)
 			mask |= NAMES_METHOD(m->methods[k]);
+		if (m->caa)
+			mask |= NAMES_METHOD(VT_METHOD_CAA);
 		if (names_check(m->domains[i], mask, norm, NULL, why, sizeof(why)) != 0) {
 			snprintf(err, errlen, "monitor %s: %s", m->name, why);
 			return -1;

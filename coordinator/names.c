@@ -184,7 +184,7 @@ int names_check(const char *in, unsigned methods, char out[LIMIT_DOMAIN_LEN + 1]
 {
 	size_t n, labels = 0;
 	const char *base, *tld;
-	bool wildcard;
+	bool wildcard, public_name;
 
 	out[0] = '\0';
 	if (in == NULL || in[0] == '\0')
@@ -207,7 +207,7 @@ int names_check(const char *in, unsigned methods, char out[LIMIT_DOMAIN_LEN + 1]
 	out[n] = '\0';
 
 	if (names_is_ip(out)) {
-		if (methods & NAMES_METHOD(VT_METHOD_DNS01))
+		if ((methods & NAMES_SYNTAX_ONLY) == 0 && (methods & NAMES_METHOD(VT_METHOD_DNS01)))
 			return s_refuse(VT_F_INVALID_NAME, in, id, err, errlen,
 			                "an IP address has no dns-01 challenge; Let's Encrypt "
 			                "validates an IP address by http-01 or tls-alpn-01");
@@ -234,7 +234,10 @@ int names_check(const char *in, unsigned methods, char out[LIMIT_DOMAIN_LEN + 1]
 		                "more than %d labels (parts between dots); Let's Encrypt refuses "
 		                "a name that deep",
 		                NAMES_MAX_LABELS);
-	if (s_icann_suffix(base))
+	if ((methods & NAMES_SYNTAX_ONLY) != 0)
+		return 0;
+	public_name = methods != NAMES_METHOD(VT_METHOD_TLSCERT);
+	if (public_name && s_icann_suffix(base))
 		return s_refuse(VT_F_PUBLIC_SUFFIX_NAME, in, id, err, errlen,
 		                "\"%s\" is a public suffix, under which anyone can register names; "
 		                "check a registered domain under it (example.%s)",
@@ -245,7 +248,7 @@ int names_check(const char *in, unsigned methods, char out[LIMIT_DOMAIN_LEN + 1]
 		                "a single label is no public name; give the full name "
 		                "(www.example.com)");
 	tld++;
-	if (!s_icann_suffix(tld) && !s_test_tld(tld))
+	if (public_name && !s_icann_suffix(tld) && !s_test_tld(tld))
 		return s_refuse(VT_F_INVALID_NAME, in, id, err, errlen,
 		                "\".%s\" is not a public top-level domain (a local or internal "
 		                "name no CA can validate); use a name under a registered domain",

@@ -32,13 +32,20 @@
 #define NAMES_LABEL_MAX  63 /* RFC 1035 */
 #define NAMES_ERR_LEN    512
 
-/* The methods a name is checked for: bit (1u << enum vt_method). */
+/* The methods a name is checked for: bit (1u << enum vt_method); CAA is
+ * one of them when the check asks for it. */
 #define NAMES_METHOD(m) (1u << (unsigned)(m))
+/* In methods: the syntax alone (no public-name or method rule), to
+ * normalise a name before the methods are known. */
+#define NAMES_SYNTAX_ONLY (1u << 31)
 
 /*
- * Check in as an identifier for the methods in the mask methods (0: the
- * name alone, no method rule), and write its normalised form (lower case,
- * no trailing dot) into out.  0, or -1 with *id the finding (VT_F_INVALID_NAME,
+ * Check in as an identifier for the methods in the mask methods, and write
+ * its normalised form (lower case, no trailing dot) into out.  methods 0:
+ * every rule but the methods'.  The public-name rules (a public TLD, not a
+ * public suffix) are Let's Encrypt's: they do not apply when tls-cert is
+ * the only method (the certificate on 443 of any host, an internal one
+ * with a private CA's certificate included).  0, or -1 with *id the finding (VT_F_INVALID_NAME,
  * VT_F_PUBLIC_SUFFIX_NAME or VT_F_WILDCARD_NEEDS_DNS01) and err
  * "Id: \"NAME\": why; fix" (the name escaped).  id may be NULL.
  */

@@ -184,6 +184,28 @@ Test(names, tld_must_be_public)
 	s_accepted("www.shop.test", HTTP, "www.shop.test");
 }
 
+Test(names, tls_cert_alone_is_no_issuance)
+{
+	/* the certificate on 443 of an internal host: no public-name rule */
+	s_accepted("nas.local", M(TLSCERT), "nas.local");
+	s_accepted("ca.corp.internal", M(TLSCERT), "ca.corp.internal");
+	s_accepted("co.uk", M(TLSCERT), "co.uk");
+	/* ... unless a CAA check or a challenge goes with it */
+	s_refused("nas.local", M(TLSCERT) | M(CAA), VT_F_INVALID_NAME, "not a public top-level");
+	s_refused("nas.local", M(TLSCERT) | HTTP, VT_F_INVALID_NAME, "not a public top-level");
+	/* the syntax still applies */
+	s_refused("nas..local", M(TLSCERT), VT_F_INVALID_NAME, "empty label");
+	s_refused("nas", M(TLSCERT), VT_F_INVALID_NAME, "single label");
+}
+
+Test(names, syntax_only)
+{
+	s_accepted("*.nas.local", NAMES_SYNTAX_ONLY, "*.nas.local");
+	s_accepted("co.uk", NAMES_SYNTAX_ONLY, "co.uk");
+	s_accepted("192.0.2.1", NAMES_SYNTAX_ONLY | M(DNS01), "192.0.2.1");
+	s_refused("a_b.example.com", NAMES_SYNTAX_ONLY, VT_F_INVALID_NAME, "'_'");
+}
+
 Test(names, public_suffix)
 {
 	s_refused("com", HTTP, VT_F_PUBLIC_SUFFIX_NAME, "\"com\" is a public suffix");
@@ -345,12 +367,18 @@ Test(names_cli, check_parse)
 	char *ok[] = {"check", "--method", "dns-01,caa", "*.example.com", NULL};
 	char *bad[] = {"check", "--method", "all", "*.example.com", NULL};
 	char *ip[] = {"check", "--method", "dns-01", "192.0.2.7", NULL};
+	char *cert[] = {"check", "--method", "tls-cert", "nas.local", NULL};
+	char *certcaa[] = {"check", "--method", "tls-cert,caa", "nas.local", NULL};
 
 	cr_assert_eq(cli_check_parse(4, ok, &o, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(cli_check_parse(4, bad, &o, err, sizeof(err)), -1);
 	cr_assert(strncmp(err, "WildcardNeedsDNS01: ", 20) == 0, "%s", err);
 	cr_assert_eq(cli_check_parse(4, ip, &o, err, sizeof(err)), -1);
 	cr_assert(strncmp(err, "InvalidName: \"192.0.2.7\": an IP address", 38) == 0, "%s", err);
+	/* tls-cert alone (no CAA check): an internal host is fine */
+	cr_assert_eq(cli_check_parse(4, cert, &o, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cli_check_parse(4, certcaa, &o, err, sizeof(err)), -1);
+	cr_assert(strncmp(err, "InvalidName: \"nas.local\"", 23) == 0, "%s", err);
 }
 
 Test(names_cli, wait_refuses_with_exit_2)
