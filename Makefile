@@ -3,7 +3,7 @@
 
 CC      ?= cc
 CLANG   ?= clang
-PKGS    := libzmq msgpack libcurl libunbound libevent libmicrohttpd jansson libconfig ldns openssl libpsl sqlite3
+PKGS    := libzmq msgpack libcurl libunbound libevent libmicrohttpd jansson libconfig ldns openssl libpsl libidn2 sqlite3
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 OPT     ?= -O2 -g

@@ -25,6 +25,7 @@
 #include "history.h"
 #include "metrics.h"
 #include "monitor.h"
+#include "names.h"
 #include "../common/keyauth.h"
 #include "../common/keys.h"
 #include "../common/log.h"
@@ -412,13 +413,30 @@ static json_t *s_body_object(const char *body, size_t len, char *err, size_t err
 	return o;
 }
 
+/* names_check's rules for req's names and methods (the public-name rules,
+ * a wildcard only by dns-01, an IP address not by it).  0 or -1. */
+static int s_check_names(const struct check_request *req, char *err, size_t errlen)
+{
+	char norm[LIMIT_DOMAIN_LEN + 1];
+	unsigned mask = 0;
+
+	for (size_t k = 0; k < req->n_methods; k++)
+		mask |= NAMES_METHOD(req->methods[k]);
+	if (req->caa)
+		mask |= NAMES_METHOD(VT_METHOD_CAA);
+	for (size_t i = 0; i < req->n_domains; i++)
+		if (names_check(req->domains[i], mask, norm, NULL, err, errlen) != 0)
+			return -1;
+	return 0;
+}
+
 /* Parse a POST /v1/checks body into req (docs/api.md).  0, or -1 with a
  * precise reason for a 400. */
 static int s_parse_check(const char *body, size_t len, struct check_request *req, char *err,
                          size_t errlen)
 {
 	json_t *o, *v;
-	char mode[32] = "", sub[256];
+	char mode[32] = "";
 	bool caa_named = false, have_secret;
 	int rc = -1;
 
@@ -439,11 +457,10 @@ static int s_parse_check(const char *body, size_t len, struct check_request *req
 			snprintf(err, errlen, "domains[%zu] must be a string", i);
 			goto out;
 		}
-		if (checks_parse_domain(json_string_value(d), req->domains[i], sub, sizeof(sub)) !=
-		    0) {
-			snprintf(err, errlen, "domains[%zu]: %s", i, sub);
+		/* the names Let's Encrypt refuses, with the CLI's message */
+		if (names_check(json_string_value(d), NAMES_SYNTAX_ONLY, req->domains[i], NULL, err,
+		                errlen) != 0)
 			goto out;
-		}
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(req->domains[j], req->domains[i]) == 0) {
 				snprintf(err, errlen, "domains[%zu] repeats domains[%zu]", i, j);
@@ -454,7 +471,7 @@ static int s_parse_check(const char *body, size_t len, struct check_request *req
 	}
 	if (s_parse_methods(o, req, &caa_named, err, errlen) != 0 ||
 	    s_parse_caa(o, req, caa_named, err, errlen) != 0 ||
-	    s_parse_digest(o, req, err, errlen) != 0)
+	    s_parse_digest(o, req, err, errlen) != 0 || s_check_names(req, err, errlen) != 0)
 		goto out;
 	if (s_json_str(o, "mode", mode, sizeof(mode), err, errlen) != 0 ||
 	    s_json_str(o, "token", req->token, sizeof(req->token), err, errlen) != 0 ||

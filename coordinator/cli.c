@@ -36,6 +36,8 @@
 #include "enroll.h"
 #include "history.h"
 #include "httpbuf.h"
+#include "names.h"
+#include "thishost.h"
 
 #define EXIT_USAGE   2
 #define CLI_URL_MAX  2048 /* coordinator URL plus API path */
@@ -195,20 +197,23 @@ int cli_check_domains(int n_domains, char *const *domains, bool have_ka, bool ha
 		return -1;
 	}
 	for (int i = 0; i < n_domains; i++) {
+		char norm[LIMIT_DOMAIN_LEN + 1];
 		size_t n = strlen(domains[i]);
-		if (n == 0 || n > LIMIT_DOMAIN_LEN) {
-			snprintf(err, errlen, "domain %d: length must be 1..%d", i + 1,
-			         LIMIT_DOMAIN_LEN);
-			return -1;
-		}
-		for (size_t k = 0; k < n; k++) {
+		bool bad = n == 0 || n > LIMIT_DOMAIN_LEN;
+		for (size_t k = 0; k < n && !bad; k++) {
 			unsigned char c = (unsigned char)domains[i][k];
-			if (c <= 0x20 || c >= 0x7f || c == '/' || c == '\\') {
-				snprintf(err, errlen, "domain %d: invalid character 0x%02x", i + 1,
-				         c);
-				return -1;
-			}
+			bad = c <= 0x20 || c >= 0x7f || c == '/' || c == '\\';
 		}
+		if (!bad)
+			continue;
+		/* names_check says why, naming the finding (and the punycode
+		 * form of a non-ASCII name) */
+		if (names_check(domains[i], 0, norm, NULL, err, errlen) == 0)
+			snprintf(err, errlen,
+			         "domain %d: length must be 1..%d, without spaces, "
+			         "control characters or '/'",
+			         i + 1, LIMIT_DOMAIN_LEN);
+		return -1;
 	}
 	return 0;
 }
@@ -692,7 +697,10 @@ static void s_check_usage(FILE *f)
 	        "                          DIR/.well-known/acme-challenge/, validate it, remove "
 	        "it\n"
 	        "  --token T               http-01 reachability with this challenge token (1..%d\n"
-	        "                          base64url characters) instead of a random one\n",
+	        "                          base64url characters) instead of a random one\n"
+	        "  --this-host             run on the web server itself: warn (NotThisHost)\n"
+	        "                          when a vantage resolves the name to an address\n"
+	        "                          this machine does not have\n",
 	        LIMIT_TOKEN_LEN);
 	cli_check_usage_shared(f);
 	fputs("  --json                  print the JSON document\n"
@@ -744,6 +752,7 @@ enum {
 	OPT_POLICY,
 	OPT_CAA,
 	OPT_TOKEN,
+	OPT_THIS_HOST,
 	OPT_EXTRA, /* OPT_EXTRA + i: a command's extra option i (cli_check_ext) */
 };
 
@@ -1003,6 +1012,7 @@ int cli_check_parse_ext(int argc, char **argv, const struct cli_check_ext *ext,
 	        {"no-color", no_argument, NULL, OPT_NO_COLOR},
 	        {"nagios", no_argument, NULL, OPT_NAGIOS},
 	        {"token", required_argument, NULL, OPT_TOKEN},
+	        {"this-host", no_argument, NULL, OPT_THIS_HOST},
 	        {"help", no_argument, NULL, OPT_HELP},
 	};
 	enum { N_BASE = sizeof(base) / sizeof(base[0]) };
@@ -1060,6 +1070,9 @@ int cli_check_parse_ext(int argc, char **argv, const struct cli_check_ext *ext,
 			break;
 		case OPT_TOKEN:
 			o->token = optarg;
+			break;
+		case OPT_THIS_HOST:
+			o->this_host = true;
 			break;
 		case OPT_ISSUER:
 			if (s_check_issuer(optarg, err, errlen) != 0)
@@ -1151,6 +1164,25 @@ int cli_check_parse_ext(int argc, char **argv, const struct cli_check_ext *ext,
 	                      o->ka != NULL || o->digest != NULL || o->txt != NULL,
 	                      o->webroot != NULL, err, errlen) != 0)
 		return -1;
+	if (o->this_host && only_challenge) {
+		snprintf(err, errlen, "--this-host does not go with %s; use `vantage check`", cmd);
+		return -1;
+	}
+	return cli_check_names(argc - optind, argv + optind, o->methods, o->n_methods,
+	                       s_wants_caa(o), err, errlen);
+}
+
+int cli_check_names(int n_domains, char *const *domains, const enum vt_method *methods,
+                    size_t n_methods, bool caa, char *err, size_t errlen)
+{
+	char norm[LIMIT_DOMAIN_LEN + 1];
+	unsigned mask = caa ? NAMES_METHOD(VT_METHOD_CAA) : 0;
+
+	for (size_t i = 0; i < n_methods; i++)
+		mask |= NAMES_METHOD(methods[i]);
+	for (int i = 0; i < n_domains; i++)
+		if (names_check(domains[i], mask, norm, NULL, err, errlen) != 0)
+			return -1;
 	return 0;
 }
 
@@ -1534,6 +1566,21 @@ static int s_check_error(bool nagios, const char *err)
 	return CLI_NAGIOS_UNKNOWN;
 }
 
+/* --this-host: NotThisHost findings from this machine's addresses
+ * (thishost.h).  0, or -1 with the reason in err (the report stands). */
+static int s_this_host(json_t *doc, char *err, size_t errlen)
+{
+	struct thishost h;
+
+	if (thishost_addresses(&h, err, errlen) != 0)
+		return -1;
+	if (thishost_annotate(doc, &h) < 0) {
+		snprintf(err, errlen, "cannot add the NotThisHost finding to the report");
+		return -1;
+	}
+	return 0;
+}
+
 int cli_check_main(int argc, char **argv)
 {
 	struct cli_check_opts o;
@@ -1594,6 +1641,8 @@ int cli_check_main(int argc, char **argv)
 	if (s_request(&conn, NULL, "/v1/checks", text, timeout, &doc, err, sizeof(err)) != 0)
 		goto fail;
 	cli_webroot_cleanup(&wr);
+	if (o.this_host && s_this_host(doc, err, sizeof(err)) != 0)
+		fprintf(stderr, "vantage check: --this-host: %s\n", err);
 	if (o.nagios) {
 		char line[CLI_NAGIOS_LINE_LEN];
 
@@ -3336,6 +3385,9 @@ int cli_monitors_parse(int argc, char **argv, struct cli_monitors_opts *o, char 
 			snprintf(err, errlen, "monitors add: no method to check");
 			return -1;
 		}
+		if (cli_check_names((int)o->n_domains, (char *const *)o->domains, o->methods,
+		                    o->n_methods, o->caa, err, errlen) != 0)
+			return -1;
 	}
 	return 0;
 }

@@ -94,6 +94,8 @@ struct cli_check_opts {
 	unsigned long min_answers;
 	bool json, no_color;
 	bool nagios;      /* one Nagios plugin line, exit 0..3 */
+	bool this_host;   /* --this-host: NotThisHost when a vantage resolved
+	                     an address that is not this machine's (thishost.h) */
 	int first_domain; /* argv index of the first DOMAIN */
 };
 
@@ -110,10 +112,11 @@ int cli_check_main(int argc, char **argv);
  * and well-formed (64 hex or 43 base64url); one of --key-authorization,
  * --digest, --txt, --webroot; --token (1..LIMIT_TOKEN_LEN base64url
  * characters, the API's rule) only with http-01 and none of those four;
- * --no-caa not with --method caa; the domain rules of cli_check_domains.
- * Returns 0, 1 for --help, or -1 with the reason in err.  Does not validate
- * the key authorization's syntax (cli_parse_key_authorization does).  Uses
- * getopt (not reentrant).
+ * --no-caa not with --method caa; the domain rules of cli_check_domains
+ * and cli_check_names (for the methods asked).  Returns 0, 1 for --help,
+ * or -1 with the reason in err.  Does not validate the key authorization's
+ * syntax (cli_parse_key_authorization does).  Uses getopt (not
+ * reentrant).
  */
 int cli_check_parse(int argc, char **argv, struct cli_check_opts *o, char *err, size_t errlen);
 
@@ -488,6 +491,13 @@ int cli_parse_key_authorization(const char *ka, char *token, size_t toklen, char
  * are exclusive; --key-authorization takes exactly one domain.  0 or -1. */
 int cli_check_domains(int n_domains, char *const *domains, bool have_ka, bool have_webroot,
                       char *err, size_t errlen);
+
+/* The names Let's Encrypt would refuse for these methods, and caa when
+ * the check asks for CAA (names_check): 0, or -1 with the first refusal in
+ * err, "InvalidName: \"NAME\": why" (or PublicSuffixName,
+ * WildcardNeedsDNS01), a usage error. */
+int cli_check_names(int n_domains, char *const *domains, const enum vt_method *methods,
+                    size_t n_methods, bool caa, char *err, size_t errlen);
 
 /* Fill out (size >= n + 1) with n random base64url characters.  0 or -1. */
 int cli_random_b64url(char *out, size_t n, char *err, size_t errlen);

@@ -26,6 +26,7 @@
 #include "checks.h"
 #include "config.h"
 #include "history.h"
+#include "names.h"
 #include "../common/certcheck.h"
 #include "../common/keys.h"
 #include "../common/log.h"
@@ -193,6 +194,18 @@ int monitor_spec_validate(struct monitor_spec *m, char *err, size_t errlen)
 				         m->name, vt_method_name(m->methods[i]));
 				return -1;
 			}
+		}
+	}
+	for (size_t i = 0; i < m->n_domains; i++) { /* what Let's Encrypt refuses (names.h) */
+		char norm[LIMIT_DOMAIN_LEN + 1], why[NAMES_ERR_LEN];
+		unsigned mask = 0;
+		for (size_t k = 0; k < m->n_methods; k++)
+			mask |= NAMES_METHOD(m->methods[k]);
+		if (m->caa)
+			mask |= NAMES_METHOD(VT_METHOD_CAA);
+		if (names_check(m->domains[i], mask, norm, NULL, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "monitor %s: %s", m->name, why);
+			return -1;
 		}
 	}
 	if (m->interval_s < MONITOR_MIN_INTERVAL_S || m->interval_s > MONITOR_MAX_INTERVAL_S) {

@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential pkg-config git
 libzmq3-dev libsodium-dev libmsgpack-dev libcurl4-openssl-dev libssl-dev
 libldns-dev libunbound-dev libevent-dev libmicrohttpd-dev libjansson-dev
-libconfig-dev libcriterion-dev libpsl-dev
+libconfig-dev libcriterion-dev libpsl-dev libidn2-dev
 clang clang-format clang-tidy cppcheck libclang-rt-14-dev
 iproute2 nftables nginx-light knot knot-dnsutils ldnsutils unbound openssl
 prometheus-blackbox-exporter curl jq valgrind procps psmisc systemd man-db

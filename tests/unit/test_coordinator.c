@@ -1192,6 +1192,12 @@ static void s_bad_request(const char *body, const char *needle)
 
 Test(coordinator, check_request_validation, E2E)
 {
+	/* the names Let's Encrypt refuses, with the CLI's message (names.c) */
+	s_bad_request("{\"domains\": [\"a.com\", \"foo..example.com\"]}",
+	              "InvalidName: \\\"foo..example.com\\\": empty label");
+	s_bad_request("{\"domains\": [\"co.uk\"]}", "PublicSuffixName: \\\"co.uk\\\"");
+	s_bad_request("{\"domains\": [\"*.example.com\"], \"method\": \"all\"}",
+	              "WildcardNeedsDNS01: \\\"*.example.com\\\"");
 	s_bad_request("{\"domains\": [\"a.com\"], \"method\": \"smtp-01\"}",
 	              "unknown method \\\"smtp-01\\\"");
 	s_bad_request("{\"domains\": [\"a.com\"], \"methods\": [\"dns-01\", 7]}",
