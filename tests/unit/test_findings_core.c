@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/finding.h"
@@ -425,7 +426,7 @@ static int s_run(const char *const *argv, bool err, char *buf, size_t len)
 	return rc;
 }
 
-static char s_buf[1 << 17];
+static char s_buf[1 << 16];
 
 Test(findings_cmd, list, .init = s_redirect)
 {
@@ -460,17 +461,22 @@ Test(findings_cmd, unknown_is_a_usage_error, .init = s_redirect)
 	cr_assert(strstr(s_buf, "no finding named \"NoSuchThing\"") != NULL, "%s", s_buf);
 }
 
-Test(findings_cmd, markdown_has_every_finding, .init = s_redirect)
+Test(findings_cmd, markdown_has_every_finding)
 {
-	const char *argv[] = {"findings", "--markdown", NULL};
+	char *md = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&md, &len);
 
-	cr_assert_eq(s_run(argv, false, s_buf, sizeof(s_buf)), 0);
+	cr_assert_not_null(f);
+	findings_markdown(f);
+	fclose(f);
 	for (int id = VT_F_NONE + 1; id < VT_F__COUNT; id++) {
 		char h[64];
 		snprintf(h, sizeof(h), "### %s\n", finding_name((enum vt_finding_id)id));
-		cr_assert(strstr(s_buf, h) != NULL, "markdown lacks %s", h);
+		cr_assert(strstr(md, h) != NULL, "markdown lacks %s", h);
 	}
-	cr_assert(strstr(s_buf, "## letsdebug's problems vantage leaves out") != NULL);
+	cr_assert(strstr(md, "## letsdebug's problems vantage leaves out") != NULL);
+	free(md);
 }
 
 /* Boulder quotes a body of 128 bytes or more in place of the status (nginx's
@@ -487,7 +493,8 @@ Test(findings_core, a_quoted_error_page_is_judged_by_its_status)
 		r->http_status = 404;
 		snprintf(r->problem.detail, sizeof(r->problem.detail),
 		         "203.0.113.7: Invalid response from "
-		         "http://example.com/.well-known/acme-challenge/t: \"<html>\\r\\n<head><title>404 "
+		         "http://example.com/.well-known/acme-challenge/t: "
+		         "\"<html>\\r\\n<head><title>404 "
 		         "Not Found</title></head>\\r\\n<body>\\r\\n<center><h1>404 Not "
 		         "Found</h1></center>\\r\\n<hr><center>nginx</center>\"");
 	}
