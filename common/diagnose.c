@@ -585,6 +585,9 @@ static void s_diag_warnings(struct vt_check *c, const struct diag_used *used)
 		              c->method == VT_METHOD_TLSALPN01 || c->method == VT_METHOD_TLSCERT
 		                      ? "after any connection or handshake error"
 		                      : "only when the connection fails, never on a redirect");
+		/* its addresses: the IPv6 ones that failed, not the IPv4 used */
+		if (f != NULL)
+			f->n_addresses = 0;
 		for (size_t i = 0; f != NULL && i < c->n_entries; i++) {
 			const struct vt_entry *e = &c->entries[i];
 			if (!s_v6_fell_back(e, NULL))
@@ -592,6 +595,14 @@ static void s_diag_warnings(struct vt_check *c, const struct diag_used *used)
 			for (size_t w = 0; w < e->result.n_warnings && w < LIMIT_MAX_WARNINGS; w++)
 				if (s_is_ipv6_fallback(e->result.warnings[w]))
 					finding_add_evidence(f, "%s", e->result.warnings[w]);
+			for (size_t r = 0; r < e->result.n_records && e->result.records != NULL;
+			     r++) {
+				const struct vt_record *rec = &e->result.records[r];
+				for (size_t a = 0;
+				     a < rec->n_addresses_tried && a < HTTP01_MAX_ADDRS_TRIED; a++)
+					if (strchr(rec->addresses_tried[a], ':') != NULL)
+						finding_add_address(f, rec->addresses_tried[a]);
+			}
 		}
 	}
 

@@ -935,32 +935,39 @@ static void s_print_le(const json_t *le, FILE *out, bool color)
 	}
 }
 
-/* Print text after a label ("    fix: "), wrapped at REPORT_WRAP columns,
- * continuation lines indented to the label's end.  Words longer than a
- * line are not cut. */
+/* Print text from column col on, wrapped at REPORT_WRAP columns, lines after
+ * the first indented to column cont.  Words longer than a line are not
+ * cut. */
 #define REPORT_WRAP 100
-static void s_print_wrapped(FILE *out, const char *label, size_t indent, const char *text)
+static void s_wrap(FILE *out, size_t col, size_t cont, const char *text)
 {
-	size_t col = indent + strlen(label), start = col;
 	const char *p = text;
+	bool first = true;
 
-	fprintf(out, "%*s%s", (int)indent, "", label);
 	while (*p != '\0') {
 		size_t w = strcspn(p, " ");
-		if (col > start && col + 1 + w > REPORT_WRAP) {
-			fprintf(out, "\n%*s", (int)start, "");
-			col = start;
-		} else if (col > start) {
+		if (!first && col + 1 + w > REPORT_WRAP) {
+			fprintf(out, "\n%*s", (int)cont, "");
+			col = cont;
+		} else if (!first) {
 			fputc(' ', out);
 			col++;
 		}
 		fwrite(p, 1, w, out);
 		col += w;
 		p += w;
+		first = false;
 		while (*p == ' ')
 			p++;
 	}
 	fputc('\n', out);
+}
+
+/* "      fix: " and text, continuation lines under the text. */
+static void s_print_wrapped(FILE *out, const char *label, size_t indent, const char *text)
+{
+	fprintf(out, "%*s%s", (int)indent, "", label);
+	s_wrap(out, indent + strlen(label), indent + strlen(label), text);
 }
 
 /* A string array's members joined by ", ", escaped. */
@@ -994,10 +1001,34 @@ static void s_print_snippet(FILE *out, const json_t *snips, const char *name)
 	}
 }
 
+/* A finding's vantages, each with its region from the check's results:
+ * "euw1 (eu-west), euc1 (eu-central)". */
+static void s_join_vantages(const json_t *arr, const json_t *results, char *buf, size_t len)
+{
+	char esc[REPORT_ESC_LEN];
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		const char *v = json_string_value(json_array_get(arr, i));
+		const char *region = "";
+		for (size_t r = 0; v != NULL && r < json_array_size(results); r++) {
+			const json_t *row = json_array_get(results, r);
+			if (strcmp(s_get(row, "agent"), v) == 0)
+				region = s_get(row, "region");
+		}
+		s_esc(v != NULL ? v : "", esc, sizeof(esc));
+		text_appendf(buf, len, "%s%s", i > 0 ? ", " : "", esc);
+		if (region[0] != '\0') {
+			s_esc(region, esc, sizeof(esc));
+			text_appendf(buf, len, " (%s)", esc);
+		}
+	}
+}
+
 /* The findings of one check, fatal first, then error, warning, info: the
  * summary line, then (except for info) vantages, addresses, evidence,
  * cause, fix and configuration snippets. */
-static void s_print_findings(const json_t *findings, FILE *out, bool color)
+static void s_print_findings(const json_t *findings, const json_t *results, FILE *out, bool color)
 {
 	static const char *const order[] = {"fatal", "error", "warning", "info"};
 	char buf[REPORT_ESC_LEN], list[REPORT_ESC_LEN];
@@ -1019,11 +1050,13 @@ static void s_print_findings(const json_t *findings, FILE *out, bool color)
 				      : strcmp(sev, "warning") == 0 ? S_YELLOW
 				                                    : S_RED;
 			s_esc(s_get(f, "summary"), buf, sizeof(buf));
-			fprintf(out, "  %s%-7s%s %s%s%s: %s\n", col, sev, color ? S_RESET : "",
-			        color ? S_BOLD : "", s_get(f, "id"), color ? S_RESET : "", buf);
+			fprintf(out, "  %s%-7s%s %s%s%s: ", col, sev, color ? S_RESET : "",
+			        color ? S_BOLD : "", s_get(f, "id"), color ? S_RESET : "");
+			s_wrap(out, 2 + 7 + 1 + strlen(s_get(f, "id")) + 2, 10, buf);
 			if (strcmp(sev, "info") == 0)
 				continue;
-			s_join(json_object_get(f, "vantages"), list, sizeof(list));
+			s_join_vantages(json_object_get(f, "vantages"), results, list,
+			                sizeof(list));
 			if (list[0] != '\0')
 				fprintf(out, "      vantages: %s\n", list);
 			s_join(json_object_get(f, "addresses"), list, sizeof(list));
@@ -1082,7 +1115,7 @@ void report_print(const json_t *doc, FILE *out, bool color)
 		s_print_agents(results, "unavailable", out);
 		fputc('\n', out);
 		if (json_is_array(json_object_get(c, "findings"))) {
-			s_print_findings(json_object_get(c, "findings"), out, color);
+			s_print_findings(json_object_get(c, "findings"), results, out, color);
 		} else { /* a document from before findings (history) */
 			fputs("Diagnosis:\n", out);
 			for (size_t d = 0; d < json_array_size(diag) && d < VERDICT_MAX_DIAGNOSIS;

@@ -280,9 +280,17 @@ Test(findings_core, ipv6_broken_names_the_vantages_that_fell_back)
 	                      "IPv6 connect to [2001:db8::1]:80 failed; fell back to IPv4");
 	vt_result_add_warning(&c.entries[3].result,
 	                      "IPv6 connect to [2001:db8::1]:80 failed; fell back to IPv4");
+	for (size_t i = 1; i < 4; i += 2) {
+		struct vt_record *r = &c.entries[i].result.records[0];
+		snprintf(r->addresses_tried[0], LIMIT_ADDR_LEN, "2001:db8::1");
+		snprintf(r->addresses_tried[1], LIMIT_ADDR_LEN, "203.0.113.7");
+		r->n_addresses_tried = 2;
+	}
 	verdict_judge(&c, 3);
 	s_lines_are_findings(&c);
 	f = s_find(&c, VT_F_IPV6_BROKEN);
+	cr_assert_eq(f->n_addresses, 1, "the IPv6 address that failed, not the IPv4 used");
+	cr_assert_str_eq(f->addresses[0], "2001:db8::1");
 	cr_assert_not_null(f);
 	cr_assert_eq(f->severity, VT_SEV_WARNING);
 	cr_assert_eq(f->n_vantages, 2);
@@ -391,7 +399,7 @@ Test(findings_report, json_and_table_carry_the_finding)
 	cr_assert(strstr(out, "Findings:\n  error   RegionalBlock: fails only from eu-west") !=
 	                  NULL,
 	          "%s", out);
-	cr_assert(strstr(out, "      vantages: a3\n") != NULL, "%s", out);
+	cr_assert(strstr(out, "      vantages: a3 (eu-west)\n") != NULL, "%s", out);
 	cr_assert(strstr(out, "      fix: Allow /.well-known/acme-challenge/") != NULL, "%s", out);
 	cr_assert(strstr(out, "      nginx:\n        # in the server block") != NULL, "%s", out);
 	free(out);
