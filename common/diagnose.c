@@ -598,10 +598,21 @@ static void s_diag_warnings(struct vt_check *c, const struct diag_used *used)
 			for (size_t r = 0; r < e->result.n_records && e->result.records != NULL;
 			     r++) {
 				const struct vt_record *rec = &e->result.records[r];
+				bool tried6 = false;
 				for (size_t a = 0;
 				     a < rec->n_addresses_tried && a < HTTP01_MAX_ADDRS_TRIED; a++)
-					if (strchr(rec->addresses_tried[a], ':') != NULL)
+					if (strchr(rec->addresses_tried[a], ':') != NULL) {
 						finding_add_address(f, rec->addresses_tried[a]);
+						tried6 = true;
+					}
+				/* else the first IPv6 address resolved: the one tried */
+				for (size_t a = 0; !tried6 && a < rec->n_addresses_resolved &&
+				                   a < LIMIT_MAX_ADDRS * 2;
+				     a++)
+					if (strchr(rec->addresses_resolved[a], ':') != NULL) {
+						finding_add_address(f, rec->addresses_resolved[a]);
+						break;
+					}
 			}
 		}
 	}
