@@ -37,7 +37,7 @@ COORD_OBJ  := $(call obj,$(COORD_SRC))
 UNIT_OBJ   := $(call obj,$(UNIT_SRC))
 
 .PHONY: FORCE all deps test unit integration demo lint format asan valgrind fuzz bench clean install uninstall help systemd-check
-.PHONY: deb deb-check package-check asan-integration tools docs docs-check
+.PHONY: deb deb-check package-check asan-integration tools docs docs-check print-pkgs
 
 all: bin/vantage bin/vantage-agent
 
@@ -139,6 +139,11 @@ integration: all tools
 # (objects from `make asan`); any sanitizer report fails.
 asan-integration:
 	@tests/asan-integration.sh
+
+# The pkg-config packages the binaries link (tests/asan-integration.sh links
+# its own sanitized binaries with the same list).
+print-pkgs:
+	@echo $(PKGS)
 
 demo: deps all
 	@deploy/lab/demo.sh

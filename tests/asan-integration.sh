@@ -18,7 +18,8 @@ chmod 1777 "$LOGS" # agents may run as an unprivileged user
 make -s BUILD=$A OPT="-O1 -g $SAN -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	LDFLAGS="$SAN" $A/coordinator/main.o $A/agent/main.o $A/unit-tests >/dev/null
 mkdir -p "$OUT"
-libs=$(pkg-config --libs libzmq msgpack libcurl libunbound libevent libmicrohttpd jansson libconfig ldns openssl libpsl sqlite3)
+# shellcheck disable=SC2046 # the package list is words
+libs=$(pkg-config --libs $(make -s --no-print-directory print-pkgs))
 common=$(ls $A/common/*.o $A/proto/*.o)
 # shellcheck disable=SC2086
 cc $SAN -o "$OUT/vantage" $A/coordinator/*.o $common $libs -lm -pthread
