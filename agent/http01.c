@@ -274,6 +274,21 @@ static size_t s_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* A header line's value (after "Name:", n bytes): without the blanks
+ * around it and the line end; its length into *vlen. */
+static const char *s_header_value(const char *v, size_t n, size_t *vlen)
+{
+	while (n > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		n--;
+	}
+	while (n > 0 &&
+	       (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	*vlen = n;
+	return v;
+}
+
 static size_t s_header_cb(char *ptr, size_t size, size_t nitems, void *arg)
 {
 	struct s_http01 *h = arg;
@@ -287,28 +302,12 @@ static size_t s_header_cb(char *ptr, size_t size, size_t nitems, void *arg)
 		return n;
 	}
 	if (n > 7 && strncasecmp(ptr, "Server:", 7) == 0 && h->server[0] == '\0') {
-		v = ptr + 7;
-		vlen = n - 7;
-		while (vlen > 0 && (*v == ' ' || *v == '\t')) {
-			v++;
-			vlen--;
-		}
-		while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' ||
-		                    v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-			vlen--;
+		v = s_header_value(ptr + 7, n - 7, &vlen);
 		s_printable(h->server, sizeof(h->server), (const unsigned char *)v, vlen);
 		return n;
 	}
 	if (n > 9 && strncasecmp(ptr, "Location:", 9) == 0 && !h->have_location) {
-		v = ptr + 9;
-		vlen = n - 9;
-		while (vlen > 0 && (*v == ' ' || *v == '\t')) {
-			v++;
-			vlen--;
-		}
-		while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' ||
-		                    v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-			vlen--;
+		v = s_header_value(ptr + 9, n - 9, &vlen);
 		if (vlen < sizeof(h->location)) {
 			memcpy(h->location, v, vlen);
 			h->location[vlen] = '\0';

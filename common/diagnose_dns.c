@@ -594,15 +594,6 @@ static void s_mark_concerns(struct vt_finding *f, const struct vt_check *c, cons
 	}
 }
 
-/* The finding of c with id, or NULL. */
-static struct vt_finding *s_finding_of(struct vt_check *c, enum vt_finding_id id)
-{
-	for (size_t i = 0; i < c->n_findings; i++)
-		if (c->findings[i].id == id)
-			return &c->findings[i];
-	return NULL;
-}
-
 /* The address in the resolver's warning ("A record 192.168.1.10 of x is
  * in a reserved address block (RFC 1918 private): ..."), into buf; "" when
  * the text has another shape. */
@@ -673,7 +664,7 @@ static void s_reserved(struct vt_check *c, struct diag_used *used)
 		text_appendf(list, sizeof(list), "%s%s%s%s%s", naddr > 1 ? ", " : "", addr,
 		             kind[0] != '\0' ? " (" : "", kind, kind[0] != '\0' ? ")" : "");
 	}
-	f = s_finding_of(c, VT_F_RESERVED_ADDRESS);
+	f = vt_check_finding(c, VT_F_RESERVED_ADDRESS);
 	if (f == NULL && failing)
 		f = diag_find(c, VT_F_RESERVED_ADDRESS, NULL, NULL,
 		              "%s resolves to %s, in a reserved address block (seen from %zu %s): "

@@ -463,10 +463,7 @@ static bool s_pred_icpt(const struct vt_entry *e, const void *arg)
 
 static bool s_has_finding(const struct vt_check *c, enum vt_finding_id id)
 {
-	for (size_t i = 0; i < c->n_findings; i++)
-		if (c->findings[i].id == id)
-			return true;
-	return false;
+	return vt_check_finding(c, id) != NULL;
 }
 
 void diag_http_interceptors(struct vt_check *c)

@@ -110,20 +110,40 @@ void finding_add_evidence(struct vt_finding *f, const char *fmt, ...)
 
 void finding_add_vantage(struct vt_finding *f, const char *agent)
 {
-	if (agent == NULL || agent[0] == '\0' || f->n_vantages >= FINDING_MAX_VANTAGES)
+	if (agent == NULL || agent[0] == '\0' || f->n_vantages >= FINDING_MAX_VANTAGES ||
+	    finding_names_vantage(f, agent))
 		return;
-	for (size_t i = 0; i < f->n_vantages; i++)
-		if (strcmp(f->vantages[i], agent) == 0)
-			return;
 	snprintf(f->vantages[f->n_vantages++], sizeof(f->vantages[0]), "%s", agent);
 }
 
 void finding_add_address(struct vt_finding *f, const char *addr)
 {
-	if (addr == NULL || addr[0] == '\0' || f->n_addresses >= FINDING_MAX_ADDRS)
+	if (addr == NULL || addr[0] == '\0' || f->n_addresses >= FINDING_MAX_ADDRS ||
+	    finding_has_address(f, addr))
 		return;
-	for (size_t i = 0; i < f->n_addresses; i++)
-		if (strcmp(f->addresses[i], addr) == 0)
-			return;
 	snprintf(f->addresses[f->n_addresses++], sizeof(f->addresses[0]), "%s", addr);
+}
+
+bool finding_names_vantage(const struct vt_finding *f, const char *agent)
+{
+	for (size_t i = 0; i < f->n_vantages && i < FINDING_MAX_VANTAGES; i++)
+		if (strcmp(f->vantages[i], agent) == 0)
+			return true;
+	return false;
+}
+
+bool finding_has_address(const struct vt_finding *f, const char *addr)
+{
+	for (size_t i = 0; i < f->n_addresses && i < FINDING_MAX_ADDRS; i++)
+		if (strcmp(f->addresses[i], addr) == 0)
+			return true;
+	return false;
+}
+
+bool finding_has_evidence(const struct vt_finding *f, const char *needle)
+{
+	for (size_t i = 0; i < f->n_evidence && i < FINDING_MAX_EVIDENCE; i++)
+		if (strstr(f->evidence[i], needle) != NULL)
+			return true;
+	return false;
 }

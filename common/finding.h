@@ -173,6 +173,11 @@ void finding_add_evidence(struct vt_finding *f, const char *fmt, ...)
 void finding_add_vantage(struct vt_finding *f, const char *agent);
 void finding_add_address(struct vt_finding *f, const char *addr);
 
+/* Does f name vantage agent / address addr / evidence containing needle? */
+bool finding_names_vantage(const struct vt_finding *f, const char *agent);
+bool finding_has_address(const struct vt_finding *f, const char *addr);
+bool finding_has_evidence(const struct vt_finding *f, const char *needle);
+
 /* The per-area text arrays finding.c joins (finding_text_*.c). */
 extern const struct vt_finding_text finding_text_core[];
 extern const size_t finding_text_core_n;

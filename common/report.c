@@ -983,22 +983,26 @@ static void s_join(const json_t *arr, char *buf, size_t len)
 	}
 }
 
-/* A snippet: its name, then its lines indented. */
-static void s_print_snippet(FILE *out, const json_t *snips, const char *name)
+void report_print_snippet(FILE *out, size_t indent, const char *name, const char *text)
 {
-	const char *v = json_string_value(json_object_get(snips, name));
-	const char *p = v;
+	const char *p = text;
 
-	if (v == NULL)
+	if (text == NULL)
 		return;
-	fprintf(out, "      %s:\n", name);
+	fprintf(out, "%*s%s:\n", (int)indent, "", name);
 	while (*p != '\0') {
 		size_t n = strcspn(p, "\n");
-		fprintf(out, "        %.*s\n", (int)n, p);
+		fprintf(out, "%*s%.*s\n", (int)indent + 2, "", (int)n, p);
 		p += n;
 		if (*p == '\n')
 			p++;
 	}
+}
+
+/* A finding's snippet from its JSON "snippets" object. */
+static void s_print_snippet(FILE *out, const json_t *snips, const char *name)
+{
+	report_print_snippet(out, 6, name, json_string_value(json_object_get(snips, name)));
 }
 
 /* A finding's vantages, each with its region from the check's results:

@@ -24,6 +24,10 @@ json_t *report_json(const struct vt_check *checks, size_t n);
  * "snippets": {"nginx", ...}}.  Caller owns it; NULL on ENOMEM. */
 json_t *report_finding_json(const struct vt_finding *f);
 
+/* A configuration snippet: "name:" indented by indent, then each of its
+ * lines two further in.  Nothing when text is NULL. */
+void report_print_snippet(FILE *out, size_t indent, const char *name, const char *text);
+
 /* The top-level verdict of a document as an exit code: 0 pass, 1 fail, 3
  * unknown; 2 if the document is malformed. */
 int report_exit_code(const json_t *doc);

@@ -46,6 +46,14 @@ const char *vt_verdict_name(enum vt_verdict v)
 	return "unknown";
 }
 
+struct vt_finding *vt_check_finding(const struct vt_check *c, enum vt_finding_id id)
+{
+	for (size_t i = 0; i < c->n_findings && i < VERDICT_MAX_DIAGNOSIS; i++)
+		if (c->findings[i].id == id)
+			return (struct vt_finding *)&c->findings[i];
+	return NULL;
+}
+
 struct vt_entry *vt_check_add_entry(struct vt_check *c)
 {
 	struct vt_entry *ents;

@@ -84,6 +84,9 @@ enum vt_verdict verdict_worst(enum vt_verdict a, enum vt_verdict b);
 /* "pass", "fail", "unknown". */
 const char *vt_verdict_name(enum vt_verdict v);
 
+/* c's first finding with id (after verdict_judge), or NULL. */
+struct vt_finding *vt_check_finding(const struct vt_check *c, enum vt_finding_id id);
+
 /* Append an entry (zeroed result) to c; NULL on ENOMEM. */
 struct vt_entry *vt_check_add_entry(struct vt_check *c);
 /* Free entries (and their results' records) and zero c. */

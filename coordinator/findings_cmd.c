@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "../common/finding.h"
+#include "../common/report.h"
 #include "findings_cmd.h"
 
 #define EXIT_USAGE 2
@@ -78,22 +79,12 @@ static json_t *s_def_json(const struct vt_finding_def *d)
 
 static void s_snippet(FILE *out, const char *name, const char *text, bool md)
 {
-	const char *p = text;
-
 	if (text == NULL)
 		return;
-	if (md) {
+	if (md)
 		fprintf(out, "%s:\n\n```\n%s\n```\n\n", name, text);
-		return;
-	}
-	fprintf(out, "  %s:\n", name);
-	while (*p != '\0') {
-		size_t n = strcspn(p, "\n");
-		fprintf(out, "    %.*s\n", (int)n, p);
-		p += n;
-		if (*p == '\n')
-			p++;
-	}
+	else
+		report_print_snippet(out, 2, name, text);
 }
 
 /* One finding explained, for a terminal or as a Markdown section. */

@@ -201,22 +201,6 @@ static void s_five_pass(struct vt_check *c)
 	c->entries[0].vantage.primary = true;
 }
 
-static const struct vt_finding *s_find(const struct vt_check *c, enum vt_finding_id id)
-{
-	for (size_t i = 0; i < c->n_findings; i++)
-		if (c->findings[i].id == id)
-			return &c->findings[i];
-	return NULL;
-}
-
-static bool s_names_vantage(const struct vt_finding *f, const char *agent)
-{
-	for (size_t i = 0; i < f->n_vantages; i++)
-		if (strcmp(f->vantages[i], agent) == 0)
-			return true;
-	return false;
-}
-
 /* Every diagnosis line is the summary of a finding with an id. */
 static void s_lines_are_findings(const struct vt_check *c)
 {
@@ -236,7 +220,7 @@ Test(findings_core, all_pass_is_info_naming_every_vantage)
 	s_five_pass(&c);
 	verdict_judge(&c, 3);
 	s_lines_are_findings(&c);
-	f = s_find(&c, VT_F_ALL_PASS);
+	f = vt_check_finding(&c, VT_F_ALL_PASS);
 	cr_assert_not_null(f);
 	cr_assert_eq(f->severity, VT_SEV_INFO);
 	cr_assert_eq(f->n_vantages, 5);
@@ -258,12 +242,12 @@ Test(findings_core, silent_vantage_and_too_few_answers)
 		c.entries[i].result.outcome = VT_OUTCOME_UNAVAILABLE;
 	verdict_judge(&c, 3);
 	s_lines_are_findings(&c);
-	f = s_find(&c, VT_F_VANTAGE_SILENT);
+	f = vt_check_finding(&c, VT_F_VANTAGE_SILENT);
 	cr_assert_not_null(f);
 	cr_assert_eq(f->severity, VT_SEV_INFO);
 	cr_assert_eq(f->n_vantages, 3);
-	cr_assert(s_names_vantage(f, "a3") && !s_names_vantage(f, "a1"));
-	f = s_find(&c, VT_F_TOO_FEW_ANSWERS);
+	cr_assert(finding_names_vantage(f, "a3") && !finding_names_vantage(f, "a1"));
+	f = vt_check_finding(&c, VT_F_TOO_FEW_ANSWERS);
 	cr_assert_not_null(f);
 	cr_assert_eq(f->severity, VT_SEV_WARNING);
 	cr_assert_eq(c.verdict, VT_VERDICT_UNKNOWN, "findings never change the verdict");
@@ -288,16 +272,16 @@ Test(findings_core, ipv6_broken_names_the_vantages_that_fell_back)
 	}
 	verdict_judge(&c, 3);
 	s_lines_are_findings(&c);
-	f = s_find(&c, VT_F_IPV6_BROKEN);
+	f = vt_check_finding(&c, VT_F_IPV6_BROKEN);
 	cr_assert_eq(f->n_addresses, 1, "the IPv6 address that failed, not the IPv4 used");
 	cr_assert_str_eq(f->addresses[0], "2001:db8::1");
 	cr_assert_not_null(f);
 	cr_assert_eq(f->severity, VT_SEV_WARNING);
 	cr_assert_eq(f->n_vantages, 2);
-	cr_assert(s_names_vantage(f, "a2") && s_names_vantage(f, "a4"));
+	cr_assert(finding_names_vantage(f, "a2") && finding_names_vantage(f, "a4"));
 	cr_assert_eq(f->n_evidence, 1);
 	cr_assert(strstr(f->evidence[0], "fell back to IPv4") != NULL);
-	cr_assert_null(s_find(&c, VT_F_PROBE_WARNING), "the fallback is not repeated");
+	cr_assert_null(vt_check_finding(&c, VT_F_PROBE_WARNING), "the fallback is not repeated");
 	vt_check_clear(&c);
 }
 
@@ -311,7 +295,7 @@ Test(findings_core, addresses_differ_names_the_odd_region)
 	         "198.51.100.9");
 	verdict_judge(&c, 3);
 	s_lines_are_findings(&c);
-	f = s_find(&c, VT_F_ADDRESSES_DIFFER);
+	f = vt_check_finding(&c, VT_F_ADDRESSES_DIFFER);
 	cr_assert_not_null(f);
 	cr_assert_eq(f->severity, VT_SEV_WARNING);
 	cr_assert_eq(f->n_vantages, 1);
@@ -329,7 +313,7 @@ Test(findings_core, addresses_differ_names_the_odd_region)
 		r->n_addresses_resolved = 2;
 	}
 	verdict_judge(&c, 3);
-	cr_assert_null(s_find(&c, VT_F_ADDRESSES_DIFFER));
+	cr_assert_null(vt_check_finding(&c, VT_F_ADDRESSES_DIFFER));
 	vt_check_clear(&c);
 }
 
@@ -346,7 +330,7 @@ Test(findings_core, other_warnings_are_probe_warnings_marked_ones_are_not)
 	                      " (RFC 1918 private): Let's Encrypt ignores it");
 	verdict_judge(&c, 3);
 	s_lines_are_findings(&c);
-	f = s_find(&c, VT_F_PROBE_WARNING);
+	f = vt_check_finding(&c, VT_F_PROBE_WARNING);
 	cr_assert_not_null(f);
 	cr_assert_eq(f->n_vantages, 2);
 	cr_assert_str_eq(f->evidence[0], "redirected to https://example.com/x");
@@ -508,7 +492,7 @@ Test(findings_core, a_quoted_error_page_is_judged_by_its_status)
 	}
 	verdict_judge(&c, 3);
 	s_lines_are_findings(&c);
-	cr_assert_not_null(s_find(&c, VT_F_WEBROOT_MISMATCH), "%s", c.diagnosis[0]);
-	cr_assert_null(s_find(&c, VT_F_CONTENT_MODIFIED));
+	cr_assert_not_null(vt_check_finding(&c, VT_F_WEBROOT_MISMATCH), "%s", c.diagnosis[0]);
+	cr_assert_null(vt_check_finding(&c, VT_F_CONTENT_MODIFIED));
 	vt_check_clear(&c);
 }

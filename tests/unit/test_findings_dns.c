@@ -138,14 +138,6 @@ static void s_judge(struct vt_check *c)
 	}
 }
 
-static const struct vt_finding *s_find(const struct vt_check *c, enum vt_finding_id id)
-{
-	for (size_t i = 0; i < c->n_findings; i++)
-		if (c->findings[i].id == id)
-			return &c->findings[i];
-	return NULL;
-}
-
 static size_t s_count(const struct vt_check *c, enum vt_finding_id id)
 {
 	size_t n = 0;
@@ -174,7 +166,7 @@ static void s_fix_has(enum vt_finding_id id, const char *phrase)
 static const struct vt_finding *s_expect(const struct vt_check *c, enum vt_finding_id id,
                                          enum vt_severity sev, const char *phrase, ...)
 {
-	const struct vt_finding *f = s_find(c, id);
+	const struct vt_finding *f = vt_check_finding(c, id);
 	size_t n = 0;
 	va_list ap;
 
@@ -195,22 +187,6 @@ static const struct vt_finding *s_expect(const struct vt_check *c, enum vt_findi
 	             f->n_vantages, n);
 	s_fix_has(id, phrase);
 	return f;
-}
-
-static bool s_has_address(const struct vt_finding *f, const char *addr)
-{
-	for (size_t i = 0; i < f->n_addresses; i++)
-		if (strcmp(f->addresses[i], addr) == 0)
-			return true;
-	return false;
-}
-
-static bool s_has_evidence(const struct vt_finding *f, const char *needle)
-{
-	for (size_t i = 0; i < f->n_evidence; i++)
-		if (strstr(f->evidence[i], needle) != NULL)
-			return true;
-	return false;
 }
 
 /* No diagnosis line contains needle. */
@@ -250,7 +226,7 @@ static void s_healthy(const struct vt_check *c)
 {
 	cr_assert_eq(c->verdict, VT_VERDICT_PASS);
 	for (size_t k = 0; k < sizeof(s_owned) / sizeof(s_owned[0]); k++)
-		cr_assert_null(s_find(c, s_owned[k].id), "healthy check has %s",
+		cr_assert_null(vt_check_finding(c, s_owned[k].id), "healthy check has %s",
 		               finding_name(s_owned[k].id));
 	for (size_t i = 0; i < c->n_findings; i++)
 		if (c->findings[i].id != VT_F_NONE) /* the lead's transitional lines */
@@ -321,7 +297,7 @@ Test(findings_dns, txt_missing_everywhere_and_partial)
 	s_judge(&c);
 	s_expect(&c, VT_F_TXT_MISSING, VT_SEV_ERROR, "_acme-challenge", "a1", "a2", "a3", "a4",
 	         "a5", NULL);
-	cr_assert(s_has_evidence(s_find(&c, VT_F_TXT_MISSING), D_TXT_NONE));
+	cr_assert(finding_has_evidence(vt_check_finding(&c, VT_F_TXT_MISSING), D_TXT_NONE));
 	vt_check_clear(&c);
 
 	/* NXDOMAIN from one region: the name is missing there */
@@ -329,7 +305,8 @@ Test(findings_dns, txt_missing_everywhere_and_partial)
 	s_fail(&c, 2, VT_PROB_DNS, D_NXDOMAIN);
 	s_judge(&c);
 	s_expect(&c, VT_F_TXT_MISSING, VT_SEV_ERROR, "_acme-challenge", "a3", NULL);
-	cr_assert_null(s_find(&c, VT_F_NO_ADDRESSES), "NXDOMAIN on TXT is not NoAddresses");
+	cr_assert_null(vt_check_finding(&c, VT_F_NO_ADDRESSES),
+	               "NXDOMAIN on TXT is not NoAddresses");
 	vt_check_clear(&c);
 }
 
@@ -347,7 +324,7 @@ Test(findings_dns, txt_mismatch)
 	s_fail(&c, 3, VT_PROB_UNAUTHORIZED, D_TXT_WRONG);
 	s_judge(&c);
 	s_expect(&c, VT_F_TXT_MISMATCH, VT_SEV_ERROR, "value", "a4", NULL);
-	cr_assert_null(s_find(&c, VT_F_TXT_MISSING));
+	cr_assert_null(vt_check_finding(&c, VT_F_TXT_MISSING));
 	vt_check_clear(&c);
 }
 
@@ -415,9 +392,10 @@ Test(findings_dns, nameserver_unreachable)
 	snprintf(c.entries[2].result.nameservers[1].error, LIMIT_WARNING_LEN, "query timed out");
 	s_judge(&c);
 	f = s_expect(&c, VT_F_NAMESERVER_UNREACHABLE, VT_SEV_ERROR, "every nameserver", "a3", NULL);
-	cr_assert(s_has_address(f, "10.77.0.91"));
+	cr_assert(finding_has_address(f, "10.77.0.91"));
 	cr_assert_eq(f->n_addresses, 1);
-	cr_assert(s_has_evidence(f, "ns2.example.com (10.77.0.91): no answer (query timed out)"));
+	cr_assert(finding_has_evidence(
+	        f, "ns2.example.com (10.77.0.91): no answer (query timed out)"));
 	vt_check_clear(&c);
 
 	/* down from everywhere */
@@ -429,7 +407,7 @@ Test(findings_dns, nameserver_unreachable)
 	s_judge(&c);
 	f = s_expect(&c, VT_F_NAMESERVER_UNREACHABLE, VT_SEV_ERROR, "every nameserver", "a1", "a2",
 	             "a3", "a4", "a5", NULL);
-	cr_assert(s_has_address(f, "10.77.0.90"));
+	cr_assert(finding_has_address(f, "10.77.0.90"));
 	vt_check_clear(&c);
 }
 
@@ -447,10 +425,10 @@ Test(findings_dns, nameservers_disagree)
 	s_judge(&c);
 	f = s_expect(&c, VT_F_NAMESERVERS_DISAGREE, VT_SEV_WARNING, "every nameserver", "a1", "a2",
 	             "a3", "a4", "a5", NULL);
-	cr_assert(s_has_address(f, "10.77.0.91"));
-	cr_assert(s_has_address(f, "10.77.0.90"));
-	cr_assert(s_has_evidence(f, "ns2.example.com (10.77.0.91): \"stale\""));
-	cr_assert(s_has_evidence(f, "ns1.example.com (10.77.0.90): \"good\""));
+	cr_assert(finding_has_address(f, "10.77.0.91"));
+	cr_assert(finding_has_address(f, "10.77.0.90"));
+	cr_assert(finding_has_evidence(f, "ns2.example.com (10.77.0.91): \"stale\""));
+	cr_assert(finding_has_evidence(f, "ns1.example.com (10.77.0.90): \"good\""));
 	vt_check_clear(&c);
 
 	/* a stale anycast node answers ap-south only */
@@ -459,7 +437,7 @@ Test(findings_dns, nameservers_disagree)
 	c.entries[3].result.nameservers[0].matches = false;
 	s_judge(&c);
 	f = s_expect(&c, VT_F_NAMESERVERS_DISAGREE, VT_SEV_WARNING, "every nameserver", "a4", NULL);
-	cr_assert(s_has_address(f, "10.77.0.90"));
+	cr_assert(finding_has_address(f, "10.77.0.90"));
 	vt_check_clear(&c);
 
 	/* none serves the value, and they differ: one stale, one empty */
@@ -493,8 +471,8 @@ Test(findings_dns, reserved_address_fatal_when_it_fails)
 	s_judge(&c);
 	f = s_expect(&c, VT_F_RESERVED_ADDRESS, VT_SEV_FATAL, "public address", "a1", "a2", "a3",
 	             "a4", "a5", NULL);
-	cr_assert(s_has_address(f, "192.168.1.10"));
-	cr_assert(s_has_evidence(f, W_RESERVED));
+	cr_assert(finding_has_address(f, "192.168.1.10"));
+	cr_assert(finding_has_evidence(f, W_RESERVED));
 	s_lacks(&c, "warning from"); /* said once, by the finding */
 	vt_check_clear(&c);
 
@@ -588,7 +566,7 @@ Test(findings_dns, caa_forbids)
 	             "a5", NULL);
 	/* the reason in the sentence, the records as evidence */
 	cr_assert_not_null(strstr(f->summary, "allows only digicert.com: add an issue record"));
-	cr_assert(s_has_evidence(f, CAA_SET("0 issue \"digicert.com\"")));
+	cr_assert(finding_has_evidence(f, CAA_SET("0 issue \"digicert.com\"")));
 	s_lacks(&c, "warning from");
 	vt_check_clear(&c);
 
@@ -614,7 +592,7 @@ Test(findings_dns, caa_method_excluded)
 	                    "letsencrypt.org/acme/acct/1; validationmethods=dns-01\""));
 	s_expect(&c, VT_F_CAA_METHOD_EXCLUDED, VT_SEV_FATAL, "validationmethods", "a1", "a2", "a3",
 	         "a4", "a5", NULL);
-	cr_assert_null(s_find(&c, VT_F_CAA_FORBIDS));
+	cr_assert_null(vt_check_finding(&c, VT_F_CAA_FORBIDS));
 	vt_check_clear(&c);
 }
 

@@ -85,36 +85,12 @@ static void s_dump(const struct vt_check *c)
 		            vt_severity_name(c->findings[i].severity), c->findings[i].summary);
 }
 
-static const struct vt_finding *s_get(const struct vt_check *c, enum vt_finding_id id)
-{
-	for (size_t i = 0; i < c->n_findings; i++)
-		if (c->findings[i].id == id)
-			return &c->findings[i];
-	return NULL;
-}
-
-static bool s_has_vantage(const struct vt_finding *f, const char *agent)
-{
-	for (size_t i = 0; i < f->n_vantages; i++)
-		if (strcmp(f->vantages[i], agent) == 0)
-			return true;
-	return false;
-}
-
-static bool s_has_evidence(const struct vt_finding *f, const char *needle)
-{
-	for (size_t i = 0; i < f->n_evidence; i++)
-		if (strstr(f->evidence[i], needle) != NULL)
-			return true;
-	return false;
-}
-
 /* The finding id is in c with severity sev, its catalogue fix carries
  * phrase, and it names exactly nv vantages.  Returns it. */
 static const struct vt_finding *s_expect(const struct vt_check *c, enum vt_finding_id id,
                                          enum vt_severity sev, size_t nv, const char *phrase)
 {
-	const struct vt_finding *f = s_get(c, id);
+	const struct vt_finding *f = vt_check_finding(c, id);
 	const struct vt_finding_def *def = finding_def(id);
 
 	if (f == NULL)
@@ -146,9 +122,9 @@ static const struct vt_finding *s_expect(const struct vt_check *c, enum vt_findi
 
 static void s_expect_none(const struct vt_check *c, enum vt_finding_id id)
 {
-	if (s_get(c, id) != NULL)
+	if (vt_check_finding(c, id) != NULL)
 		s_dump(c);
-	cr_assert_null(s_get(c, id), "unexpected finding %s", finding_name(id));
+	cr_assert_null(vt_check_finding(c, id), "unexpected finding %s", finding_name(id));
 }
 
 /* ---- the catalogue ---- */
@@ -229,8 +205,8 @@ Test(findings_http, partial_timeout_is_regional_block)
 	s_only_a3(&c, VT_PROB_CONNECTION,
 	          IP "Fetching " URL ": Timeout during connect (likely firewall problem)");
 	f = s_expect(&c, VT_F_REGIONAL_BLOCK, VT_SEV_ERROR, 1, "from everywhere");
-	cr_assert(s_has_vantage(f, "a3"));
-	cr_assert(s_has_evidence(f, "Timeout during connect"));
+	cr_assert(finding_names_vantage(f, "a3"));
+	cr_assert(finding_has_evidence(f, "Timeout during connect"));
 	vt_check_clear(&c);
 }
 
@@ -259,8 +235,8 @@ Test(findings_http, status_404_is_webroot_mismatch)
 
 	s_everywhere(&c, VT_PROB_UNAUTHORIZED, IP "Invalid response from " URL ": 404");
 	f = s_expect(&c, VT_F_WEBROOT_MISMATCH, VT_SEV_ERROR, 5, "document root");
-	cr_assert(s_has_vantage(f, "a1") && s_has_vantage(f, "a5"));
-	cr_assert(s_has_evidence(f, ": 404"));
+	cr_assert(finding_names_vantage(f, "a1") && finding_names_vantage(f, "a5"));
+	cr_assert(finding_has_evidence(f, ": 404"));
 	cr_assert_not_null(strstr(f->summary, "webroot mismatch"));
 	vt_check_clear(&c);
 }
@@ -323,7 +299,7 @@ Test(findings_http, partial_403_is_regional_block)
 
 	s_only_a3(&c, VT_PROB_UNAUTHORIZED, IP "Invalid response from " URL ": 403");
 	f = s_expect(&c, VT_F_REGIONAL_BLOCK, VT_SEV_ERROR, 1, "from everywhere");
-	cr_assert(s_has_vantage(f, "a3"));
+	cr_assert(finding_names_vantage(f, "a3"));
 	cr_assert_not_null(strstr(f->summary, "geo-IP rule or WAF"));
 	s_expect_none(&c, VT_F_ACCESS_DENIED);
 	vt_check_clear(&c);
@@ -344,7 +320,7 @@ Test(findings_http, partial_status_content_redirect_are_regional_difference)
 		const struct vt_finding *f;
 		s_only_a3(&c, i == 3 ? VT_PROB_TLS : VT_PROB_UNAUTHORIZED, details[i]);
 		f = s_expect(&c, VT_F_REGIONAL_DIFFERENCE, VT_SEV_ERROR, 1, "every server");
-		cr_assert(s_has_vantage(f, "a3"));
+		cr_assert(finding_names_vantage(f, "a3"));
 		s_expect_none(&c, VT_F_WEBROOT_MISMATCH);
 		s_expect_none(&c, VT_F_CONTENT_MODIFIED);
 		s_expect_none(&c, VT_F_BAD_REDIRECT);
@@ -363,7 +339,7 @@ Test(findings_http, https_redirect_to_closed_443)
 	f = s_expect(&c, VT_F_HTTPS_REDIRECT_BROKEN, VT_SEV_ERROR, 5,
 	             "exempt /.well-known/acme-challenge/");
 	cr_assert_not_null(strstr(f->summary, "after the redirect to https://"));
-	cr_assert(s_has_evidence(f, URLS));
+	cr_assert(finding_has_evidence(f, URLS));
 	s_expect_none(&c, VT_F_SITE_UNREACHABLE);
 	vt_check_clear(&c);
 	s_everywhere(&c, VT_PROB_CONNECTION,
@@ -497,7 +473,7 @@ Test(findings_http, http_on_https_port_from_body)
 	cr_assert_not_null(strstr(f->summary, "from every vantage"));
 	cr_assert_str_eq(f->evidence[0],
 	                 "body contains \"The plain HTTP request was sent to HTTPS port\"");
-	cr_assert(s_has_evidence(f, ": 400"));
+	cr_assert(finding_has_evidence(f, ": 400"));
 	vt_check_clear(&c);
 	/* Apache's words, from one vantage */
 	s_only_a3(&c, VT_PROB_UNAUTHORIZED, IP "Invalid response from " URL ": 400");
@@ -505,7 +481,7 @@ Test(findings_http, http_on_https_port_from_body)
 	         "Reason: You're speaking plain HTTP to an SSL-enabled server port.<br />");
 	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
 	f = s_expect(&c, VT_F_HTTP_ON_HTTPS_PORT, VT_SEV_ERROR, 1, "ssl");
-	cr_assert(s_has_vantage(f, "a3"));
+	cr_assert(finding_names_vantage(f, "a3"));
 	cr_assert_not_null(strstr(f->summary, "from eu-west"));
 	vt_check_clear(&c);
 }
@@ -552,7 +528,7 @@ Test(findings_http, cloudflare_proxy_from_some_vantages)
 	snprintf(c.entries[1].result.server, sizeof(c.entries[1].result.server), "CloudFlare");
 	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
 	f = s_expect(&c, VT_F_CLOUDFLARE_PROXY, VT_SEV_WARNING, 1, "Cloudflare");
-	cr_assert(s_has_vantage(f, "a2"));
+	cr_assert(finding_names_vantage(f, "a2"));
 	cr_assert_not_null(strstr(f->summary, "from us-west (Server: CloudFlare)"));
 	vt_check_clear(&c);
 }
@@ -576,7 +552,7 @@ Test(findings_http, nginx_testcookie)
 	s_expect(&c, VT_F_CONTENT_MODIFIED, VT_SEV_ERROR, 5, "exactly the key authorization");
 	f = s_expect(&c, VT_F_NGINX_TEST_COOKIE, VT_SEV_ERROR, 5, "testcookie");
 	cr_assert_str_eq(f->evidence[0], "body contains \"src=\"/aes.min.js\"\"");
-	cr_assert(s_has_evidence(f, "Invalid response from"));
+	cr_assert(finding_has_evidence(f, "Invalid response from"));
 	vt_check_clear(&c);
 }
 
@@ -592,7 +568,7 @@ Test(findings_http, firewall_block_page_from_one_region)
 	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
 	s_expect(&c, VT_F_REGIONAL_DIFFERENCE, VT_SEV_ERROR, 1, "every server");
 	f = s_expect(&c, VT_F_FIREWALL_BLOCK_PAGE, VT_SEV_ERROR, 1, "firewall");
-	cr_assert(s_has_vantage(f, "a3"));
+	cr_assert(finding_names_vantage(f, "a3"));
 	cr_assert_str_eq(f->evidence[0], "body contains \"acme-protocol\"");
 	cr_assert_not_null(strstr(f->summary, "from eu-west"));
 	vt_check_clear(&c);
@@ -618,7 +594,7 @@ Test(findings_http, port_forwarding_by_server_or_body)
 	         "Mini web server 1.0 ZTE corp 2005.");
 	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
 	f = s_expect(&c, VT_F_PORT_FORWARDING, VT_SEV_WARNING, 1, "port forwarding");
-	cr_assert(s_has_vantage(f, "a3"));
+	cr_assert(finding_names_vantage(f, "a3"));
 	vt_check_clear(&c);
 
 	s_only_a3(&c, VT_PROB_UNAUTHORIZED, IP "Invalid response from " URL ": 200");

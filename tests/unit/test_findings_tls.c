@@ -123,14 +123,6 @@ static void s_dump(const struct vt_check *c)
 	}
 }
 
-static const struct vt_finding *s_find(const struct vt_check *c, enum vt_finding_id id)
-{
-	for (size_t i = 0; i < c->n_findings; i++)
-		if (c->findings[i].id == id)
-			return &c->findings[i];
-	return NULL;
-}
-
 static size_t s_count(const struct vt_check *c, enum vt_finding_id id)
 {
 	size_t n = 0;
@@ -139,14 +131,6 @@ static size_t s_count(const struct vt_check *c, enum vt_finding_id id)
 		if (c->findings[i].id == id)
 			n++;
 	return n;
-}
-
-static bool s_names_vantage(const struct vt_finding *f, const char *agent)
-{
-	for (size_t i = 0; i < f->n_vantages; i++)
-		if (strcmp(f->vantages[i], agent) == 0)
-			return true;
-	return false;
 }
 
 /*
@@ -158,7 +142,7 @@ static const struct vt_finding *s_expect(const struct vt_check *c, enum vt_findi
                                          enum vt_severity sev, const char *agents,
                                          const char *phrase)
 {
-	const struct vt_finding *f = s_find(c, id);
+	const struct vt_finding *f = vt_check_finding(c, id);
 	const struct vt_finding_def *def = finding_def(id);
 	char list[128], *save = NULL;
 	size_t n = 0;
@@ -171,7 +155,7 @@ static const struct vt_finding *s_expect(const struct vt_check *c, enum vt_findi
 	             vt_severity_name(f->severity), vt_severity_name(sev));
 	snprintf(list, sizeof(list), "%s", agents);
 	for (char *a = strtok_r(list, " ", &save); a != NULL; a = strtok_r(NULL, " ", &save)) {
-		cr_assert(s_names_vantage(f, a), "%s does not name %s", finding_name(id), a);
+		cr_assert(finding_names_vantage(f, a), "%s does not name %s", finding_name(id), a);
 		n++;
 	}
 	cr_assert_eq(f->n_vantages, n, "%s names %zu vantages, want %zu (%s)", finding_name(id),
@@ -191,9 +175,9 @@ static const struct vt_finding *s_expect(const struct vt_check *c, enum vt_findi
 
 static void s_expect_none(const struct vt_check *c, enum vt_finding_id id)
 {
-	if (s_find(c, id) != NULL)
+	if (vt_check_finding(c, id) != NULL)
 		s_dump(c);
-	cr_assert_null(s_find(c, id), "unexpected %s", finding_name(id));
+	cr_assert_null(vt_check_finding(c, id), "unexpected %s", finding_name(id));
 }
 
 /* No finding of c is an error or worse, nor a warning. */
@@ -339,7 +323,7 @@ Test(findings_tls, proxy_for_some_vantages_no_acme_tls1_for_the_others)
 	       "CN=*.global.ssl.fastly.net", "");
 	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
 	s_expect(&c, VT_F_PROXY_IN_FRONT, VT_SEV_FATAL, "a1 a2", "HTTP-01 or DNS-01");
-	cr_assert(strstr(s_find(&c, VT_F_PROXY_IN_FRONT)->summary, "Fastly") != NULL);
+	cr_assert(strstr(vt_check_finding(&c, VT_F_PROXY_IN_FRONT)->summary, "Fastly") != NULL);
 	s_expect(&c, VT_F_NO_ACME_TLS1, VT_SEV_ERROR, "a3 a4 a5", "acme-tls/1");
 	vt_check_clear(&c);
 }
@@ -355,7 +339,8 @@ Test(findings_tls, proxy_in_front_in_reachability_mode)
 	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
 	cr_assert_eq(c.verdict, VT_VERDICT_PASS, "reachable");
 	s_expect(&c, VT_F_PROXY_IN_FRONT, VT_SEV_FATAL, "a1 a2 a3 a4 a5", "HTTP-01 or DNS-01");
-	cr_assert(strstr(s_find(&c, VT_F_PROXY_IN_FRONT)->summary, "Azure Front Door") != NULL);
+	cr_assert(strstr(vt_check_finding(&c, VT_F_PROXY_IN_FRONT)->summary, "Azure Front Door") !=
+	          NULL);
 	s_expect_none(&c, VT_F_NO_ACME_TLS1);
 	vt_check_clear(&c);
 }
@@ -458,7 +443,8 @@ Test(findings_tls, no_acme_tls1_in_reachability_mode_is_a_warning)
 		s_cert(&c.entries[i], SHA_A, LE_ISSUER, "CN=example.com", "");
 	verdict_judge(&c, DEFAULT_MIN_ANSWERS);
 	s_expect(&c, VT_F_NO_ACME_TLS1, VT_SEV_WARNING, "a1 a2 a3 a4 a5", "acme-tls/1");
-	cr_assert(strstr(s_find(&c, VT_F_NO_ACME_TLS1)->summary, "to any vantage") != NULL);
+	cr_assert(strstr(vt_check_finding(&c, VT_F_NO_ACME_TLS1)->summary, "to any vantage") !=
+	          NULL);
 	vt_check_clear(&c);
 	/* acme-tls/1 negotiated: nothing to say */
 	s_five(&c, VT_METHOD_TLSALPN01, VT_MODE_REACHABILITY);
