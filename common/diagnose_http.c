@@ -123,12 +123,15 @@ static void s_sitewide(struct vt_check *c, const struct diag_key *k)
 	diag_pred_fn who = diag_pred_sel;
 	enum vt_finding_id id;
 
+	/* a connection failure after the redirect to https:// is port 443's */
+	if ((k->cls == DIAG_REFUSED || k->cls == DIAG_TIMEOUT_CONNECT || k->cls == DIAG_UNREACH ||
+	     k->cls == DIAG_RESET) &&
+	    s_on_https(c, k)) {
+		s_https_hop_down(c, k, who, arg);
+		return;
+	}
 	switch (k->cls) {
 	case DIAG_REFUSED:
-		if (s_on_https(c, k)) {
-			s_https_hop_down(c, k, who, arg);
-			break;
-		}
 		diag_find(c, VT_F_SITE_UNREACHABLE, who, arg,
 		          "fails from every vantage (%s): %s: is the web server listening on port "
 		          "80, "
@@ -136,10 +139,6 @@ static void s_sitewide(struct vt_check *c, const struct diag_key *k)
 		          k->summary, site);
 		break;
 	case DIAG_TIMEOUT_CONNECT:
-		if (s_on_https(c, k)) {
-			s_https_hop_down(c, k, who, arg);
-			break;
-		}
 		diag_find(c, VT_F_SITE_UNREACHABLE, who, arg,
 		          "fails from every vantage (%s): %s: a firewall drops port 80, or the "
 		          "A/AAAA "
@@ -147,20 +146,12 @@ static void s_sitewide(struct vt_check *c, const struct diag_key *k)
 		          k->summary, site);
 		break;
 	case DIAG_UNREACH:
-		if (s_on_https(c, k)) {
-			s_https_hop_down(c, k, who, arg);
-			break;
-		}
 		diag_find(c, VT_F_SITE_UNREACHABLE, who, arg,
 		          "fails from every vantage (%s): %s: the address in DNS is not reachable; "
 		          "check the A/AAAA records",
 		          k->summary, site);
 		break;
 	case DIAG_RESET:
-		if (s_on_https(c, k)) {
-			s_https_hop_down(c, k, who, arg);
-			break;
-		}
 		diag_find(c, VT_F_SITE_UNREACHABLE, who, arg,
 		          "fails from every vantage (%s): %s: something resets connections to port "
 		          "80 "
