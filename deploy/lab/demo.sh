@@ -64,18 +64,20 @@ jq -r '
 	(.checks[] |
 		"\(.domain): \(.verdict); Let'"'"'s Encrypt multi-perspective: \(if .le_multi_perspective.accepted then "accepted" else "rejected" end)",
 		(.results[] | "  \(.agent) \(.region) \(.rir)\(if .primary then " (primary)" else "" end): \(.outcome)\(if .problem then " -- \(.problem.detail)" else "" end)"),
-		(.diagnosis[]? | "  diagnosis: \(.)"))' <<<"$json"
+		(.findings[]? | "  finding: \(.severity) \(.id) [\(.vantages | join(","))]: \(.summary)"))' <<<"$json"
 echo "exit code: $rc"
 
 failing=$(jq -r '[.checks[].results[] | select(.outcome == "fail") | .agent] | join(",")' <<<"$json")
 detail=$(jq -r --arg a "$BLOCK_AGENT" '[.checks[].results[] | select(.agent == $a) | .problem.detail // ""] | join(" ")' <<<"$json")
 
+finding=$(jq -r --arg a "$BLOCK_AGENT" '[.checks[].findings[]? | select(.id == "RegionalBlock" and .vantages == [$a])] | length' <<<"$json")
+
 say "result"
-if [[ $failing == "$BLOCK_AGENT" && $detail == *"Timeout during connect"* ]]; then
-	echo "demo: OK -- only $BLOCK_AGENT ($BLOCK_REGION) failed, with \"Timeout during connect\", as the geo-block predicts"
+if [[ $failing == "$BLOCK_AGENT" && $detail == *"Timeout during connect"* && $finding -ge 1 ]]; then
+	echo "demo: OK -- only $BLOCK_AGENT ($BLOCK_REGION) failed, with \"Timeout during connect\", and the finding is RegionalBlock naming it, as the geo-block predicts"
 	exit 0
 fi
-echo "demo: UNEXPECTED -- failing vantages: '${failing:-none}', $BLOCK_AGENT's problem: '${detail:-none}'" >&2
+echo "demo: UNEXPECTED -- failing vantages: '${failing:-none}', $BLOCK_AGENT's problem: '${detail:-none}', RegionalBlock findings naming it: ${finding:-0}" >&2
 echo "demo: coordinator log (last lines):" >&2
 tail -n 20 "$VT_LOGS/coordinator.log" >&2 || true
 exit 1
