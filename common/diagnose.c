@@ -91,6 +91,28 @@ struct vt_finding *diag_find(struct vt_check *c, enum vt_finding_id id, diag_pre
 	return f;
 }
 
+const char *diag_warning(const struct vt_entry *e, const char *needle)
+{
+	for (size_t w = 0; w < e->result.n_warnings && w < LIMIT_MAX_WARNINGS; w++)
+		if (strstr(e->result.warnings[w], needle) != NULL)
+			return e->result.warnings[w];
+	return NULL;
+}
+
+bool diag_pred_warned(const struct vt_entry *e, const void *needle)
+{
+	return diag_warning(e, needle) != NULL;
+}
+
+void diag_used_add(struct diag_used *used, const char *text)
+{
+	for (size_t i = 0; i < used->n; i++)
+		if (strcmp(used->text[i], text) == 0)
+			return;
+	if (used->n < sizeof(used->text) / sizeof(used->text[0]))
+		used->text[used->n++] = text;
+}
+
 enum vt_finding_id diag_dns_id(const struct vt_check *c, const struct diag_key *k)
 {
 	if (diag_says_bogus(k))
@@ -98,10 +120,8 @@ enum vt_finding_id diag_dns_id(const struct vt_check *c, const struct diag_key *
 	if (strcasestr(k->summary, "SERVFAIL") != NULL)
 		return VT_F_DNS_SERVFAIL;
 	for (size_t i = 0; i < c->n_entries; i++)
-		for (size_t w = 0; w < c->entries[i].result.n_warnings && w < LIMIT_MAX_WARNINGS;
-		     w++)
-			if (strstr(c->entries[i].result.warnings[w], VT_WARN_RESERVED) != NULL)
-				return VT_F_RESERVED_ADDRESS;
+		if (diag_warning(&c->entries[i], VT_WARN_RESERVED) != NULL)
+			return VT_F_RESERVED_ADDRESS;
 	if (strcasestr(k->summary, "NXDOMAIN") != NULL ||
 	    strcasestr(k->summary, "No valid IP addresses") != NULL ||
 	    strcasestr(k->summary, "no valid A") != NULL ||
@@ -517,15 +537,6 @@ static bool s_used_has(const struct diag_used *used, const char *text)
 	return false;
 }
 
-/* Does e hold a warning containing text (arg)? */
-static bool s_has_warning(const struct vt_entry *e, const void *arg)
-{
-	for (size_t w = 0; w < e->result.n_warnings && w < LIMIT_MAX_WARNINGS; w++)
-		if (strstr(e->result.warnings[w], arg) != NULL)
-			return true;
-	return false;
-}
-
 /* Did e, a vantage with IPv6 that answered, fall back from IPv6 to IPv4? */
 static bool s_v6_fell_back(const struct vt_entry *e, const void *arg)
 {
@@ -637,9 +648,9 @@ static void s_diag_warnings(struct vt_check *c, const struct diag_used *used)
 			if (seen)
 				continue;
 			for (size_t j = i; j < c->n_entries; j++)
-				if (s_has_warning(&c->entries[j], text))
+				if (diag_pred_warned(&c->entries[j], text))
 					count++;
-			f = diag_find(c, VT_F_PROBE_WARNING, s_has_warning, text,
+			f = diag_find(c, VT_F_PROBE_WARNING, diag_pred_warned, text,
 			              "warning from %zu %s: %s", count,
 			              diag_plural(count, "vantage", "vantages"), text);
 			if (f != NULL) {

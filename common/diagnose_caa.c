@@ -38,16 +38,6 @@ static enum s_kind s_kind_of(const struct diag_key *k)
 	return K_NONE;
 }
 
-/* Record text as quoted, so it is not repeated among the warnings. */
-static void s_used_add(struct diag_used *used, const char *text)
-{
-	for (size_t i = 0; i < used->n; i++)
-		if (strcmp(used->text[i], text) == 0)
-			return;
-	if (used->n < sizeof(used->text) / sizeof(used->text[0]))
-		used->text[used->n++] = text;
-}
-
 /* Agent warnings that describe the records rather than say why the set
  * forbids (agent/caa.c): the set's summary, an error above it, no CAA. */
 static bool s_is_context(const char *w)
@@ -199,7 +189,7 @@ static void s_caa_forbids(struct vt_check *c, const struct diag_key *k, bool par
 		    strncmp(text + strlen("CAA at ") + nlen, ": ", 2) == 0)
 			text += strlen("CAA at ") + nlen + 2;
 		text_appendf(because, sizeof(because), "%s%s", i > 0 ? "; " : "", text);
-		s_used_add(used, why[i]);
+		diag_used_add(used, why[i]);
 	}
 	id = s_forbids_id(why, n);
 	if (!partial) {
@@ -230,7 +220,7 @@ static void s_caa_forbids(struct vt_check *c, const struct diag_key *k, bool par
 		for (size_t w = 0; w < r->n_warnings && w < LIMIT_MAX_WARNINGS; w++)
 			if (s_is_context(r->warnings[w])) {
 				finding_add_evidence(f, "%s", r->warnings[w]);
-				s_used_add(used, r->warnings[w]);
+				diag_used_add(used, r->warnings[w]);
 			}
 	}
 	/* the reason the check fails: at least an error (accounturi is info
@@ -460,7 +450,7 @@ static void s_note_finding(struct vt_check *c, enum s_note note, enum vt_finding
 			continue;
 		finding_add_vantage(f, c->entries[i].vantage.agent);
 		finding_add_evidence(f, "%s", w);
-		s_used_add(used, w);
+		diag_used_add(used, w);
 	}
 }
 

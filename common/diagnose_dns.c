@@ -541,23 +541,7 @@ static bool s_any_failing(const struct vt_check *c)
  * answer: a silent vantage's warnings are not evidence). */
 static const char *s_warning(const struct vt_entry *e, const char *marker)
 {
-	if (diag_unavailable(e))
-		return NULL;
-	for (size_t w = 0; w < e->result.n_warnings && w < LIMIT_MAX_WARNINGS; w++)
-		if (strstr(e->result.warnings[w], marker) != NULL)
-			return e->result.warnings[w];
-	return NULL;
-}
-
-/* Record text as quoted by a sentence, so it is not repeated among the
- * warnings (ignored when used is full or holds it). */
-static void s_used_add(struct diag_used *used, const char *text)
-{
-	for (size_t i = 0; i < used->n; i++)
-		if (strcmp(used->text[i], text) == 0)
-			return;
-	if (used->n < sizeof(used->text) / sizeof(used->text[0]))
-		used->text[used->n++] = text;
+	return diag_unavailable(e) ? NULL : diag_warning(e, marker);
 }
 
 /* How many vantages warned marker; the first such warning in *first. */
@@ -586,7 +570,7 @@ static void s_mark_concerns(struct vt_finding *f, const struct vt_check *c, cons
 		const char *w = s_warning(&c->entries[i], marker);
 		if (w == NULL)
 			continue;
-		s_used_add(used, w);
+		diag_used_add(used, w);
 		if (f == NULL)
 			continue;
 		finding_add_vantage(f, c->entries[i].vantage.agent);

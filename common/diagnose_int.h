@@ -176,6 +176,15 @@ struct vt_finding *diag_find(struct vt_check *c, enum vt_finding_id id, diag_pre
  * records), else DNSLookupFailed. */
 enum vt_finding_id diag_dns_id(const struct vt_check *c, const struct diag_key *k);
 
+/* e's first warning containing needle, or NULL. */
+const char *diag_warning(const struct vt_entry *e, const char *needle);
+/* diag_warning() as a diag_pred_fn; arg is the needle. */
+bool diag_pred_warned(const struct vt_entry *e, const void *needle);
+
+/* Record text as quoted by a sentence, so it is not repeated among the
+ * warnings (ignored when used is full or already holds it). */
+void diag_used_add(struct diag_used *used, const char *text);
+
 /* A diag_pred_fn that holds for every entry that failed. */
 bool diag_pred_failing(const struct vt_entry *e, const void *arg);
 
