@@ -418,12 +418,8 @@ static json_t *s_body_object(const char *body, size_t len, char *err, size_t err
 static int s_check_names(const struct check_request *req, char *err, size_t errlen)
 {
 	char norm[LIMIT_DOMAIN_LEN + 1];
-	unsigned mask = 0;
+	unsigned mask = names_methods_mask(req->methods, req->n_methods, req->caa);
 
-	for (size_t k = 0; k < req->n_methods; k++)
-		mask |= NAMES_METHOD(req->methods[k]);
-	if (req->caa)
-		mask |= NAMES_METHOD(VT_METHOD_CAA);
 	for (size_t i = 0; i < req->n_domains; i++)
 		if (names_check(req->domains[i], mask, norm, NULL, err, errlen) != 0)
 			return -1;

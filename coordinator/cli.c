@@ -1176,10 +1176,8 @@ int cli_check_names(int n_domains, char *const *domains, const enum vt_method *m
                     size_t n_methods, bool caa, char *err, size_t errlen)
 {
 	char norm[LIMIT_DOMAIN_LEN + 1];
-	unsigned mask = caa ? NAMES_METHOD(VT_METHOD_CAA) : 0;
+	unsigned mask = names_methods_mask(methods, n_methods, caa);
 
-	for (size_t i = 0; i < n_methods; i++)
-		mask |= NAMES_METHOD(methods[i]);
 	for (int i = 0; i < n_domains; i++)
 		if (names_check(domains[i], mask, norm, NULL, err, errlen) != 0)
 			return -1;

@@ -145,6 +145,7 @@ int monitor_spec_validate(struct monitor_spec *m, char *err, size_t errlen)
 	size_t max_methods =
 	        MONITOR_MAX_METHODS < CHECKS_MAX_METHODS ? MONITOR_MAX_METHODS : CHECKS_MAX_METHODS;
 	char sub[256];
+	unsigned mask;
 
 	if (strnlen(m->name, sizeof(m->name)) >= sizeof(m->name) || !keys_valid_name(m->name)) {
 		snprintf(err, errlen,
@@ -196,13 +197,9 @@ int monitor_spec_validate(struct monitor_spec *m, char *err, size_t errlen)
 			}
 		}
 	}
+	mask = names_methods_mask(m->methods, m->n_methods, m->caa);
 	for (size_t i = 0; i < m->n_domains; i++) { /* what Let's Encrypt refuses (names.h) */
 		char norm[LIMIT_DOMAIN_LEN + 1], why[NAMES_ERR_LEN];
-		unsigned mask = 0;
-		for (size_t k = 0; k < m->n_methods; k++)
-			mask |= NAMES_METHOD(m->methods[k]);
-		if (m->caa)
-			mask |= NAMES_METHOD(VT_METHOD_CAA);
 		if (names_check(m->domains[i], mask, norm, NULL, why, sizeof(why)) != 0) {
 			snprintf(err, errlen, "monitor %s: %s", m->name, why);
 			return -1;

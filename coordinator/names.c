@@ -266,3 +266,12 @@ int names_check(const char *in, unsigned methods, char out[LIMIT_DOMAIN_LEN + 1]
 		                base);
 	return 0;
 }
+
+unsigned names_methods_mask(const enum vt_method *methods, size_t n, bool caa)
+{
+	unsigned mask = caa ? NAMES_METHOD(VT_METHOD_CAA) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		mask |= NAMES_METHOD(methods[i]);
+	return mask;
+}

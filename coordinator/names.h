@@ -52,6 +52,9 @@
 int names_check(const char *in, unsigned methods, char out[LIMIT_DOMAIN_LEN + 1],
                 enum vt_finding_id *id, char *err, size_t errlen);
 
+/* The mask names_check() takes for a check of n methods, plus CAA when caa. */
+unsigned names_methods_mask(const enum vt_method *methods, size_t n, bool caa);
+
 /* Is name (normalised) an IPv4 or IPv6 literal? */
 bool names_is_ip(const char *name);
 
