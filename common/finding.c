@@ -147,3 +147,27 @@ bool finding_has_evidence(const struct vt_finding *f, const char *needle)
 			return true;
 	return false;
 }
+
+struct finding_snippet finding_snippet(const struct vt_finding_text *t, size_t i)
+{
+	struct finding_snippet s = {"", "", NULL};
+
+	switch (i) {
+	case 0:
+		s = (struct finding_snippet){"nginx", "nginx", t != NULL ? t->nginx : NULL};
+		break;
+	case 1:
+		s = (struct finding_snippet){"apache", "Apache", t != NULL ? t->apache : NULL};
+		break;
+	case 2:
+		s = (struct finding_snippet){"caddy", "Caddy", t != NULL ? t->caddy : NULL};
+		break;
+	case 3:
+		s = (struct finding_snippet){"cloudflare", "Cloudflare",
+		                             t != NULL ? t->cloudflare : NULL};
+		break;
+	default:
+		break;
+	}
+	return s;
+}

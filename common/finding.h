@@ -126,6 +126,18 @@ struct vt_finding_text {
 	const char *letsdebug; /* letsdebug's name(s) for the same problem, or NULL */
 };
 
+/* A text's configuration snippets, in the order they are shown: the JSON
+ * key ("apache"), the label for people ("Apache") and the snippet (NULL
+ * when the text has none). */
+#define FINDING_N_SNIPPETS 4
+struct finding_snippet {
+	const char *key;
+	const char *label;
+	const char *text;
+};
+/* Snippet i (< FINDING_N_SNIPPETS) of t; its text NULL when t is NULL. */
+struct finding_snippet finding_snippet(const struct vt_finding_text *t, size_t i);
+
 /* The catalogue entry for an id: name, default severity and text. */
 struct vt_finding_def {
 	enum vt_finding_id id;

@@ -409,11 +409,11 @@ json_t *report_finding_json(const struct vt_finding *f)
 {
 	const struct vt_finding_def *def = finding_def(f->id);
 	const struct vt_finding_text *t = def != NULL ? def->text : NULL;
-	json_t *o = json_object(), *snip = json_object();
+	json_t *o = json_object();
 	int rc = 0;
 
-	if (o == NULL || snip == NULL)
-		goto fail;
+	if (o == NULL)
+		return NULL;
 	rc |= s_set(o, "id", json_string(finding_name(f->id)));
 	rc |= s_set(o, "severity", json_string(vt_severity_name(f->severity)));
 	rc |= s_set(o, "summary", s_str(f->summary));
@@ -424,23 +424,26 @@ json_t *report_finding_json(const struct vt_finding *f)
 	rc |= s_set(o, "title", t != NULL && t->title != NULL ? s_str(t->title) : json_null());
 	rc |= s_set(o, "cause", t != NULL && t->cause != NULL ? s_str(t->cause) : json_null());
 	rc |= s_set(o, "fix", t != NULL && t->fix != NULL ? s_str(t->fix) : json_null());
-	if (t != NULL && t->nginx != NULL)
-		rc |= s_set(snip, "nginx", s_str(t->nginx));
-	if (t != NULL && t->apache != NULL)
-		rc |= s_set(snip, "apache", s_str(t->apache));
-	if (t != NULL && t->caddy != NULL)
-		rc |= s_set(snip, "caddy", s_str(t->caddy));
-	if (t != NULL && t->cloudflare != NULL)
-		rc |= s_set(snip, "cloudflare", s_str(t->cloudflare));
-	rc |= s_set(o, "snippets", snip);
-	snip = NULL;
-	if (rc != 0)
-		goto fail;
+	rc |= s_set(o, "snippets", report_snippets_json(t));
+	if (rc != 0) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
-fail:
-	json_decref(snip);
-	json_decref(o);
-	return NULL;
+}
+
+json_t *report_snippets_json(const struct vt_finding_text *t)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; o != NULL && i < FINDING_N_SNIPPETS; i++) {
+		struct finding_snippet s = finding_snippet(t, i);
+		if (s.text != NULL && s_set(o, s.key, s_str(s.text)) != 0) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
 }
 
 static json_t *s_check(const struct vt_check *c, int64_t now)
@@ -970,19 +973,6 @@ static void s_print_wrapped(FILE *out, const char *label, size_t indent, const c
 	s_wrap(out, indent + strlen(label), indent + strlen(label), text);
 }
 
-/* A string array's members joined by ", ", escaped. */
-static void s_join(const json_t *arr, char *buf, size_t len)
-{
-	char esc[REPORT_ESC_LEN];
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < json_array_size(arr); i++) {
-		const char *v = json_string_value(json_array_get(arr, i));
-		s_esc(v != NULL ? v : "", esc, sizeof(esc));
-		text_appendf(buf, len, "%s%s", i > 0 ? ", " : "", esc);
-	}
-}
-
 void report_print_snippet(FILE *out, size_t indent, const char *name, const char *text)
 {
 	const char *p = text;
@@ -999,15 +989,10 @@ void report_print_snippet(FILE *out, size_t indent, const char *name, const char
 	}
 }
 
-/* A finding's snippet from its JSON "snippets" object. */
-static void s_print_snippet(FILE *out, const json_t *snips, const char *name)
-{
-	report_print_snippet(out, 6, name, json_string_value(json_object_get(snips, name)));
-}
-
-/* A finding's vantages, each with its region from the check's results:
- * "euw1 (eu-west), euc1 (eu-central)". */
-static void s_join_vantages(const json_t *arr, const json_t *results, char *buf, size_t len)
+/* A string array's members joined by ", ", escaped; a member that is an
+ * agent in results (NULL: none) gets its region: "euw1 (eu-west), euc1
+ * (eu-central)". */
+static void s_join(const json_t *arr, const json_t *results, char *buf, size_t len)
 {
 	char esc[REPORT_ESC_LEN];
 
@@ -1059,11 +1044,10 @@ static void s_print_findings(const json_t *findings, const json_t *results, FILE
 			s_wrap(out, 2 + 7 + 1 + strlen(s_get(f, "id")) + 2, 10, buf);
 			if (strcmp(sev, "info") == 0)
 				continue;
-			s_join_vantages(json_object_get(f, "vantages"), results, list,
-			                sizeof(list));
+			s_join(json_object_get(f, "vantages"), results, list, sizeof(list));
 			if (list[0] != '\0')
 				fprintf(out, "      vantages: %s\n", list);
-			s_join(json_object_get(f, "addresses"), list, sizeof(list));
+			s_join(json_object_get(f, "addresses"), NULL, list, sizeof(list));
 			if (list[0] != '\0')
 				fprintf(out, "      addresses: %s\n", list);
 			for (size_t e = 0; e < json_array_size(ev) && e < FINDING_MAX_EVIDENCE;
@@ -1076,10 +1060,12 @@ static void s_print_findings(const json_t *findings, const json_t *results, FILE
 				s_print_wrapped(out, "cause: ", 6, s_get(f, "cause"));
 			if (json_is_string(json_object_get(f, "fix")))
 				s_print_wrapped(out, "fix: ", 6, s_get(f, "fix"));
-			s_print_snippet(out, json_object_get(f, "snippets"), "nginx");
-			s_print_snippet(out, json_object_get(f, "snippets"), "apache");
-			s_print_snippet(out, json_object_get(f, "snippets"), "caddy");
-			s_print_snippet(out, json_object_get(f, "snippets"), "cloudflare");
+			for (size_t s = 0; s < FINDING_N_SNIPPETS; s++) {
+				const char *key = finding_snippet(NULL, s).key;
+				report_print_snippet(out, 6, key,
+				                     json_string_value(json_object_get(
+				                             json_object_get(f, "snippets"), key)));
+			}
 		}
 	}
 	fputs("  (details: vantage findings ID; docs/findings.md)\n", out);

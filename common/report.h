@@ -24,6 +24,10 @@ json_t *report_json(const struct vt_check *checks, size_t n);
  * "snippets": {"nginx", ...}}.  Caller owns it; NULL on ENOMEM. */
 json_t *report_finding_json(const struct vt_finding *f);
 
+/* A finding text's snippets as the JSON "snippets" object ({"nginx": ...};
+ * only those it has).  Caller owns it; NULL on ENOMEM. */
+json_t *report_snippets_json(const struct vt_finding_text *t);
+
 /* A configuration snippet: "name:" indented by indent, then each of its
  * lines two further in.  Nothing when text is NULL. */
 void report_print_snippet(FILE *out, size_t indent, const char *name, const char *text);

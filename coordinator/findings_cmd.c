@@ -50,13 +50,10 @@ static json_t *s_str_or_null(const char *s)
 static json_t *s_def_json(const struct vt_finding_def *d)
 {
 	const struct vt_finding_text *t = d->text;
-	json_t *o = json_object(), *snip = json_object();
+	json_t *o = json_object();
 
-	if (o == NULL || snip == NULL) {
-		json_decref(o);
-		json_decref(snip);
+	if (o == NULL)
 		return NULL;
-	}
 	json_object_set_new(o, "id", json_string(d->name));
 	json_object_set_new(o, "severity", json_string(vt_severity_name(d->severity)));
 	json_object_set_new(o, "title", s_str_or_null(t != NULL ? t->title : NULL));
@@ -65,15 +62,7 @@ static json_t *s_def_json(const struct vt_finding_def *d)
 	json_object_set_new(o, "fix", s_str_or_null(t != NULL ? t->fix : NULL));
 	json_object_set_new(o, "example", s_str_or_null(t != NULL ? t->example : NULL));
 	json_object_set_new(o, "letsdebug", s_str_or_null(t != NULL ? t->letsdebug : NULL));
-	if (t != NULL && t->nginx != NULL)
-		json_object_set_new(snip, "nginx", json_string(t->nginx));
-	if (t != NULL && t->apache != NULL)
-		json_object_set_new(snip, "apache", json_string(t->apache));
-	if (t != NULL && t->caddy != NULL)
-		json_object_set_new(snip, "caddy", json_string(t->caddy));
-	if (t != NULL && t->cloudflare != NULL)
-		json_object_set_new(snip, "cloudflare", json_string(t->cloudflare));
-	json_object_set_new(o, "snippets", snip);
+	json_object_set_new(o, "snippets", report_snippets_json(t));
 	return o;
 }
 
@@ -112,10 +101,10 @@ static void s_explain(FILE *out, const struct vt_finding_def *d, bool md)
 		fprintf(out, "  cause: %s\n", t->cause != NULL ? t->cause : "-");
 		fprintf(out, "  fix: %s\n", t->fix != NULL ? t->fix : "-");
 	}
-	s_snippet(out, "nginx", t->nginx, md);
-	s_snippet(out, "Apache", t->apache, md);
-	s_snippet(out, "Caddy", t->caddy, md);
-	s_snippet(out, "Cloudflare", t->cloudflare, md);
+	for (size_t i = 0; i < FINDING_N_SNIPPETS; i++) {
+		struct finding_snippet s = finding_snippet(t, i);
+		s_snippet(out, s.label, s.text, md);
+	}
 	if (t->letsdebug != NULL)
 		fprintf(out, md ? "letsdebug: `%s`\n\n" : "  letsdebug: %s\n", t->letsdebug);
 }
