@@ -104,6 +104,16 @@ bool diag_pred_warned(const struct vt_entry *e, const void *needle)
 	return diag_warning(e, needle) != NULL;
 }
 
+size_t diag_count(const struct vt_check *c, diag_pred_fn pred, const void *arg)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_entries; i++)
+		if (pred(&c->entries[i], arg))
+			n++;
+	return n;
+}
+
 void diag_used_add(struct diag_used *used, const char *text)
 {
 	for (size_t i = 0; i < used->n; i++)
@@ -582,12 +592,10 @@ static bool s_is_informational(const char *w)
  * of first appearance. */
 static void s_diag_warnings(struct vt_check *c, const struct diag_used *used)
 {
-	size_t n6 = 0, lines = 0;
+	size_t n6, lines = 0;
 	struct vt_finding *f;
 
-	for (size_t i = 0; i < c->n_entries; i++)
-		if (s_v6_fell_back(&c->entries[i], NULL))
-			n6++;
+	n6 = diag_count(c, s_v6_fell_back, NULL);
 	if (n6 > 0) {
 		f = diag_find(c, VT_F_IPV6_BROKEN, s_v6_fell_back, NULL,
 		              "IPv6 is broken: %zu %s could not connect over IPv6 and fell back to "
@@ -726,7 +734,7 @@ static void s_addrs_text(const struct vt_record *r, char *buf, size_t len)
 static void s_diag_addresses(struct vt_check *c)
 {
 	const struct vt_record *common = NULL;
-	size_t best = 0, ndiff = 0;
+	size_t best = 0;
 	struct diag_who w;
 	struct vt_finding *f;
 	char a[LIMIT_ADDR_LEN * 4], b[LIMIT_ADDR_LEN * 4];
@@ -751,10 +759,7 @@ static void s_diag_addresses(struct vt_check *c)
 	}
 	if (common == NULL)
 		return;
-	for (size_t i = 0; i < c->n_entries; i++)
-		if (s_addrs_differ(&c->entries[i], common))
-			ndiff++;
-	if (ndiff == 0)
+	if (diag_count(c, s_addrs_differ, common) == 0)
 		return;
 	diag_who(c, s_addrs_differ, common, s_addrs_differ_not, common, &w);
 	s_addrs_text(common, a, sizeof(a));

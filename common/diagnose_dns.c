@@ -317,16 +317,6 @@ static bool s_ns_stale(const struct vt_entry *e, const void *arg)
 	return ns != NULL && ns->reachable && !ns->matches;
 }
 
-static size_t s_ns_count(const struct vt_check *c, diag_pred_fn pred, const struct s_ns_key *k)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < c->n_entries; i++)
-		if (pred(&c->entries[i], k))
-			n++;
-	return n;
-}
-
 /* The first error text any vantage gave for k ("" if none). */
 static const char *s_ns_error(const struct vt_check *c, const struct s_ns_key *k)
 {
@@ -455,14 +445,14 @@ void diag_nameservers(struct vt_check *c)
 	size_t n = s_ns_keys(c, keys, VERDICT_MAX_NS_KEYS), lines = 0, nserving = 0, first = 0;
 
 	for (size_t g = n; g > 0; g--)
-		if (s_ns_count(c, s_ns_serves, &keys[g - 1]) > 0) {
+		if (diag_count(c, s_ns_serves, &keys[g - 1]) > 0) {
 			nserving++;
 			first = g - 1;
 		}
 	for (size_t g = 0; g < n && lines < VERDICT_MAX_NS_LINES; g++) {
 		const struct s_ns_key *k = &keys[g];
-		size_t down = s_ns_count(c, s_ns_down, k), up = s_ns_count(c, s_ns_up, k);
-		size_t serves = s_ns_count(c, s_ns_serves, k), stale = s_ns_count(c, s_ns_stale, k);
+		size_t down = diag_count(c, s_ns_down, k), up = diag_count(c, s_ns_up, k);
+		size_t serves = diag_count(c, s_ns_serves, k), stale = diag_count(c, s_ns_stale, k);
 		struct vt_finding *f;
 		struct diag_who w;
 

@@ -181,6 +181,9 @@ const char *diag_warning(const struct vt_entry *e, const char *needle);
 /* diag_warning() as a diag_pred_fn; arg is the needle. */
 bool diag_pred_warned(const struct vt_entry *e, const void *needle);
 
+/* How many entries of c satisfy pred (called with arg). */
+size_t diag_count(const struct vt_check *c, diag_pred_fn pred, const void *arg);
+
 /* Record text as quoted by a sentence, so it is not repeated among the
  * warnings (ignored when used is full or already holds it). */
 void diag_used_add(struct diag_used *used, const char *text);

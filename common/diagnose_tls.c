@@ -235,16 +235,6 @@ static bool s_answered(const struct vt_entry *e, const void *arg)
 	return verdict_entry_judged(e) && !diag_unavailable(e);
 }
 
-static size_t s_count(const struct vt_check *c, diag_pred_fn pred, const void *arg)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < c->n_entries; i++)
-		if (pred(&c->entries[i], arg))
-			n++;
-	return n;
-}
-
 /* ProxyInFront for the entries of a (group a->k, or reachable without
  * acme-tls/1) that show a CDN: its name, who sees it, and the certificate
  * or Server header as evidence.  Returns whether it said so. */
@@ -253,14 +243,14 @@ static bool s_proxy_in_front(struct vt_check *c, const struct s_alpnarg *a)
 	char who[VERDICT_DIAGNOSIS_LEN / 2];
 	const struct vt_entry *first = NULL;
 	struct vt_finding *f;
-	size_t n = s_count(c, s_proxied, a);
+	size_t n = diag_count(c, s_proxied, a);
 
 	if (n == 0)
 		return false;
 	for (size_t i = 0; i < c->n_entries && first == NULL; i++)
 		if (s_proxied(&c->entries[i], a))
 			first = &c->entries[i];
-	if (n == s_count(c, s_answered, NULL))
+	if (n == diag_count(c, s_answered, NULL))
 		snprintf(who, sizeof(who), "every vantage");
 	else
 		diag_list(c, s_proxied, a, true, who, sizeof(who));
@@ -517,10 +507,10 @@ static void s_reachable_alpn(struct vt_check *c)
 	size_t n;
 
 	s_proxy_in_front(c, &a);
-	n = s_count(c, s_not_proxied, &a);
+	n = diag_count(c, s_not_proxied, &a);
 	if (n == 0)
 		return;
-	if (n == s_count(c, s_answered, NULL))
+	if (n == diag_count(c, s_answered, NULL))
 		snprintf(who, sizeof(who), "any vantage");
 	else
 		diag_list(c, s_not_proxied, &a, true, who, sizeof(who));
