@@ -387,9 +387,10 @@ write_resolver_conf() {
 }
 
 # ---- TLS-ALPN-01 ----
-# alpn_cert NAME [ACMEID-EXT]: self-signed P-256 certificate RUN/tls/NAME.{crt,key}
-# for NAME.example.com, with the acmeIdentifier extension value given
-alpn_cert() {
+# selfsigned_cert NAME [ACMEID-EXT]: self-signed P-256 certificate
+# RUN/tls/NAME.{crt,key} for NAME.example.com, with the acmeIdentifier
+# extension value given (a TLS-ALPN-01 validation certificate)
+selfsigned_cert() {
 	local name=$1 d=$RUN/tls args=()
 	[[ -z ${2:-} ]] || args=(-addext "1.3.6.1.5.5.7.1.31=$2")
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
@@ -435,7 +436,7 @@ issue7_tls() {
 	lab_ca_cert "$d/alpn-cdn" alpn-cdn.example.com DNS:alpn-cdn.example.com 30 "$d/cdn-ca"
 	# alpn-hsfail: a valid acme-tls/1 certificate behind a handshake no
 	# client completes (TLS 1.2 with a NULL cipher only)
-	alpn_cert alpn-hsfail "critical,DER:0420$ALPN_DIGEST"
+	selfsigned_cert alpn-hsfail "critical,DER:0420$ALPN_DIGEST"
 	# tls-cert: expired 70 days ago, 90 days with 5 left (close to expiry) and
 	# with 25 left (past its renewal point), self-signed, another name
 	lab_ca_cert "$d/cert-expired" cert-expired.example.com DNS:cert-expired.example.com 30 "" \
@@ -444,10 +445,7 @@ issue7_tls() {
 		"$(date -u -d '-85 days' '+%Y-%m-%d %H:%M:%S')"
 	lab_ca_cert "$d/cert-renew" cert-renew.example.com DNS:cert-renew.example.com 90 "" \
 		"$(date -u -d '-65 days' '+%Y-%m-%d %H:%M:%S')"
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-		-keyout "$d/cert-selfsigned.key" -out "$d/cert-selfsigned.crt" -subj "/CN=cert-selfsigned.example.com" \
-		-addext "subjectAltName=DNS:cert-selfsigned.example.com" >>"$RUN/logs/openssl.log" 2>&1 ||
-		die "openssl: self-signed certificate failed"
+	selfsigned_cert cert-selfsigned
 	lab_ca_cert "$d/cert-wrongname" other.example.com DNS:other.example.com 30
 	# certdiff: two valid certificates, one for eu-west (nginx geo picks it)
 	for n in a b; do
@@ -465,10 +463,10 @@ write_tls() {
 	ALPN_KA_OTHER="$(b64url).$(b64url)"
 	digest=$(sha256_hex "$ALPN_KA")
 	ALPN_DIGEST=$digest
-	alpn_cert alpn-ok "critical,DER:0420$digest"
-	alpn_cert alpn-baddigest "critical,DER:0420$(sha256_hex "$ALPN_KA_OTHER")"
-	alpn_cert alpn-noncrit "DER:0420$digest"
-	alpn_cert alpn-tls11 "critical,DER:0420$digest"
+	selfsigned_cert alpn-ok "critical,DER:0420$digest"
+	selfsigned_cert alpn-baddigest "critical,DER:0420$(sha256_hex "$ALPN_KA_OTHER")"
+	selfsigned_cert alpn-noncrit "DER:0420$digest"
+	selfsigned_cert alpn-tls11 "critical,DER:0420$digest"
 	# alpn-none: an ordinary site certificate issued by a lab CA
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
 		-keyout "$d/lab-ca.key" -out "$d/lab-ca.crt" -subj "/O=vantage lab/CN=vantage lab CA" \
